@@ -1,0 +1,70 @@
+extension JSONValue {
+    /// Compact JSON text: no spaces, members in their order, non-ASCII written as is.
+    public var jsonText: String {
+        var out = ""
+        write(to: &out, style: .compact)
+        return out
+    }
+
+    /// How ``write(to:style:)`` lays out the text.
+    public enum TextStyle: Sendable {
+        /// `{"a":1,"b":[2,3]}`
+        case compact
+        /// `{"a": 1, "b": [2, 3]}`, the separators of Python's `json.dumps`.
+        case spaced
+    }
+
+    /// Appends the JSON text of this value to `out`.
+    public func write(to out: inout String, style: TextStyle) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite, d.rounded() == d, abs(d) < 1e15 {
+                out += String(Int64(d))
+                out += ".0"
+            } else if d.isFinite {
+                out += "\(d)"
+            } else {
+                out += "null"
+            }
+        case .string(let s): JSONValue.writeQuoted(s, to: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += style == .compact ? "," : ", " }
+                item.write(to: &out, style: style)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            for (i, member) in object.members.enumerated() {
+                if i > 0 { out += style == .compact ? "," : ", " }
+                JSONValue.writeQuoted(member.key, to: &out)
+                out += style == .compact ? ":" : ": "
+                member.value.write(to: &out, style: style)
+            }
+            out += "}"
+        }
+    }
+
+    /// Appends `s` as a JSON string literal.
+    public static func writeQuoted(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}

@@ -1,0 +1,1 @@
+// Shard leases, claiming and finishing jobs (issue 3).

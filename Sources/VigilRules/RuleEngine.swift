@@ -1,0 +1,1 @@
+// The Sigma rule engine lives here (issue 4).

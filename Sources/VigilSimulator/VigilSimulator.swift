@@ -1,0 +1,1 @@
+// The local LLM API simulator (issue 6).
