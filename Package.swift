@@ -30,6 +30,13 @@ let package = Package(
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
+            name: "VigilSchema",
+            dependencies: ["VigilPostgres"],
+            path: "sql",
+            sources: ["Schema.swift"],
+            resources: [.embedInCode("migrations")]
+        ),
+        .target(
             name: "VigilRules",
             dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")]
         ),
@@ -50,6 +57,7 @@ let package = Package(
             dependencies: [
                 "VigilCore",
                 "VigilPostgres",
+                "VigilSchema",
                 "VigilRules",
                 "VigilQueue",
                 "VigilSimulator",
@@ -60,7 +68,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
-        .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilCore"]),
+        .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"]),
         .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore"]),
         .testTarget(

@@ -1,0 +1,320 @@
+import CLibPQ
+import Foundation
+import Synchronization
+
+/// One statement and its parameters.
+public struct PostgresStatement: Sendable {
+    public var sql: String
+    public var parameters: [PostgresValue]
+
+    public init(_ sql: String, _ parameters: [any PostgresEncodable] = []) {
+        self.sql = sql
+        self.parameters = parameters.map(\.postgresValue)
+    }
+
+    public init(sql: String, values: [PostgresValue]) {
+        self.sql = sql
+        self.parameters = values
+    }
+}
+
+/// One PostgreSQL connection, owned by its own thread.
+///
+/// Every method runs on the connection's dedicated thread (the actor's executor is a
+/// `ThreadExecutor`), so libpq's blocking calls never occupy Swift's cooperative pool.
+/// Statements are parameterised (`PQexecParams`); cancelling the calling task sends `PQcancel`
+/// for the running statement.
+///
+/// Lifecycle: ``connect(_:)`` opens it; ``close()`` closes it and ends its thread. A connection is
+/// used by one task at a time: take it from a ``PostgresPool`` rather than sharing it.
+public actor PostgresConnection {
+    nonisolated let executor: ThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private var handle: OpaquePointer?
+    private let canceller = Canceller()
+    /// The server's version number (`150018` for 15.18).
+    public private(set) var serverVersion: Int = 0
+    /// The server process serving this connection.
+    public private(set) var backendPID: Int32 = 0
+
+    private init(name: String) {
+        executor = ThreadExecutor(name: name)
+    }
+
+    /// Opens a connection and prepares its session (UTC, ISO dates, hex bytea, the search path).
+    ///
+    /// - Throws: ``PostgresError`` `.connectionFailed` with libpq's message (which names the host, never the password).
+    public static func connect(_ configuration: PostgresConfiguration) async throws(PostgresError) -> PostgresConnection {
+        try configuration.validate()
+        let connection = PostgresConnection(name: "vigil-pg")
+        do {
+            try await connection.open(configuration)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        return connection
+    }
+
+    private func open(_ configuration: PostgresConfiguration) throws(PostgresError) {
+        let parameters = configuration.connectParameters
+        let keywords = parameters.map { strdup($0.0) } + [nil]
+        let values = parameters.map { strdup($0.1) } + [nil]
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let conn = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointers in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+            }
+        }
+        handle = conn
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            let message = conn.map { Self.errorMessage($0) } ?? "out of memory"
+            throw PostgresError(code: .connectionFailed, message: message)
+        }
+        PQsetClientEncoding(conn, "UTF8")
+        // Server notices ("drop cascades to …") can quote object names and values: never print them.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        serverVersion = Int(PQserverVersion(conn))
+        backendPID = PQbackendPID(conn)
+        canceller.set(PQgetCancel(conn))
+        var setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'; SET IntervalStyle = 'iso_8601';"
+        if let searchPath = configuration.searchPath { setup += " SET search_path = \(searchPath);" }
+        try executeScript(setup)
+    }
+
+    /// Closes the connection and ends its thread. Safe to call twice.
+    public func close() {
+        canceller.set(nil)
+        if let handle { PQfinish(handle) }
+        handle = nil
+        executor.shutdown()
+    }
+
+    /// Whether the connection is usable, checked without a round trip: a closed socket or a
+    /// termination notice from the server (which a restart sends) shows as unhealthy.
+    public func isHealthy() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        // Idle connections receive nothing unless the server is leaving (a termination notice, then
+        // end of file) or sent a NOTIFY: read what is there until the socket is quiet or closed.
+        for _ in 0..<8 {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { break }
+            if descriptor.revents & Int16(POLLHUP | POLLERR) != 0 { return false }
+            if PQconsumeInput(handle) == 0 { return false }
+            while let notify = PQnotifies(handle) { PQfreemem(notify) }
+        }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// Whether a transaction is open (or failed and awaiting ROLLBACK) on this connection.
+    public var transactionStatus: PostgresTransactionStatus {
+        guard let handle else { return .unknown }
+        switch PQtransactionStatus(handle) {
+        case PQTRANS_IDLE: return .idle
+        case PQTRANS_ACTIVE: return .active
+        case PQTRANS_INTRANS: return .inTransaction
+        case PQTRANS_INERROR: return .failed
+        default: return .unknown
+        }
+    }
+
+    // MARK: Statements
+
+    /// Runs one parameterised statement and returns its rows.
+    ///
+    /// - Throws: ``PostgresError``: `.server` with SQLSTATE for rejected statements,
+    ///   `.connectionClosed` when the connection broke, `.cancelled` when the task was cancelled.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws(PostgresError) -> PostgresResult {
+        try await run(PostgresStatement(sql, parameters))
+    }
+
+    /// Runs one statement given as ``PostgresStatement``.
+    @discardableResult
+    public func run(_ statement: PostgresStatement) async throws(PostgresError) -> PostgresResult {
+        try await cancellable(statement.sql) { (connection) throws(PostgresError) -> PostgresResult in
+            let conn = try connection.requireHandle()
+            let result = Self.withParameters(statement.parameters) { count, types, values, lengths, formats in
+                PQexecParams(conn, statement.sql, count, types, values, lengths, formats, 0)
+            }
+            return try connection.check(result, sql: statement.sql)
+        }
+    }
+
+    /// Runs SQL text of one or more statements without parameters (simple query protocol): for
+    /// migrations and session set-up only. Values never go in this text.
+    public func executeScript(_ sql: String) throws(PostgresError) {
+        let conn = try requireHandle()
+        _ = try check(PQexec(conn, sql), sql: sql)
+    }
+
+    // MARK: Internals shared by the feature extensions
+
+    func requireHandle() throws(PostgresError) -> OpaquePointer {
+        guard let handle else { throw PostgresError(code: .connectionClosed, message: "the connection is closed") }
+        return handle
+    }
+
+    /// Runs `operation` (blocking libpq work) on this connection's thread, sending `PQcancel` if the
+    /// task is cancelled meanwhile.
+    ///
+    /// The operation is reached through an `await` on the actor, never run inside the cancellation
+    /// handler's closure itself: that closure is nonisolated and would run on the cooperative pool.
+    func cancellable<T: Sendable>(
+        _ sql: String,
+        _ operation: @Sendable (isolated PostgresConnection) throws(PostgresError) -> T
+    ) async throws(PostgresError) -> T {
+        if Task.isCancelled { throw PostgresError(code: .cancelled, message: "the task was cancelled before the statement ran", query: sql) }
+        let canceller = self.canceller
+        let outcome: Result<T, PostgresError> = await withTaskCancellationHandler {
+            await self.perform(operation)
+        } onCancel: {
+            canceller.cancel()
+        }
+        switch outcome {
+        case .success(let value): return value
+        case .failure(var error):
+            if error.sqlState == PostgresError.SQLState.queryCanceled, Task.isCancelled { error.code = .cancelled }
+            throw error
+        }
+    }
+
+    private func perform<T>(_ operation: (isolated PostgresConnection) throws(PostgresError) -> T) -> Result<T, PostgresError> {
+        Result { () throws(PostgresError) -> T in try operation(self) }
+    }
+
+    /// Turns a `PGresult` into rows or a thrown error; takes ownership of `result`.
+    func check(_ result: OpaquePointer?, sql: String) throws(PostgresError) -> PostgresResult {
+        guard let result else {
+            throw connectionError(sql: sql)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
+            return PostgresResult(handle: result)
+        case PGRES_PIPELINE_ABORTED:
+            PQclear(result)
+            throw PostgresError(code: .pipelineAborted, message: "not run: an earlier statement of the pipeline failed", query: sql)
+        default:
+            let error = Self.serverError(result, sql: sql, connectionBroken: handle.map { PQstatus($0) != CONNECTION_OK } ?? true)
+            PQclear(result)
+            throw error
+        }
+    }
+
+    func connectionError(sql: String?) -> PostgresError {
+        let message = handle.map { Self.errorMessage($0) } ?? "the connection is closed"
+        let broken = handle.map { PQstatus($0) != CONNECTION_OK } ?? true
+        return PostgresError(code: broken ? .connectionClosed : .protocolViolation, message: message, query: sql)
+    }
+
+    static func serverError(_ result: OpaquePointer, sql: String?, connectionBroken: Bool) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        let sqlState = field(Int32(UInt8(ascii: "C")))
+        let primary = field(Int32(UInt8(ascii: "M"))) ?? String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PostgresError(
+            code: connectionBroken && (sqlState == nil || sqlState!.hasPrefix("57P") || sqlState!.hasPrefix("08")) ? .connectionClosed : .server,
+            message: primary,
+            sqlState: sqlState,
+            severity: field(Int32(UInt8(ascii: "V"))) ?? field(Int32(UInt8(ascii: "S"))),
+            detail: field(Int32(UInt8(ascii: "D"))),
+            hint: field(Int32(UInt8(ascii: "H"))),
+            constraint: field(Int32(UInt8(ascii: "n"))),
+            table: field(Int32(UInt8(ascii: "t"))),
+            column: field(Int32(UInt8(ascii: "c"))),
+            query: sql
+        )
+    }
+
+    static func errorMessage(_ conn: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Lays parameters out as libpq's parallel C arrays for the duration of `body`.
+    static func withParameters<R>(
+        _ parameters: [PostgresValue],
+        _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+    ) -> R {
+        var types: [Oid] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        var buffers: [UnsafeMutablePointer<CChar>?] = []
+        types.reserveCapacity(parameters.count)
+        for parameter in parameters {
+            switch parameter {
+            case .null:
+                types.append(0)
+                lengths.append(0)
+                formats.append(0)
+                buffers.append(nil)
+            case .text(let text, let oid):
+                types.append(oid)
+                lengths.append(0)
+                formats.append(0)
+                buffers.append(strdup(text))
+            case .binary(let bytes, let oid):
+                types.append(oid)
+                lengths.append(Int32(bytes.count))
+                formats.append(1)
+                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(bytes.count, 1))
+                bytes.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: bytes.count) }
+                }
+                buffers.append(buffer)
+            }
+        }
+        defer {
+            for (buffer, parameter) in zip(buffers, parameters) {
+                if case .binary = parameter { buffer?.deallocate() } else { free(buffer) }
+            }
+        }
+        let values = buffers.map { UnsafePointer($0) }
+        return types.withUnsafeBufferPointer { t in
+            values.withUnsafeBufferPointer { v in
+                lengths.withUnsafeBufferPointer { l in
+                    formats.withUnsafeBufferPointer { f in
+                        body(Int32(parameters.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The state of the transaction on a connection.
+public enum PostgresTransactionStatus: Sendable {
+    case idle
+    case active
+    case inTransaction
+    case failed
+    case unknown
+}
+
+/// Holds libpq's cancel object so another thread can cancel the running statement.
+final class Canceller: Sendable {
+    private struct Box: @unchecked Sendable { var pointer: OpaquePointer? }
+    private let state = Mutex(Box(pointer: nil))
+
+    func set(_ pointer: OpaquePointer?) {
+        state.withLock { box in
+            if let old = box.pointer { PQfreeCancel(old) }
+            box.pointer = pointer
+        }
+    }
+
+    func cancel() {
+        state.withLock { box in
+            guard let pointer = box.pointer else { return }
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(pointer, &buffer, 256)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+/// A statement parameter as it goes to the server.
+public enum PostgresValue: Sendable, Hashable {
+    case null
+    /// Text format; `oid` 0 lets the server infer the type from the statement.
+    case text(String, oid: UInt32 = 0)
+    /// Binary format, with the type's oid (bytea: 17).
+    case binary([UInt8], oid: UInt32)
+}
+
+/// A Swift value that can be a statement parameter.
+public protocol PostgresEncodable: Sendable {
+    var postgresValue: PostgresValue { get }
+}
+
+extension String: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(self) }
+}
+
+extension Substring: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(String(self)) }
+}
+
+extension Int: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(String(self), oid: PostgresType.int8) }
+}
+
+extension Int64: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(String(self), oid: PostgresType.int8) }
+}
+
+extension Int32: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(String(self), oid: PostgresType.int4) }
+}
+
+extension Int16: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(String(self), oid: PostgresType.int2) }
+}
+
+extension Bool: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(self ? "t" : "f", oid: PostgresType.bool) }
+}
+
+extension Double: PostgresEncodable {
+    public var postgresValue: PostgresValue {
+        let text: String
+        if isNaN {
+            text = "NaN"
+        } else if isInfinite {
+            text = self < 0 ? "-Infinity" : "Infinity"
+        } else {
+            text = "\(self)"
+        }
+        return .text(text, oid: PostgresType.float8)
+    }
+}
+
+extension UUID: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(uuidString.lowercased(), oid: PostgresType.uuid) }
+}
+
+extension Date: PostgresEncodable {
+    public var postgresValue: PostgresValue { .text(PostgresTimestamp.format(self), oid: PostgresType.timestamptz) }
+}
+
+extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
+    public var postgresValue: PostgresValue {
+        switch self {
+        case .none: .null
+        case .some(let value): value.postgresValue
+        }
+    }
+}
+
+/// Bytes for a `bytea` parameter, sent in binary format.
+public struct PostgresBytes: PostgresEncodable, Hashable {
+    public var bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var postgresValue: PostgresValue { .binary(bytes, oid: PostgresType.bytea) }
+}
+
+/// A JSON document's text, for a `json`/`jsonb` parameter.
+public struct PostgresJSON: PostgresEncodable, Hashable {
+    public var text: String
+    public init(_ text: String) { self.text = text }
+    public var postgresValue: PostgresValue { .text(text, oid: PostgresType.jsonb) }
+}
+
+extension Array: PostgresEncodable where Element: PostgresArrayElement {
+    /// A one-dimensional array literal (`{"a","b"}`), typed `Element.arrayOID`.
+    public var postgresValue: PostgresValue {
+        var text = "{"
+        for (i, element) in enumerated() {
+            if i > 0 { text += "," }
+            text += element.arrayLiteralElement
+        }
+        text += "}"
+        return .text(text, oid: Element.arrayOID)
+    }
+}
+
+/// A type that can be an element of a one-dimensional array parameter.
+public protocol PostgresArrayElement: Sendable {
+    static var arrayOID: UInt32 { get }
+    var arrayLiteralElement: String { get }
+}
+
+extension String: PostgresArrayElement {
+    public static var arrayOID: UInt32 { PostgresType.textArray }
+    public var arrayLiteralElement: String {
+        var out = "\""
+        for ch in unicodeScalars {
+            if ch == "\"" || ch == "\\" { out += "\\" }
+            out.unicodeScalars.append(ch)
+        }
+        return out + "\""
+    }
+}
+
+extension Int64: PostgresArrayElement {
+    public static var arrayOID: UInt32 { PostgresType.int8Array }
+    public var arrayLiteralElement: String { String(self) }
+}
+
+extension Int: PostgresArrayElement {
+    public static var arrayOID: UInt32 { PostgresType.int8Array }
+    public var arrayLiteralElement: String { String(self) }
+}
+
+extension UUID: PostgresArrayElement {
+    public static var arrayOID: UInt32 { PostgresType.uuidArray }
+    public var arrayLiteralElement: String { uuidString.lowercased() }
+}
+
+/// The oids of the built-in types Vigil uses.
+public enum PostgresType {
+    public static let bool: UInt32 = 16
+    public static let bytea: UInt32 = 17
+    public static let name: UInt32 = 19
+    public static let int8: UInt32 = 20
+    public static let int2: UInt32 = 21
+    public static let int4: UInt32 = 23
+    public static let text: UInt32 = 25
+    public static let oid: UInt32 = 26
+    public static let json: UInt32 = 114
+    public static let cidr: UInt32 = 650
+    public static let float4: UInt32 = 700
+    public static let float8: UInt32 = 701
+    public static let inet: UInt32 = 869
+    public static let bpchar: UInt32 = 1042
+    public static let varchar: UInt32 = 1043
+    public static let date: UInt32 = 1082
+    public static let timestamp: UInt32 = 1114
+    public static let timestamptz: UInt32 = 1184
+    public static let interval: UInt32 = 1186
+    public static let numeric: UInt32 = 1700
+    public static let uuid: UInt32 = 2950
+    public static let jsonb: UInt32 = 3802
+    public static let int2Array: UInt32 = 1005
+    public static let int4Array: UInt32 = 1007
+    public static let textArray: UInt32 = 1009
+    public static let varcharArray: UInt32 = 1015
+    public static let int8Array: UInt32 = 1016
+    public static let uuidArray: UInt32 = 2951
+
+    /// A short name for error messages.
+    public static func name(of oid: UInt32) -> String {
+        switch oid {
+        case bool: "bool"
+        case bytea: "bytea"
+        case name: "name"
+        case int8: "int8"
+        case int2: "int2"
+        case int4: "int4"
+        case text: "text"
+        case oid: "oid"
+        case json: "json"
+        case cidr: "cidr"
+        case float4: "float4"
+        case float8: "float8"
+        case inet: "inet"
+        case bpchar: "bpchar"
+        case varchar: "varchar"
+        case date: "date"
+        case timestamp: "timestamp"
+        case timestamptz: "timestamptz"
+        case interval: "interval"
+        case numeric: "numeric"
+        case uuid: "uuid"
+        case jsonb: "jsonb"
+        case int2Array: "int2[]"
+        case int4Array: "int4[]"
+        case textArray: "text[]"
+        case varcharArray: "varchar[]"
+        case int8Array: "int8[]"
+        case uuidArray: "uuid[]"
+        default: "oid \(oid)"
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+import VigilPostgres
+
+@Suite("PostgreSQL connection and pool")
+struct ConnectionTests {
+    @Test("blocking libpq calls never stall the cooperative pool")
+    func poolDoesNotBlockCooperativeThreads() async throws {
+        let db = try await TestDatabase.make(maxConnections: 8)
+        defer { Task { await db.drop() } }
+        // Open all 8 connections first so connecting is not part of the measurement.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { try await db.pool.query("SELECT pg_sleep(0.05)") } }
+            try await group.waitForAll()
+        }
+
+        let maxStall = Locked(Duration.zero)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let ticking = Task {
+                var last = clock.now
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(5))
+                    let now = clock.now
+                    let gap = now - last - .milliseconds(5)
+                    maxStall.withLock { $0 = max($0, gap) }
+                    last = now
+                }
+            }
+            for _ in 0..<32 {
+                group.addTask { try await db.pool.query("SELECT pg_sleep(0.3)") }
+            }
+            try await group.waitForAll()
+            ticking.cancel()
+        }
+        let elapsed = clock.now - start
+        let stall = maxStall.value
+        // 32 sleeps of 0.3 s over 8 connections: 4 rounds, about 1.2 s.
+        #expect(elapsed >= .milliseconds(1150), "fewer than 4 rounds: the pool exceeded 8 connections")
+        #expect(elapsed < .seconds(4))
+        #expect(stall < .milliseconds(100), "the ticking task stalled \(stall)")
+        #expect(db.pool.openConnections <= 8)
+    }
+
+    @Test("every type the project uses round-trips, NULL as optional")
+    func typedDecoding() async throws {
+        let db = try await TestDatabase.make()
+        defer { Task { await db.drop() } }
+        let id = UUID()
+        let when = Date(timeIntervalSince1970: 1_764_198_720.123456)
+        let rows = try await db.pool.query(
+            """
+            SELECT $1::bool AS b, $2::int2 AS i2, $3::int4 AS i4, $4::int8 AS i8, $5::float8 AS f, $6::text AS t,
+                   $7::uuid AS u, $8::timestamptz AS ts, $9::jsonb AS j, $10::bytea AS by, $11::inet AS ip,
+                   $12::cidr AS net, $13::text[] AS ta, $14::int8[] AS ia, NULL::text AS missing
+            """,
+            [
+                true, Int16(-7), Int32(123_456), Int64.max, 2.5, "tab\there \"quoted\" ünïcode", id, when,
+                PostgresJSON(#"{"a": [1, 2, {"b": null}]}"#), PostgresBytes([0, 1, 254, 255]), "2001:db8::1", "10.0.0.0/8",
+                ["a", "b,c", "d\"e", "NULL"], [Int64(1), -2, 3],
+            ]
+        )
+        let row = try #require(rows.first)
+        #expect(try row.decode(Bool.self, column: "b") == true)
+        #expect(try row.decode(Int16.self, column: "i2") == -7)
+        #expect(try row.decode(Int32.self, column: "i4") == 123_456)
+        #expect(try row.decode(Int64.self, column: "i8") == Int64.max)
+        #expect(try row.decode(Double.self, column: "f") == 2.5)
+        #expect(try row.decode(String.self, column: "t") == "tab\there \"quoted\" ünïcode")
+        #expect(try row.decode(UUID.self, column: "u") == id)
+        let decodedDate = try row.decode(Date.self, column: "ts")
+        #expect(abs(decodedDate.timeIntervalSince(when)) < 0.000_002)
+        #expect(try row.decode(String.self, column: "j") == #"{"a": [1, 2, {"b": null}]}"#)
+        #expect(try row.decode(PostgresBytes.self, column: "by") == PostgresBytes([0, 1, 254, 255]))
+        #expect(try row.decode(String.self, column: "ip") == "2001:db8::1")
+        #expect(try row.decode(String.self, column: "net") == "10.0.0.0/8")
+        #expect(try row.decode([String].self, column: "ta") == ["a", "b,c", "d\"e", "NULL"])
+        #expect(try row.decode([Int64].self, column: "ia") == [1, -2, 3])
+        #expect(try row.decode(String?.self, column: "missing") == nil)
+        #expect(try row.decode(Int?.self, column: "i4") == 123_456)
+    }
+
+    @Test("a type mismatch names the column")
+    func decodeMismatchNamesColumn() async throws {
+        let db = try await TestDatabase.make()
+        defer { Task { await db.drop() } }
+        let rows = try await db.pool.query("SELECT 'x'::text AS alert_kind, NULL::int8 AS attempts")
+        let mismatch = #expect(throws: PostgresError.self) { try rows[0].decode(Int.self, column: "alert_kind") }
+        #expect(mismatch?.code == .decoding)
+        #expect(mismatch?.column == "alert_kind")
+        #expect(mismatch?.description.contains("alert_kind") == true)
+        let null = #expect(throws: PostgresError.self) { try rows[0].decode(Int.self, column: "attempts") }
+        #expect(null?.description.contains("attempts") == true)
+    }
+
+    @Test("SQLSTATEs are decoded; descriptions never carry parameter values")
+    func serverErrors() async throws {
+        let db = try await TestDatabase.make()
+        defer { Task { await db.drop() } }
+        try await db.pool.withConnection { connection in
+            try await connection.executeScript(
+                """
+                CREATE TABLE parent (id int PRIMARY KEY);
+                CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id), secret text UNIQUE);
+                INSERT INTO parent VALUES (1);
+                """
+            )
+        }
+        let secret = "AKIAIOSFODNN7EXAMPLE-super-secret"
+        try await db.pool.query("INSERT INTO child VALUES (1, 1, $1)", [secret])
+
+        let unique = await #expect(throws: PostgresError.self) {
+            try await db.pool.query("INSERT INTO child VALUES (2, 1, $1)", [secret])
+        }
+        #expect(unique?.sqlState == PostgresError.SQLState.uniqueViolation)
+        #expect(unique?.isUniqueViolation == true)
+        #expect(unique?.constraint == "child_secret_key")
+        #expect(unique?.code == .server)
+        #expect(unique?.description.contains(secret) == false, "description leaked a parameter value")
+        #expect(unique?.debugDescription.contains(secret) == true, "debugDescription should keep DETAIL for debugging")
+
+        let foreignKey = await #expect(throws: PostgresError.self) {
+            try await db.pool.query("INSERT INTO child VALUES (3, 99, NULL)")
+        }
+        #expect(foreignKey?.sqlState == PostgresError.SQLState.foreignKeyViolation)
+        #expect(foreignKey?.constraint == "child_parent_id_fkey")
+
+        let syntax = await #expect(throws: PostgresError.self) { try await db.pool.query("SELEC 1") }
+        #expect(syntax?.sqlState == PostgresError.SQLState.syntaxError)
+        #expect(syntax?.severity == "ERROR")
+
+        // The pool stays usable after errors.
+        let rows = try await db.pool.query("SELECT count(*) AS n FROM child")
+        #expect(try rows[0].decode(Int.self, column: "n") == 1)
+    }
+
+    @Test("transactions commit, and roll back on any thrown error")
+    func transactions() async throws {
+        let db = try await TestDatabase.make()
+        defer { Task { await db.drop() } }
+        try await db.pool.query("CREATE TABLE t (v int)")
+        try await db.pool.withTransaction { try await $0.query("INSERT INTO t VALUES (1)") }
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await db.pool.withTransaction { connection in
+                try await connection.query("INSERT INTO t VALUES (2)")
+                throw Boom()
+            }
+        }
+        await #expect(throws: PostgresError.self) {
+            try await db.pool.withTransaction { connection in
+                try await connection.query("INSERT INTO t VALUES (3)")
+                try await connection.query("INSERT INTO t VALUES ('not a number')")
+            }
+        }
+        let rows = try await db.pool.query("SELECT array_agg(v ORDER BY v) AS vs FROM t")
+        #expect(try rows[0].decode([Int64].self, column: "vs") == [1])
+    }
+
+    @Test("cancelling the task cancels a long statement promptly")
+    func cancellation() async throws {
+        let db = try await TestDatabase.make(maxConnections: 1)
+        defer { Task { await db.drop() } }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let task = Task { try await db.pool.query("SELECT pg_sleep(30)") }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let result = await task.result
+        let elapsed = clock.now - start
+        #expect(elapsed < .seconds(5), "cancellation took \(elapsed)")
+        guard case .failure(let error) = result, let postgresError = error as? PostgresError else {
+            Issue.record("the cancelled statement did not fail")
+            return
+        }
+        #expect(postgresError.code == .cancelled)
+        // The connection is handed back usable.
+        let rows = try await db.pool.query("SELECT 1 AS one")
+        #expect(try rows[0].decode(Int.self, column: "one") == 1)
+    }
+
+    @Test("acquisition times out when every connection is busy")
+    func acquireTimeout() async throws {
+        let db = try await TestDatabase.make(maxConnections: 1)
+        defer { Task { await db.drop() } }
+        var configuration = db.configuration
+        configuration.acquireTimeout = .milliseconds(200)
+        let pool = PostgresPool(configuration: configuration)
+        defer { Task { await pool.close() } }
+        let holder = Task { try await pool.query("SELECT pg_sleep(1.5)") }
+        try await Task.sleep(for: .milliseconds(300))
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(error?.code == .poolTimeout)
+        _ = try await holder.value
+        try await pool.query("SELECT 1")
+    }
+}

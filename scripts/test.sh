@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Vigil's test command: installs what it needs, starts a throwaway PostgreSQL, runs every test, stops the server.
+#
+#   bash scripts/test.sh [extra swift test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+eval "$(bash scripts/pg-throwaway.sh start --fast)"
+cleanup() { bash scripts/pg-throwaway.sh stop "$VIGIL_PG_DIR"; }
+trap cleanup EXIT
+echo "test PostgreSQL: $(psql "$DATABASE_URL" -Atc 'select version()' | cut -d, -f1) at ${DATABASE_URL}"
+
+swift build --build-tests
+swift test --skip-build "$@"

@@ -1,0 +1,20 @@
+import VigilPostgres
+
+/// Vigil's database schema: the numbered migrations in `sql/migrations/`, embedded in the binary.
+///
+/// Adding a migration: add `sql/migrations/NNNN_name.sql`, its `.embedInCode` resource is generated
+/// by SwiftPM, and list it below (a test fails when a file is not listed).
+public enum VigilSchema {
+    public static let migrations: [Migration] = [
+        migration(1, "foundation", PackageResources._001_foundation_sql)
+    ]
+
+    /// The migrator for this binary's schema.
+    public static func migrator() throws(PostgresError) -> Migrator {
+        try Migrator(migrations: migrations)
+    }
+
+    private static func migration(_ version: Int, _ name: String, _ bytes: [UInt8]) -> Migration {
+        Migration(version: version, name: name, sql: String(decoding: bytes, as: UTF8.self))
+    }
+}
