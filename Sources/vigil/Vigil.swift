@@ -5,6 +5,11 @@ struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: a distributed security-alert triage cluster.",
-        subcommands: []
+        discussion: "Vigil recommends; people decide. It never blocks or remediates by itself.",
+        subcommands: [
+            MigrateCommand.self,
+            DoctorCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

@@ -113,18 +113,28 @@ public struct PostgresCopyRowWriter: Sendable {
     /// Appends a text field, escaped; nil writes NULL.
     public mutating func field(_ text: String?) {
         separate()
-        guard let text else {
+        guard var text else {
             buffer.append(contentsOf: [0x5C, 0x4E])
             return
         }
-        for byte in text.utf8 {
-            switch byte {
-            case 0x5C: buffer.append(contentsOf: [0x5C, 0x5C])
-            case 0x09: buffer.append(contentsOf: [0x5C, 0x74])
-            case 0x0A: buffer.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: buffer.append(contentsOf: [0x5C, 0x72])
-            default: buffer.append(byte)
+        text.withUTF8 { bytes in
+            // Copy runs of plain bytes at once; escape the four that COPY's text format reserves.
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let escaped: UInt8
+                switch bytes[i] {
+                case 0x5C: escaped = 0x5C
+                case 0x09: escaped = 0x74
+                case 0x0A: escaped = 0x6E
+                case 0x0D: escaped = 0x72
+                default: continue
+                }
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                buffer.append(0x5C)
+                buffer.append(escaped)
+                runStart = i + 1
             }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
     }
 
@@ -150,7 +160,8 @@ public struct PostgresCopyRowWriter: Sendable {
         }
     }
 
-    mutating func endRow() {
+    /// Ends the current row (copyFrom(rows:) calls it after each row).
+    public mutating func endRow() {
         buffer.append(0x0A)
         fieldsInRow = 0
     }
