@@ -220,19 +220,23 @@ extension IngestDecoder {
         private mutating func visit(_ value: JSONValue, level: Int) {
             switch value {
             case .string(let text):
-                if text.utf8.contains(0) { containsNUL = true }
+                if PayloadShape.hasNUL(text) { containsNUL = true }
             case .array(let items):
                 depth = max(depth, level + 1)
                 for item in items { visit(item, level: level + 1) }
             case .object(let object):
                 depth = max(depth, level + 1)
                 for member in object {
-                    if member.key.utf8.contains(0) { containsNUL = true }
+                    if PayloadShape.hasNUL(member.key) { containsNUL = true }
                     visit(member.value, level: level + 1)
                 }
             default:
                 break
             }
+        }
+
+        static func hasNUL(_ text: String) -> Bool {
+            text.utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? text.utf8.contains(0)
         }
     }
 
@@ -267,6 +271,11 @@ extension IngestDecoder {
 
     /// Why `text` is not printable, or nil when it is.
     static func printabilityProblem(_ text: String) -> String? {
+        // Fast path: printable ASCII needs no Unicode property lookups.
+        let ascii = text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } } ?? false
+        if ascii {
+            return text.utf8.first == 0x20 || text.utf8.last == 0x20 ? "must not begin or end with white space" : nil
+        }
         for scalar in text.unicodeScalars {
             switch scalar.properties.generalCategory {
             case .control: return "must not contain control characters"
