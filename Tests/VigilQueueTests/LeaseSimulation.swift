@@ -67,15 +67,33 @@ struct LeaseSimulation {
             leases: rows.enumerated().map { .init(shard: $0.offset, owner: $0.element.owner, epoch: $0.element.epoch, expiresAt: $0.element.expiresAt) })
     }
 
-    /// One round: time advances by a tick; every running worker heartbeats and reads a snapshot; then all their
-    /// actions run, interleaved at random when `concurrent` (each worker's own actions stay in order).
-    mutating func round(concurrent: Bool = true) {
-        now = now.advanced(by: tickInterval)
+    /// How the workers' steps interleave within a round.
+    enum Interleaving: CaseIterable {
+        /// One worker after another: snapshot, then all its actions.
+        case sequential
+        /// All snapshots at the same instant, then every action in a random interleaving.
+        case concurrent
+        /// Snapshots at random instants within the round and actions at random later instants, processed in
+        /// time order: views go stale while time passes, and leases expire between a read and a write.
+        case staggered
+    }
+
+    /// One round: time advances by a tick; every running worker heartbeats and reads a snapshot, and performs
+    /// the actions its machine returns (each worker's own actions stay in order).
+    mutating func round(_ interleaving: Interleaving = .concurrent) {
+        let start = now.advanced(by: tickInterval)
+        now = start
         let running = workers.filter { $0.value.state == .running }.keys.sorted()
-        var queues: [(WorkerID, [LeaseAction])] = []
-        if concurrent {
+        switch interleaving {
+        case .sequential:
+            for id in running {
+                heartbeats[id] = now
+                for action in workers[id]!.machine.tick(snapshot()) { perform(action, by: id) }
+            }
+        case .concurrent:
             for id in running { heartbeats[id] = now }
             let view = snapshot()
+            var queues: [(WorkerID, [LeaseAction])] = []
             for id in running {
                 let actions = workers[id]!.machine.tick(view)
                 if !actions.isEmpty { queues.append((id, actions)) }
@@ -85,18 +103,38 @@ struct LeaseSimulation {
                 let action = queues[pick].1.removeFirst()
                 perform(action, by: queues[pick].0)
                 if queues[pick].1.isEmpty { queues.remove(at: pick) }
+                checkBeliefs()
             }
-        } else {
-            for id in running {
-                heartbeats[id] = now
-                for action in workers[id]!.machine.tick(snapshot()) { perform(action, by: id) }
+        case .staggered:
+            // Events: (time, worker, action index or nil for the snapshot); all within this tick.
+            let third = tickInterval / 3
+            let steps = Int64(1000)
+            func offset(_ limit: Duration) -> Duration { limit * Double(rng.next() % UInt64(steps)) / Double(steps) }
+            var events: [(at: TestInstant, worker: WorkerID, action: LeaseAction?)] = running.map { (start.advanced(by: offset(third)), $0, nil) }
+            while !events.isEmpty {
+                let next = events.indices.min { events[$0].at < events[$1].at }!
+                let event = events.remove(at: next)
+                now = event.at
+                if let action = event.action {
+                    perform(action, by: event.worker)
+                } else if workers[event.worker]?.state == .running {
+                    heartbeats[event.worker] = now
+                    let actions = workers[event.worker]!.machine.tick(snapshot())
+                    var at = now
+                    let gap = third / max(1, actions.count)
+                    for action in actions {
+                        at = at.advanced(by: offset(gap))
+                        events.append((at, event.worker, action))
+                    }
+                }
+                checkBeliefs()
             }
         }
         checkBeliefs()
     }
 
-    mutating func rounds(_ count: Int, concurrent: Bool = true) {
-        for _ in 0..<count { round(concurrent: concurrent) }
+    mutating func rounds(_ count: Int, _ interleaving: Interleaving = .concurrent) {
+        for _ in 0..<count { round(interleaving) }
     }
 
     /// Runs rounds until converged; returns how many it took, or nil after `limit`.

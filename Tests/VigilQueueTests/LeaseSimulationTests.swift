@@ -173,10 +173,40 @@ struct LeaseSimulationTests {
                 }
             }
             if simulation.runningWorkers.isEmpty { simulation.start(ids[0]) }
-            simulation.round(concurrent: rng.next() % 2 == 0)
+            simulation.round(LeaseSimulation.Interleaving.allCases[Int(rng.next() % 3)])
         }
         for id in ids where simulation.workers[id]?.state == .paused { simulation.resume(id) }
         #expect(simulation.roundsUntilConverged() != nil)
+        Self.expectHealthy(simulation)
+    }
+
+    @Test("join, crash, pause and graceful stop converge safely under every interleaving", arguments: LeaseSimulation.Interleaving.allCases)
+    func everyInterleaving(interleaving: LeaseSimulation.Interleaving) {
+        var simulation = LeaseSimulation(shardCount: 20, seed: 31)
+        let ids = Self.ids(4)
+        func settle(_ label: String) {
+            var rounds = 0
+            repeat {
+                simulation.round(interleaving)
+                rounds += 1
+            } while !simulation.isConverged && rounds < 30
+            #expect(simulation.isConverged, "\(label) did not converge")
+        }
+        for id in ids.prefix(3) { simulation.start(id) }
+        settle("start")
+        simulation.start(ids[3])
+        settle("join")
+        simulation.crash(ids[0])
+        settle("crash")
+        simulation.pause(ids[1])
+        simulation.rounds(7, interleaving)
+        simulation.resume(ids[1])
+        settle("pause")
+        simulation.stop(ids[2])
+        settle("stop")
+        let changes = simulation.ownershipChanges
+        simulation.rounds(15, interleaving)
+        #expect(simulation.ownershipChanges == changes)
         Self.expectHealthy(simulation)
     }
 
