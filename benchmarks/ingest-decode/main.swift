@@ -66,5 +66,5 @@ let parserOnly = measure("JSONParser per line (lower bound)", bytes: body.count,
     for line in lines where (try? JSONParser().parse(line)) != nil { n += 1 }
     return n
 }
-print("ratio IngestDecoder / JSONSerialization: \(String(format: "%.2f", foundation / vigil))x faster")
-print("ratio IngestDecoder / JSONParser alone: \(String(format: "%.2f", parserOnly / vigil))x (1.0 = validation free)")
+print("speed ratio IngestDecoder : JSONSerialization = \(String(format: "%.2f", foundation / vigil)) (above 1: IngestDecoder faster)")
+print("speed ratio IngestDecoder : JSONParser alone = \(String(format: "%.2f", parserOnly / vigil)) (1.0 would mean validation is free)")

@@ -112,12 +112,12 @@ extension IngestDecoder {
         case let value?:
             throw wrongType(field, expected: "a string or a number", found: value)
         }
-        let latest = now.addingTimeInterval(configuration.maxFutureSkew.seconds)
+        let latest = now.addingTimeInterval(configuration.maxFutureSkew.ingestSeconds)
         guard date >= configuration.earliestOccurredAt, date <= latest else {
             throw IngestRejection(
                 code: .outOfRange, field: field.rawValue,
                 reason: "must lie between \(IngestDecoder.dayText(configuration.earliestOccurredAt)) and "
-                    + "\(Int(configuration.maxFutureSkew.seconds / 3600)) hours from now")
+                    + "\(Int(configuration.maxFutureSkew.ingestSeconds / 3600)) hours from now")
         }
         return date
     }
@@ -304,7 +304,7 @@ extension IngestDecoder {
 
 extension Duration {
     /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
+    fileprivate var ingestSeconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }

@@ -157,6 +157,6 @@ extension IngestDecoder {
     }
 }
 
-@inline(__always) func isWhitespace(_ byte: UInt8) -> Bool {
+@inline(__always) private func isWhitespace(_ byte: UInt8) -> Bool {
     byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
 }

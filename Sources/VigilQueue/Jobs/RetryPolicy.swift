@@ -111,7 +111,7 @@ public struct RetryPolicy: Sendable, Hashable {
 
 extension Duration {
     /// The duration in seconds, as a floating-point number.
-    var secondsValue: Double {
+    fileprivate var secondsValue: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
