@@ -64,7 +64,9 @@ struct LeaseSimulation {
         LeaseSnapshot(
             now: now,
             workers: heartbeats.map { .init(id: $0.key, lastHeartbeat: $0.value) },
-            leases: rows.enumerated().map { .init(shard: $0.offset, owner: $0.element.owner, epoch: $0.element.epoch, expiresAt: $0.element.expiresAt) })
+            leases: rows.enumerated().map { shard, row in
+                .init(shard: shard, owner: row.owner, epoch: row.epoch, expiresAt: row.expiresAt)
+            })
     }
 
     /// How the workers' steps interleave within a round.

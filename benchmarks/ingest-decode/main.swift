@@ -40,7 +40,8 @@ func measure(_ label: String, bytes: Int, items: Int, rounds: Int, _ body: () ->
         best = min(best, seconds)
     }
     let mbps = Double(bytes) / best / 1e6
-    print("\(label): \(String(format: "%.1f", Double(items) / best)) items/s, \(String(format: "%.1f", mbps)) MB/s (best of \(rounds); check \(check))")
+    let rate = String(format: "%.1f", Double(items) / best)
+    print("\(label): \(rate) items/s, \(String(format: "%.1f", mbps)) MB/s (best of \(rounds); check \(check))")
     return best
 }
 

@@ -15,20 +15,31 @@ import Foundation
 /// Fields of an alert object (any other top-level field is rejected by default, see
 /// ``Configuration/unknownFields``; `null` counts as absent):
 ///
-/// | field | rule |
-/// |---|---|
-/// | `source` | required string, 1–128 characters, printable |
-/// | `external_id` | required string (1–256 characters, printable) or an integer, stored as its decimal text |
-/// | `kind` | required string, 1–128 characters, printable |
-/// | `severity` | required: a name (`informational`/`info`, `low`, `medium`/`moderate`, `high`, `critical`, any case) or a GuardDuty score 0–10 as a number or numeric string |
-/// | `occurred_at` | required: an RFC 3339 / ISO 8601 string with a zone (see ``RFC3339``), or epoch time as a number (seconds below 1e11, milliseconds below 1e14, microseconds below 1e17, else nanoseconds); within ``Configuration/earliestOccurredAt`` … now + ``Configuration/maxFutureSkew`` |
-/// | `principal`, `resource` | optional strings, up to 2,048 characters (the longest ARN), printable |
-/// | `account` | optional string of 1–128 characters from `A–Z a–z 0–9 - _ . : / @`; an all-digit account must have exactly 12 digits (an AWS account id; a shorter one has usually lost leading zeros in a number conversion). GCP project ids, Azure subscription GUIDs, `organizations/…` pass. |
-/// | `source_ip` | optional IPv4 or IPv6 address (see ``IPAddress``), stored in canonical form, an IPv4-mapped address as its IPv4 address; zero-padded IPv4 parts are read as decimal, never octal (`010.001.000.007` is `10.1.0.7`), as anonymised CloudTrail logs write them |
-/// | `payload` | optional object, default `{}`: the raw record; at most ``Configuration/maxPayloadBytes`` as compact JSON, nested at most ``Configuration/maxPayloadDepth`` deep, and no `\u0000` anywhere (PostgreSQL's `jsonb` cannot hold it) |
+/// - `source`: required string, 1–128 characters, printable.
+/// - `external_id`: required string (1–256 characters, printable) or an integer, stored as its decimal text.
+/// - `kind`: required string, 1–128 characters, printable.
+/// - `severity`: required: a name (`informational`/`info`, `low`, `medium`/`moderate`, `high`, `critical`, any
+///   case) or a GuardDuty score 0–10 as a number or numeric string.
+/// - `occurred_at`: required: an RFC 3339 / ISO 8601 string with a zone (see ``RFC3339``), or epoch time as a
+///   number (seconds below 1e11, milliseconds below 1e14, microseconds below 1e17, else nanoseconds); within
+///   ``Configuration/earliestOccurredAt`` … now + ``Configuration/maxFutureSkew``.
+/// - `principal`, `resource`: optional strings, up to 2,048 characters (the longest ARN), printable.
+/// - `account`: optional string of 1–128 characters from `A–Z a–z 0–9 - _ . : / @`; an all-digit account must
+///   have exactly 12 digits (an AWS account id; a shorter one has usually lost leading zeros in a number
+///   conversion). GCP project ids, Azure subscription GUIDs and `organizations/…` pass. A JSON number is refused.
+/// - `source_ip`: optional IPv4 or IPv6 address (see ``IPAddress``), stored in canonical form, an IPv4-mapped
+///   address as its IPv4 address; zero-padded IPv4 parts are read as decimal, never octal (`010.001.000.007` is
+///   `10.1.0.7`), as anonymised CloudTrail logs write them. Zones and ports are refused.
+/// - `payload`: optional object, default `{}`: the raw record; at most ``Configuration/maxPayloadBytes`` as
+///   compact JSON, nested at most ``Configuration/maxPayloadDepth`` deep, and no `\u0000` anywhere
+///   (PostgreSQL's `jsonb` cannot hold it).
+///
+/// An item whose JSON repeats a key anywhere (payload included) is rejected as malformed: parsers disagree on
+/// which copy wins, which is a known way to smuggle a value past a check.
 ///
 /// "Printable" means no control characters, no invisible format characters (zero-width, bidirectional
-/// overrides), no line or paragraph separators, and no white space at either end (an idempotency key `"a "`
+/// overrides), no line or paragraph separators, no unassigned or private-use characters, and no white space at
+/// either end (an idempotency key `"a "`
 /// that differs from `"a"` only invisibly is a producer bug). Lengths count Unicode scalars, as PostgreSQL
 /// counts characters. Empty optional strings count as absent.
 ///
