@@ -5,19 +5,7 @@ import Testing
 
 @Suite("IngestDecoder: mutated bodies")
 struct IngestDecoderFuzzTests {
-    static func mutate(_ bytes: [UInt8], using rng: inout SplitMix64) -> [UInt8] {
-        var bytes = bytes
-        let alphabet = Array("{}[]\",:\\ \n0a-.".utf8) + [0x00, 0xFF, 0xC3]
-        for _ in 0..<(rng.next() % 4 + 1) {
-            let position = Int(rng.next() % UInt64(bytes.count + 1))
-            switch rng.next() % 3 {
-            case 0: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: position)
-            case 1: if position < bytes.count { bytes.remove(at: position) }
-            default: if position < bytes.count { bytes[position] = alphabet[Int(rng.next() % UInt64(alphabet.count))] }
-            }
-        }
-        return bytes
-    }
+    static let mutator = Mutator(alphabet: Array("{}[]\",:\\ \n0a-.".utf8) + [0x00, 0xFF, 0xC3])
 
     @Test("NDJSON: every non-blank line gets exactly one result, whatever the damage")
     func ndjson() throws {
@@ -27,7 +15,7 @@ struct IngestDecoderFuzzTests {
         let decoder = IngestFixture.decoder()
         let intact = Set(String(decoding: body, as: UTF8.self).split(separator: "\n").map(String.init))
         for _ in 0..<1_000 {
-            let damaged = Self.mutate(body, using: &rng)
+            let damaged = Self.mutator.damaged(body, using: &rng)
             let batch = try decoder.decode(body: damaged, contentType: "application/x-ndjson", now: IngestFixture.now)
             let nonBlank = damaged.split(separator: 0x0A, omittingEmptySubsequences: false).filter { line in
                 line.contains { ![0x20, 0x09, 0x0D].contains($0) }
@@ -48,7 +36,7 @@ struct IngestDecoderFuzzTests {
         var wholeBodyErrors = 0
         var partial = 0
         for _ in 0..<1_000 {
-            let damaged = Self.mutate(body, using: &rng)
+            let damaged = Self.mutator.damaged(body, using: &rng)
             do {
                 let batch = try decoder.decode(body: damaged, contentType: "application/json", now: IngestFixture.now)
                 #expect(batch.items.count >= 1 && batch.items.count <= 6)
