@@ -1,13 +1,13 @@
 /// What the shard-lease state machine asks its I/O shell to do.
 ///
 /// Each write is a compare-and-set on the lease row; the shell performs it in one statement and reports the
-/// outcome back (``ShardLeaseStateMachine/acquired(_:at:)``, ``ShardLeaseStateMachine/renewed(_:at:)``,
+/// outcome back (``ShardLeaseStateMachine/acquired(_:at:)``, ``ShardLeaseStateMachine/renewed(_:requested:at:)``,
 /// ``ShardLeaseStateMachine/released(_:)``). A failed compare-and-set is normal (another worker won a race):
 /// the next tick plans again from a fresh snapshot. The SQL predicates below are the contract.
 public enum LeaseAction: Sendable, Hashable {
     /// Extend these held leases:
     /// `UPDATE shard_lease SET expires_at = now() + $duration WHERE owner = $me AND (shard, epoch) IN (tokens)
-    /// RETURNING shard, epoch`. The epoch does not change. Report the returned rows with `renewed(_:at:)`.
+    /// RETURNING shard, epoch`. The epoch does not change. Report the returned rows with `renewed(_:requested:at:)`.
     case renew([LeaseToken])
     /// Take a lease nobody holds, or whose holder let it expire:
     /// `UPDATE shard_lease SET owner = $me, epoch = epoch + 1, expires_at = now() + $duration

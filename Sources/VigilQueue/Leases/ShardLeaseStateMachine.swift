@@ -6,9 +6,12 @@
 /// 1. heartbeat (`UPDATE worker SET last_heartbeat = now()`), then read a ``LeaseSnapshot`` (`now()`, the
 ///    `worker` rows, the `shard_lease` rows) in one round trip;
 /// 2. `let actions = machine.tick(snapshot)`; perform each action as its documented compare-and-set and report
-///    the outcome (``acquired(_:at:)``, ``renewed(_:at:)``, ``released(_:)``), passing as `at` the instant the
-///    statement was *sent* (the lease runs from the database's `now()`, which is later);
-/// 3. claim jobs only on ``claimableLeases(at:)``, fencing each claim and completion by the token's epoch.
+///    the outcome (``acquired(_:at:)``, ``renewed(_:requested:at:)``, ``released(_:)``), passing as `at` the
+///    earliest the database's clock can have read when the statement was *sent* (the lease runs from the
+///    database's `now()` at commit, which is later): ``DatabaseTimeEstimate/earliest(at:)``;
+/// 3. claim jobs only under ``claimableLeases(at:)`` with the latest the database's clock can read now
+///    (``DatabaseTimeEstimate/latest(at:)``), fencing each claim and completion by the token's epoch: the
+///    claim statement joins `shard_lease` on `owner = $me AND epoch = token.epoch`.
 ///
 /// Planning is in ``ShardLeasePlan``. Local safety: a lease counts as claimable only until
 /// `sent + leaseDuration - safetyMargin`, so a worker that cannot renew (paused, partitioned, database down)
