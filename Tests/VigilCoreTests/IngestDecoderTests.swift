@@ -283,23 +283,42 @@ struct IngestDecoderBodyTests {
         #expect(lines.items[1].alert != nil)
     }
 
-    @Test("payload size: measured as compact JSON; huge items are refused unparsed")
+    @Test("payload size: measured on the text as sent; huge items are refused unparsed")
     func payloadSize() throws {
         let decoder = IngestFixture.decoder(.init(maxPayloadBytes: 100))
         // {"s":"<n x>"} is n + 8 bytes.
         let fits = IngestFixture.object(["external_id": "fits", "payload": ["s": .string(String(repeating: "x", count: 92))]])
         let over = IngestFixture.object(["external_id": "over", "payload": ["s": .string(String(repeating: "x", count: 93))]])
-        let spaced = "{\"source\":\"s\",\"external_id\":\"spaced\",\"kind\":\"k\",\"severity\":\"low\",\"occurred_at\":\"2024-05-01T00:00:00Z\","
-            + "\"payload\":{   \"s\"  :   \"\(String(repeating: "x", count: 92))\"   }}"
+        func spaced(_ id: String, _ count: Int) -> String {
+            "{\"source\":\"s\",\"external_id\":\"\(id)\",\"kind\":\"k\",\"severity\":\"low\",\"occurred_at\":\"2024-05-01T00:00:00Z\","
+                + "\"payload\":{ \"s\" : \"\(String(repeating: "x", count: count))\" }}"
+        }
         let huge = "{\"source\":\"s\",\"external_id\":\"huge\",\"payload\":\"\(String(repeating: "y", count: 70_000))\"}"
-        let body = [JSONValue.object(fits).jsonText, JSONValue.object(over).jsonText, spaced, huge].joined(separator: "\n")
+        let body = [JSONValue.object(fits).jsonText, JSONValue.object(over).jsonText, spaced("spaced", 88), spaced("spaced-over", 89), huge]
+            .joined(separator: "\n")
         let batch = try decoder.decode(body: Array(body.utf8), contentType: "application/x-ndjson", now: IngestFixture.now)
         #expect(batch.items[0].alert?.payloadJSON.utf8.count == 100)
         #expect(batch.items[1].rejection?.code == .tooLarge)
         #expect(batch.items[1].rejection?.field == "payload")
-        #expect(batch.items[2].alert != nil)
+        // White space as sent counts: 88 x's plus 12 bytes of JSON and spaces fit, 89 do not.
+        #expect(batch.items[2].alert?.payloadJSON == "{ \"s\" : \"\(String(repeating: "x", count: 88))\" }")
         #expect(batch.items[3].rejection?.code == .tooLarge)
-        #expect(batch.items[3].rejection?.field == "$")
+        #expect(batch.items[4].rejection?.code == .tooLarge)
+        #expect(batch.items[4].rejection?.field == "$")
+    }
+
+    @Test("the payload text is the producer's own bytes, found past tricky members; escaped keys fall back to serialisation")
+    func payloadText() throws {
+        let tricky = #"{"kind":"a\"}{,[","source":"s","external_id":"t","severity":"low","occurred_at":"2024-05-01T00:00:00Z","#
+            + #""principal":"p","payload" :  {"b": [1, 2.50, {"c": "\u00e9\"}"}], "a": null}  , "resource":"r"}"#
+        let escapedKey = #"{"kind":"k","source":"s","external_id":"e","severity":"low","occurred_at":"2024-05-01T00:00:00Z","#
+            + #""pay\u006coad": {"b":  1}}"#
+        let batch = try IngestFixture.decode(tricky + "\n" + escapedKey)
+        let first = try #require(batch.items[0].alert)
+        #expect(first.payloadJSON == #"{"b": [1, 2.50, {"c": "\u00e9\"}"}], "a": null}"#)
+        #expect(try JSONParser().parse(first.payloadJSON) == first.alert.payload)
+        let second = try #require(batch.items[1].alert)
+        #expect(second.payloadJSON == #"{"b":1}"#)
     }
 
     @Test("configuration is validated")

@@ -34,8 +34,9 @@ public struct IngestBatch: Sendable {
 /// One valid alert from an ingest body, with what the storage step needs besides the alert.
 public struct DecodedAlert: Sendable, Hashable, CustomStringConvertible {
     public var alert: Alert
-    /// The payload as compact JSON text, ready for a `jsonb` column (it holds no `\u0000`, which PostgreSQL
-    /// rejects). Untrusted: never log it.
+    /// The payload's JSON text exactly as the producer sent it (its compact serialisation in the rare case of
+    /// an item whose keys are written with escapes), ready for a `jsonb` column: valid, and free of `\u0000`,
+    /// which PostgreSQL rejects. Untrusted: never log it.
     public var payloadJSON: String
     /// The 1-based line of the body where the item starts.
     public var line: Int

@@ -27,7 +27,10 @@ extension IngestDecoder {
                     reason: "expected an alert object, found \(value.typeName)", line: span.line)
             }
             do throws(IngestRejection) {
-                return try decodeAlert(object, line: span.line, now: now)
+                let rawPayload = rawMember(IngestField.payload.rawValue, inObject: span.range, of: body).map {
+                    UnsafeBufferPointer(rebasing: body[$0])
+                }
+                return try decodeAlert(object, rawPayload: rawPayload, line: span.line, now: now)
             } catch {
                 var rejection = error
                 rejection.line = span.line
@@ -37,7 +40,11 @@ extension IngestDecoder {
     }
 
     /// Validates the fields of one alert object.
-    func decodeAlert(_ object: JSONObject, line: Int, now: Date) throws(IngestRejection) -> DecodedAlert {
+    ///
+    /// - Parameter rawPayload: the payload's text as sent, when found; else the parsed payload is serialised.
+    func decodeAlert(
+        _ object: JSONObject, rawPayload: UnsafeBufferPointer<UInt8>?, line: Int, now: Date
+    ) throws(IngestRejection) -> DecodedAlert {
         if configuration.unknownFields == .reject, let unknown = object.keys.first(where: { !IngestField.names.contains($0) }) {
             throw IngestRejection(
                 code: .unknownField, field: IngestRejection.displayName(ofField: unknown),
@@ -52,7 +59,7 @@ extension IngestDecoder {
         let resource = try optionalText(object, .resource, maxLength: 2048)
         let account = try account(object)
         let sourceIP = try sourceIP(object)
-        let (payload, payloadJSON) = try payload(object)
+        let (payload, payloadJSON) = try payload(object, raw: rawPayload)
         let alert = Alert(
             source: source, externalID: externalID, kind: kind, severity: severity, occurredAt: occurredAt,
             principal: principal, resource: resource, account: account, sourceIP: sourceIP, payload: payload)
@@ -184,7 +191,7 @@ extension IngestDecoder {
         return address.unmapped.description
     }
 
-    func payload(_ object: JSONObject) throws(IngestRejection) -> (JSONValue, String) {
+    func payload(_ object: JSONObject, raw: UnsafeBufferPointer<UInt8>?) throws(IngestRejection) -> (JSONValue, String) {
         let field = IngestField.payload.rawValue
         switch object[field] {
         case nil, .null?:
@@ -198,9 +205,10 @@ extension IngestDecoder {
             guard !shape.containsNUL else {
                 throw IngestRejection(code: .invalid, field: field, reason: "contains \\u0000, which PostgreSQL cannot store")
             }
-            let text = payload.jsonText
+            // The text as sent (already validated by the parser) spares a serialisation.
+            let text = raw.map { String(decoding: $0, as: UTF8.self) } ?? payload.jsonText
             guard text.utf8.count <= configuration.maxPayloadBytes else {
-                throw IngestRejection(code: .tooLarge, field: field, reason: "is larger than \(configuration.maxPayloadBytes) bytes as compact JSON")
+                throw IngestRejection(code: .tooLarge, field: field, reason: "is larger than \(configuration.maxPayloadBytes) bytes")
             }
             return (payload, text)
         case let value?:

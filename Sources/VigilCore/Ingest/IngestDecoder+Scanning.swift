@@ -68,6 +68,36 @@ extension IngestDecoder {
         return spans
     }
 
+    /// The bytes of the value of top-level member `name` in the object at `range`, or nil when the object does not
+    /// have it or its keys use escapes (then the caller serialises the parsed value instead).
+    ///
+    /// Only for text the parser has already accepted as an object.
+    func rawMember(_ name: String, inObject range: Range<Int>, of body: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var cursor = Cursor(body: UnsafeBufferPointer(rebasing: body[range]))
+        let wanted = Array(name.utf8)
+        guard cursor.peek == UInt8(ascii: "{") else { return nil }
+        cursor.advance()
+        while true {
+            cursor.skipWhitespace()
+            guard cursor.peek == UInt8(ascii: "\"") else { return nil }
+            let keyStart = cursor.index + 1
+            guard (try? cursor.skipString()) != nil else { return nil }
+            let key = UnsafeBufferPointer(rebasing: cursor.body[keyStart..<(cursor.index - 1)])
+            if key.contains(UInt8(ascii: "\\")) { return nil }
+            cursor.skipWhitespace()
+            guard cursor.peek == UInt8(ascii: ":") else { return nil }
+            cursor.advance()
+            cursor.skipWhitespace()
+            guard let value = try? cursor.scanValue(maxDepth: Int.max) else { return nil }
+            if key.elementsEqual(wanted) {
+                return (range.lowerBound + value.range.lowerBound)..<(range.lowerBound + value.range.upperBound)
+            }
+            cursor.skipWhitespace()
+            guard cursor.peek == UInt8(ascii: ",") else { return nil }
+            cursor.advance()
+        }
+    }
+
     func tooManyItems() -> IngestError {
         IngestError(code: .tooManyItems, message: "the body holds more than \(configuration.maxItems) items; send smaller batches")
     }

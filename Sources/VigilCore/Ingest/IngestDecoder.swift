@@ -30,8 +30,8 @@ import Foundation
 /// - `source_ip`: optional IPv4 or IPv6 address (see ``IPAddress``), stored in canonical form, an IPv4-mapped
 ///   address as its IPv4 address; zero-padded IPv4 parts are read as decimal, never octal (`010.001.000.007` is
 ///   `10.1.0.7`), as anonymised CloudTrail logs write them. Zones and ports are refused.
-/// - `payload`: optional object, default `{}`: the raw record; at most ``Configuration/maxPayloadBytes`` as
-///   compact JSON, nested at most ``Configuration/maxPayloadDepth`` deep, and no `\u0000` anywhere
+/// - `payload`: optional object, default `{}`: the raw record; at most ``Configuration/maxPayloadBytes`` of
+///   JSON text as sent, nested at most ``Configuration/maxPayloadDepth`` deep, and no `\u0000` anywhere
 ///   (PostgreSQL's `jsonb` cannot hold it).
 ///
 /// An item whose JSON repeats a key anywhere (payload included) is rejected as malformed: parsers disagree on
@@ -61,8 +61,8 @@ public struct IngestDecoder: Sendable {
         /// Most items in one body; more is an ``IngestError/Code/tooManyItems`` error for the whole body
         /// (default 10,000). Not secret.
         public var maxItems: Int
-        /// Largest payload of one item, as compact JSON in bytes (default 1 MiB). An item whose text is larger
-        /// than this plus 64 KiB is rejected without being parsed. Not secret.
+        /// Largest payload of one item, in bytes of its JSON text as sent (default 1 MiB). An item whose text is
+        /// larger than this plus 64 KiB is rejected without being parsed. Not secret.
         public var maxPayloadBytes: Int
         /// Deepest nesting inside a payload: `{}` is depth 1 (default 32). Not secret.
         public var maxPayloadDepth: Int
