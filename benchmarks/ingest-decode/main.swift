@@ -1,4 +1,4 @@
-// Ingest decoding throughput: IngestDecoder (parse + validate + dedupe + payload re-serialisation) against
+// Ingest decoding throughput: IngestDecoder (parse + validate + dedupe + payload text extraction) against
 // two baselines on the same body in the same run: Foundation's JSONSerialization parsing each NDJSON line (no
 // validation), and Vigil's JSONParser alone. Built with `swiftc -O` by run.sh, no package changes needed.
 //
