@@ -51,6 +51,14 @@ extension JSONValue {
 
     /// Appends `s` as a JSON string literal.
     public static func writeQuoted(_ s: String, to out: inout String) {
+        // Fast path: most strings need no escape and are appended whole.
+        let needsEscape: (UInt8) -> Bool = { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+        if !(s.utf8.withContiguousStorageIfAvailable { $0.contains(where: needsEscape) } ?? s.utf8.contains(where: needsEscape)) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

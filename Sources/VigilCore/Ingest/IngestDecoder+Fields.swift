@@ -1,0 +1,319 @@
+import Foundation
+
+extension IngestDecoder {
+    /// Parses and validates one item.
+    func decodeItem(_ span: ItemSpan, in body: UnsafeBufferPointer<UInt8>, now: Date) -> Result<DecodedAlert, IngestRejection> {
+        Result { () throws(IngestRejection) -> DecodedAlert in
+            guard span.range.count <= configuration.maxItemBytes else {
+                throw IngestRejection(
+                    code: .tooLarge, field: IngestRejection.itemField,
+                    reason: "item is larger than \(configuration.maxItemBytes) bytes", line: span.line)
+            }
+            let parser = JSONParser(maxDepth: configuration.maxBodyDepth, maxStringBytes: Int.max, duplicateKeys: .reject)
+            let value: JSONValue
+            do throws(JSONParseError) {
+                value = try parser.parse(bytes: UnsafeBufferPointer(rebasing: body[span.range]))
+            } catch {
+                // Positions in the body: the item's own line 1 starts at the item's column.
+                let line = span.line + error.line - 1
+                let column = error.line == 1 ? span.column + error.column - 1 : error.column
+                var reason = "malformed JSON: \(error.code) at line \(line), column \(column)"
+                if let key = error.key { reason += " (key \"\(IngestRejection.displayName(ofField: key))\")" }
+                throw IngestRejection(code: .malformedJSON, field: IngestRejection.itemField, reason: reason, line: span.line)
+            }
+            guard case .object(let object) = value else {
+                throw IngestRejection(
+                    code: .notAnObject, field: IngestRejection.itemField,
+                    reason: "expected an alert object, found \(value.typeName)", line: span.line)
+            }
+            do throws(IngestRejection) {
+                let rawPayload = rawMember(IngestField.payload.rawValue, inObject: span.range, of: body).map {
+                    UnsafeBufferPointer(rebasing: body[$0])
+                }
+                return try decodeAlert(object, rawPayload: rawPayload, line: span.line, now: now)
+            } catch {
+                var rejection = error
+                rejection.line = span.line
+                throw rejection
+            }
+        }
+    }
+
+    /// Validates the fields of one alert object.
+    ///
+    /// - Parameter rawPayload: the payload's text as sent, when found; else the parsed payload is serialised.
+    func decodeAlert(
+        _ object: JSONObject, rawPayload: UnsafeBufferPointer<UInt8>?, line: Int, now: Date
+    ) throws(IngestRejection) -> DecodedAlert {
+        if configuration.unknownFields == .reject, let unknown = object.keys.first(where: { !IngestField.names.contains($0) }) {
+            throw IngestRejection(
+                code: .unknownField, field: IngestRejection.displayName(ofField: unknown),
+                reason: "unknown field; alert fields are \(IngestField.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let source = try requiredText(object, .source, maxLength: 128)
+        let externalID = try externalID(object)
+        let kind = try requiredText(object, .kind, maxLength: 128)
+        let severity = try severity(object)
+        let occurredAt = try occurredAt(object, now: now)
+        let principal = try optionalText(object, .principal, maxLength: 2048)
+        let resource = try optionalText(object, .resource, maxLength: 2048)
+        let account = try account(object)
+        let sourceIP = try sourceIP(object)
+        let (payload, payloadJSON) = try payload(object, raw: rawPayload)
+        let alert = Alert(
+            source: source, externalID: externalID, kind: kind, severity: severity, occurredAt: occurredAt,
+            principal: principal, resource: resource, account: account, sourceIP: sourceIP, payload: payload)
+        return DecodedAlert(alert: alert, payloadJSON: payloadJSON, line: line)
+    }
+
+    // MARK: Fields
+
+    func externalID(_ object: JSONObject) throws(IngestRejection) -> String {
+        if case .int(let number) = object[IngestField.externalID.rawValue] { return String(number) }
+        return try requiredText(object, .externalID, maxLength: 256)
+    }
+
+    func severity(_ object: JSONObject) throws(IngestRejection) -> Severity {
+        let field = IngestField.severity
+        let score: Double
+        switch object[field.rawValue] {
+        case nil, .null?:
+            throw missing(field)
+        case .string(let text)?:
+            guard let number = Double(text) else {
+                guard let named = Severity(lenient: text) else {
+                    throw IngestRejection(
+                        code: .invalid, field: field.rawValue,
+                        reason: "must be informational, low, medium, high, critical or a score from 0 to 10")
+                }
+                return named
+            }
+            score = number
+        case let value?:
+            guard let number = value.doubleValue else { throw wrongType(field, expected: "a string or a number", found: value) }
+            score = number
+        }
+        guard score.isFinite, score >= 0, score <= 10, let severity = Severity(score: score) else {
+            throw IngestRejection(code: .outOfRange, field: field.rawValue, reason: "a numeric severity must be from 0 to 10")
+        }
+        return severity
+    }
+
+    func occurredAt(_ object: JSONObject, now: Date) throws(IngestRejection) -> Date {
+        let field = IngestField.occurredAt
+        let date: Date
+        switch object[field.rawValue] {
+        case nil, .null?:
+            throw missing(field)
+        case .string(let text)?:
+            guard let parsed = RFC3339.parse(text) else {
+                throw IngestRejection(
+                    code: .invalid, field: field.rawValue,
+                    reason: "must be an RFC 3339 timestamp with a zone (2024-05-01T12:00:00Z) or epoch time as a number")
+            }
+            date = parsed
+        case .int(let number)?:
+            date = IngestDecoder.epochDate(Double(number))
+        case .double(let number)?:
+            date = IngestDecoder.epochDate(number)
+        case let value?:
+            throw wrongType(field, expected: "a string or a number", found: value)
+        }
+        let latest = now.addingTimeInterval(configuration.maxFutureSkew.ingestSeconds)
+        guard date >= configuration.earliestOccurredAt, date <= latest else {
+            throw IngestRejection(
+                code: .outOfRange, field: field.rawValue,
+                reason: "must lie between \(IngestDecoder.dayText(configuration.earliestOccurredAt)) and "
+                    + "\(Int(configuration.maxFutureSkew.ingestSeconds / 3600)) hours from now")
+        }
+        return date
+    }
+
+    /// Epoch time in seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude.
+    static func epochDate(_ number: Double) -> Date {
+        let magnitude = abs(number)
+        let seconds: Double =
+            switch magnitude {
+            case ..<1e11: number
+            case ..<1e14: number / 1e3
+            case ..<1e17: number / 1e6
+            default: number / 1e9
+            }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    static func dayText(_ date: Date) -> String {
+        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        // Civil date from days since the epoch (Hinnant's civil_from_days).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))"
+    }
+
+    func account(_ object: JSONObject) throws(IngestRejection) -> String? {
+        let field = IngestField.account
+        if case .int? = object[field.rawValue] {
+            throw IngestRejection(
+                code: .wrongType, field: field.rawValue,
+                reason: "must be a string: as a number an AWS account id loses its leading zeros")
+        }
+        guard let account = try optionalText(object, field, maxLength: 128) else { return nil }
+        let allowed = account.utf8.allSatisfy { byte in
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "@"): true
+            default: false
+            }
+        }
+        guard allowed else {
+            throw IngestRejection(code: .invalid, field: field.rawValue, reason: "may contain only letters, digits and - _ . : / @")
+        }
+        if account.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), account.utf8.count != 12 {
+            throw IngestRejection(code: .invalid, field: field.rawValue, reason: "an all-digit account must be a 12-digit AWS account id")
+        }
+        return account
+    }
+
+    func sourceIP(_ object: JSONObject) throws(IngestRejection) -> String? {
+        let field = IngestField.sourceIP
+        guard let text = try optionalText(object, field, maxLength: 64) else { return nil }
+        guard let address = IPAddress(text, leadingZeros: .decimal) else {
+            throw IngestRejection(code: .invalid, field: field.rawValue, reason: "must be an IPv4 or IPv6 address without zone or port")
+        }
+        return address.unmapped.description
+    }
+
+    func payload(_ object: JSONObject, raw: UnsafeBufferPointer<UInt8>?) throws(IngestRejection) -> (JSONValue, String) {
+        let field = IngestField.payload.rawValue
+        switch object[field] {
+        case nil, .null?:
+            return (.object(JSONObject()), "{}")
+        case .object?:
+            let payload = object[field]!
+            let shape = PayloadShape(of: payload)
+            guard shape.depth <= configuration.maxPayloadDepth else {
+                throw IngestRejection(code: .tooDeep, field: field, reason: "nests deeper than \(configuration.maxPayloadDepth) levels")
+            }
+            guard !shape.containsNUL else {
+                throw IngestRejection(code: .invalid, field: field, reason: "contains \\u0000, which PostgreSQL cannot store")
+            }
+            // The text as sent (already validated by the parser) spares a serialisation.
+            let text = raw.map { String(decoding: $0, as: UTF8.self) } ?? payload.jsonText
+            guard text.utf8.count <= configuration.maxPayloadBytes else {
+                throw IngestRejection(code: .tooLarge, field: field, reason: "is larger than \(configuration.maxPayloadBytes) bytes")
+            }
+            return (payload, text)
+        case let value?:
+            throw wrongType(.payload, expected: "an object", found: value)
+        }
+    }
+
+    /// Depth and NUL characters of a payload, found in one walk.
+    struct PayloadShape {
+        var depth = 0
+        var containsNUL = false
+
+        init(of value: JSONValue) {
+            visit(value, level: 0)
+        }
+
+        private mutating func visit(_ value: JSONValue, level: Int) {
+            switch value {
+            case .string(let text):
+                if PayloadShape.hasNUL(text) { containsNUL = true }
+            case .array(let items):
+                depth = max(depth, level + 1)
+                for item in items { visit(item, level: level + 1) }
+            case .object(let object):
+                depth = max(depth, level + 1)
+                for member in object {
+                    if PayloadShape.hasNUL(member.key) { containsNUL = true }
+                    visit(member.value, level: level + 1)
+                }
+            default:
+                break
+            }
+        }
+
+        static func hasNUL(_ text: String) -> Bool {
+            text.utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? text.utf8.contains(0)
+        }
+    }
+
+    // MARK: Text
+
+    func requiredText(_ object: JSONObject, _ field: IngestField, maxLength: Int) throws(IngestRejection) -> String {
+        guard let text = try optionalText(object, field, maxLength: maxLength, emptyIsAbsent: false) else { throw missing(field) }
+        guard !text.isEmpty else { throw IngestRejection(code: .invalid, field: field.rawValue, reason: "must not be empty") }
+        return text
+    }
+
+    /// A string field; nil when absent or null (and, for optional fields, empty).
+    func optionalText(
+        _ object: JSONObject, _ field: IngestField, maxLength: Int, emptyIsAbsent: Bool = true
+    ) throws(IngestRejection) -> String? {
+        switch object[field.rawValue] {
+        case nil, .null?:
+            return nil
+        case .string(let text)?:
+            if text.isEmpty { return emptyIsAbsent ? nil : text }
+            guard text.unicodeScalars.count <= maxLength else {
+                throw IngestRejection(code: .tooLong, field: field.rawValue, reason: "must be at most \(maxLength) characters")
+            }
+            if let problem = IngestDecoder.printabilityProblem(text) {
+                throw IngestRejection(code: .invalid, field: field.rawValue, reason: problem)
+            }
+            return text
+        case let value?:
+            throw wrongType(field, expected: "a string", found: value)
+        }
+    }
+
+    /// Why `text` is not printable, or nil when it is.
+    static func printabilityProblem(_ text: String) -> String? {
+        // Fast path: printable ASCII needs no Unicode property lookups.
+        let ascii = text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } } ?? false
+        if ascii {
+            return text.utf8.first == 0x20 || text.utf8.last == 0x20 ? "must not begin or end with white space" : nil
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control: return "must not contain control characters"
+            case .format: return "must not contain invisible format characters"
+            case .lineSeparator, .paragraphSeparator: return "must not contain line or paragraph separators"
+            case .unassigned, .privateUse, .surrogate: return "must not contain unassigned or private-use characters"
+            default: continue
+            }
+        }
+        if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
+            first.properties.isWhitespace || last.properties.isWhitespace
+        {
+            return "must not begin or end with white space"
+        }
+        return nil
+    }
+
+    func missing(_ field: IngestField) -> IngestRejection {
+        IngestRejection(code: .missing, field: field.rawValue, reason: "is required")
+    }
+
+    func wrongType(_ field: IngestField, expected: String, found: JSONValue) -> IngestRejection {
+        IngestRejection(code: .wrongType, field: field.rawValue, reason: "must be \(expected), found \(found.typeName)")
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    fileprivate var ingestSeconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,1 +1,0 @@
-// Shard leases, claiming and finishing jobs (issue 3).
