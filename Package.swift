@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -42,7 +43,25 @@ let package = Package(
         ),
         .target(
             name: "VigilQueue",
-            dependencies: ["VigilCore"]
+            dependencies: ["VigilCore", "VigilPostgres", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "VigilWorker",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilQueue", "VigilRules",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "VigilCoordinator",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilQueue", "VigilSchema",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "VigilSimulator",
@@ -60,6 +79,8 @@ let package = Package(
                 "VigilSchema",
                 "VigilRules",
                 "VigilQueue",
+                "VigilWorker",
+                "VigilCoordinator",
                 "VigilSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -70,7 +91,15 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"]),
-        .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore"]),
+        .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
+        .testTarget(
+            name: "VigilCoordinatorTests",
+            dependencies: [
+                "VigilCoordinator", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "VigilSimulatorTests",
             dependencies: [

@@ -6,7 +6,8 @@ import VigilPostgres
 /// by SwiftPM, and list it below (a test fails when a file is not listed).
 public enum VigilSchema {
     public static let migrations: [Migration] = [
-        migration(1, "foundation", PackageResources._001_foundation_sql)
+        migration(1, "foundation", PackageResources._001_foundation_sql),
+        migration(2, "job_queue", PackageResources._002_job_queue_sql),
     ]
 
     /// The migrator for this binary's schema.

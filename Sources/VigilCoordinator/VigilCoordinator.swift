@@ -1,0 +1,1 @@
+// The coordinator: HTTP API, sharding, backpressure (issue 3).

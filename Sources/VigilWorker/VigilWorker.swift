@@ -1,0 +1,1 @@
+// The worker: lease/claim loop and triage pipeline (issue 3).
