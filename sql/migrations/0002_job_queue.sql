@@ -25,6 +25,8 @@ CREATE TABLE alert (
     PRIMARY KEY (shard, id)
 );
 CREATE INDEX alert_received ON alert (shard, received_at);
+-- Look-ups by id alone (GET /v1/alerts/{id}); not unique, so it distributes with the table.
+CREATE INDEX alert_id ON alert (id);
 
 CREATE TABLE alert_key (
     key_shard integer NOT NULL,

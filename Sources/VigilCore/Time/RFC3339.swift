@@ -9,6 +9,11 @@ import Foundation
 /// (month 1–12, day within its month in the proleptic Gregorian calendar, hour 0–23, minute 0–59, second 0–60;
 /// a leap second `60` is read as the first second of the next minute).
 public enum RFC3339 {
+    /// `2026-11-26T23:12:00.123Z`: UTC with milliseconds.
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
     /// The instant `text` names, or nil when it is not a timestamp of the accepted forms.
     public static func parse(_ text: some StringProtocol) -> Date? {
         guard let (seconds, nanoseconds) = parseComponents(Array(text.utf8)) else { return nil }

@@ -128,6 +128,17 @@ extension Int: PostgresArrayElement {
     public var arrayLiteralElement: String { String(self) }
 }
 
+extension Date: PostgresArrayElement {
+    public static var arrayOID: UInt32 { PostgresType.timestamptzArray }
+    public var arrayLiteralElement: String { "\"" + PostgresTimestamp.format(self) + "\"" }
+}
+
+extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
+    public static var arrayOID: UInt32 { Wrapped.arrayOID }
+    /// `NULL` for nil (a quoted `"NULL"` is the string).
+    public var arrayLiteralElement: String { map(\.arrayLiteralElement) ?? "NULL" }
+}
+
 extension UUID: PostgresArrayElement {
     public static var arrayOID: UInt32 { PostgresType.uuidArray }
     public var arrayLiteralElement: String { uuidString.lowercased() }
@@ -163,6 +174,7 @@ public enum PostgresType {
     public static let varcharArray: UInt32 = 1015
     public static let int8Array: UInt32 = 1016
     public static let uuidArray: UInt32 = 2951
+    public static let timestamptzArray: UInt32 = 1185
 
     /// A short name for error messages.
     public static func name(of oid: UInt32) -> String {
@@ -195,6 +207,7 @@ public enum PostgresType {
         case varcharArray: "varchar[]"
         case int8Array: "int8[]"
         case uuidArray: "uuid[]"
+        case timestamptzArray: "timestamptz[]"
         default: "oid \(oid)"
         }
     }

@@ -1,0 +1,225 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import VigilCore
+import VigilPostgres
+import VigilQueue
+import VigilSchema
+
+/// The coordinator: takes alerts in over HTTP, shards them into the job tables, answers status.
+///
+/// Endpoints (all but health need a bearer token with the named scope):
+/// - `POST /v1/alerts` (`ingest`): a JSON array or NDJSON of alerts; per-item results.
+/// - `GET /v1/alerts/{id}` (`read`): state, attempts and verdict.
+/// - `GET /healthz`: the process is up. `GET /readyz`: database reachable, migrations current, no backpressure.
+public struct Coordinator: Sendable {
+    public let configuration: CoordinatorConfiguration
+    public let pool: PostgresPool
+    public let store: AlertIngestStore
+    public let tokens: TokenStore
+    public let backlog: BacklogMonitor
+    let decoder: IngestDecoder
+    let logger: Logger
+
+    /// - Throws: ``CoordinatorError`` for invalid settings.
+    public init(configuration: CoordinatorConfiguration, pool: PostgresPool, router: ShardRouter, logger: Logger) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.pool = pool
+        self.logger = logger
+        store = AlertIngestStore(pool: pool, router: router)
+        tokens = TokenStore(pool: pool)
+        backlog = BacklogMonitor(
+            pool: pool, highWater: configuration.backlogHighWater, interval: configuration.backlogInterval, logger: logger
+        )
+        decoder = try IngestDecoder(configuration: configuration.ingest)
+    }
+
+    /// Reads the cluster's shard count (set by `vigil migrate`).
+    public static func shardRouter(_ pool: PostgresPool) async throws -> ShardRouter {
+        let rows = try await pool.query("SELECT shard_count FROM cluster")
+        guard let count = try rows.first?.decode(Int?.self, column: "shard_count"), let router = ShardRouter(shardCount: count) else {
+            throw CoordinatorError(.clusterNotInitialised, "the cluster has no shard count: run vigil migrate")
+        }
+        return router
+    }
+
+    /// The router with every endpoint.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let authorizer = Authorizer(tokens: tokens, retryAfterSeconds: configuration.retryAfterSeconds)
+        router.get("/healthz") { _, _ in JSONResponse.make(.ok, ["status": "ok"]) }
+        router.get("/readyz") { _, _ in await readiness() }
+        router.post("/v1/alerts") { request, _ in
+            switch await authorizer.check(request, scope: .ingest) {
+            case .denied(let response): return response
+            case .allowed: return await ingest(request)
+            }
+        }
+        router.get("/v1/alerts/{id}") { request, context in
+            switch await authorizer.check(request, scope: .read) {
+            case .denied(let response): return response
+            case .allowed: return await alertStatus(id: context.parameters.get("id") ?? "")
+            }
+        }
+        return router
+    }
+
+    /// The HTTP application, with the backlog monitor as one of its services.
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
+            services: [backlog],
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    // MARK: Ingest
+
+    func ingest(_ request: Request) async -> Response {
+        let reading = backlog.reading
+        if reading.overHighWater {
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(configuration.retryAfterSeconds)
+            return JSONResponse.error(
+                .tooManyRequests, "backpressure", "the backlog is above its high-water mark; retry later",
+                extra: ["backlog": .int(Int64(reading.backlog))], headers: headers
+            )
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        } catch {
+            return JSONResponse.error(
+                .contentTooLarge, "body_too_large", "the body exceeds \(configuration.maxBodyBytes) bytes",
+                extra: ["limit_bytes": .int(Int64(configuration.maxBodyBytes))]
+            )
+        }
+        let batch: IngestBatch
+        do {
+            batch = try decoder.decode(body: body.readableBytesView, contentType: request.headers[.contentType], now: Date())
+        } catch {
+            return Self.response(for: error)
+        }
+        if batch.items.isEmpty {
+            return JSONResponse.error(.badRequest, "empty_batch", "the body holds no alerts")
+        }
+        let stored: [Int: IngestResponse.Stored]
+        do {
+            stored = try await store.store(batch)
+        } catch {
+            logger.error("storing an ingest batch failed", metadata: ["error": "\(error)", "items": "\(batch.items.count)"])
+            return JSONResponse.unavailable(retryAfter: configuration.retryAfterSeconds, reason: "the alerts could not be stored; nothing was kept")
+        }
+        let response = IngestResponse(batch: batch, stored: stored)
+        logger.info(
+            "ingested",
+            metadata: ["accepted": "\(response.acceptedCount)", "duplicates": "\(response.duplicateCount)", "rejected": "\(response.rejectedCount)"]
+        )
+        let status: HTTPResponse.Status = response.rejectedCount == response.results.count ? .unprocessableContent : .ok
+        var json = response.json
+        if case .object(var object) = json {
+            object["accepted"] = .int(Int64(response.acceptedCount))
+            object["duplicates"] = .int(Int64(response.duplicateCount))
+            object["rejected"] = .int(Int64(response.rejectedCount))
+            json = .object(object)
+        }
+        return JSONResponse.make(status, json)
+    }
+
+    static func response(for error: IngestError) -> Response {
+        var extra: JSONObject = [:]
+        if let line = error.line { extra["line"] = .int(Int64(line)) }
+        if let column = error.column { extra["column"] = .int(Int64(column)) }
+        let status: HTTPResponse.Status
+        switch error.code {
+        case .unsupportedContentType: status = .unsupportedMediaType
+        case .tooManyItems: status = .contentTooLarge
+        default: status = .badRequest
+        }
+        return JSONResponse.error(status, error.code.description, error.message, extra: extra)
+    }
+
+    // MARK: Status
+
+    static let selectAlert = """
+        SELECT a.id::text AS id, a.shard, a.source, a.external_id, a.kind, a.severity, a.occurred_at, a.received_at,
+               j.state AS job_state, j.attempt AS job_attempt, j.last_error IS NOT NULL AS has_error,
+               v.decision, v.confidence, v.decided_by, v.guardrails, v.flags, v.attempt AS verdict_attempt, v.created_at AS decided_at,
+               d.attempts AS dead_attempts
+        FROM alert a
+        LEFT JOIN triage_job j ON j.shard = a.shard AND j.alert_id = a.id
+        LEFT JOIN verdict v ON v.shard = a.shard AND v.alert_id = a.id
+        LEFT JOIN dead_job d ON d.shard = a.shard AND d.alert_id = a.id
+        WHERE a.id = $1
+        """
+
+    func alertStatus(id: String) async -> Response {
+        guard let uuid = UUID(uuidString: id) else {
+            return JSONResponse.error(.badRequest, "invalid_id", "the alert id is not a UUID", extra: ["field": "id"])
+        }
+        do {
+            guard let row = try await pool.query(Self.selectAlert, [uuid]).first else {
+                return JSONResponse.error(.notFound, "not_found", "no alert with that id")
+            }
+            var object: JSONObject = [
+                "id": .string(try row.decode(String.self, column: "id")),
+                "shard": .int(Int64(try row.decode(Int.self, column: "shard"))),
+                "source": .string(try row.decode(String.self, column: "source")),
+                "external_id": .string(try row.decode(String.self, column: "external_id")),
+                "kind": .string(try row.decode(String.self, column: "kind")),
+                "severity": .string(try row.decode(String.self, column: "severity")),
+                "occurred_at": .string(RFC3339.format(try row.decode(Date.self, column: "occurred_at"))),
+                "received_at": .string(RFC3339.format(try row.decode(Date.self, column: "received_at"))),
+            ]
+            if let decision = try row.decode(String?.self, column: "decision") {
+                object["state"] = "triaged"
+                object["attempts"] = .int(Int64(try row.decode(Int.self, column: "verdict_attempt")))
+                var verdict: JSONObject = [
+                    "decision": .string(decision),
+                    "decided_by": .string(try row.decode(String.self, column: "decided_by")),
+                    "guardrails": .array(try row.decode([String].self, column: "guardrails").map(JSONValue.string)),
+                    "flags": .array(try row.decode([String].self, column: "flags").map(JSONValue.string)),
+                    "decided_at": .string(RFC3339.format(try row.decode(Date.self, column: "decided_at"))),
+                ]
+                if let confidence = try row.decode(Double?.self, column: "confidence") { verdict["confidence"] = .double(confidence) }
+                object["verdict"] = .object(verdict)
+            } else if let attempts = try row.decode(Int?.self, column: "dead_attempts") {
+                object["state"] = "dead_lettered"
+                object["attempts"] = .int(Int64(attempts))
+            } else if let state = try row.decode(String?.self, column: "job_state") {
+                object["state"] = .string(state)
+                object["attempts"] = .int(Int64(try row.decode(Int.self, column: "job_attempt")))
+            } else {
+                object["state"] = "unknown"
+            }
+            return JSONResponse.make(.ok, .object(object))
+        } catch {
+            logger.error("alert status failed", metadata: ["error": "\(error)"])
+            return JSONResponse.unavailable(retryAfter: configuration.retryAfterSeconds, reason: "the database is unavailable")
+        }
+    }
+
+    func readiness() async -> Response {
+        var reasons: [JSONValue] = []
+        let reading = backlog.reading
+        if !reading.databaseReachable { reasons.append("database unreachable") }
+        if reading.overHighWater { reasons.append("backlog above high-water mark") }
+        do {
+            if try await !VigilSchema.migrator().isCurrent(pool) { reasons.append("migrations not current") }
+        } catch {
+            reasons.append("database unreachable")
+        }
+        let body: JSONValue = [
+            "ready": .bool(reasons.isEmpty),
+            "backlog": .int(Int64(reading.backlog)),
+            "reasons": .array(reasons),
+        ]
+        return JSONResponse.make(reasons.isEmpty ? .ok : .serviceUnavailable, body)
+    }
+}

@@ -1,1 +1,0 @@
-// The coordinator: HTTP API, sharding, backpressure (issue 3).

@@ -1,0 +1,133 @@
+import Foundation
+import VigilCore
+import VigilPostgres
+
+/// Stores validated alerts and their triage jobs: one transaction per batch, acknowledged only after commit.
+///
+/// Each alert goes to `shard = hash(routing key) mod S` (``ShardRouter``); its idempotency key
+/// (`source`, `external_id`) is held in `alert_key`, sharded by a hash of the key itself, so a
+/// repeat is found whichever shard the alert routed to. New alerts get a ready `triage_job` row,
+/// and one `NOTIFY vigil_jobs` per shard touched tells workers at commit.
+public struct AlertIngestStore: Sendable {
+    public let pool: PostgresPool
+    public let router: ShardRouter
+
+    public init(pool: PostgresPool, router: ShardRouter) {
+        self.pool = pool
+        self.router = router
+    }
+
+    /// The channel workers LISTEN on; the payload is the shard number.
+    public static let jobChannel = "vigil_jobs"
+
+    static let insertBatch = """
+        WITH input AS (
+            SELECT * FROM unnest(
+                $1::int4[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
+                $8::text[], $9::text[], $10::text[], $11::inet[], $12::jsonb[], $13::int4[]
+            ) AS t (shard, id, source, external_id, kind, severity, occurred_at,
+                    principal, resource, account, source_ip, payload, key_shard)
+        ),
+        new_keys AS (
+            INSERT INTO alert_key (key_shard, source, external_id, shard, alert_id)
+            SELECT key_shard, source, external_id, shard, id FROM input
+            ON CONFLICT DO NOTHING
+            RETURNING alert_id
+        ),
+        new_alerts AS (
+            INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at,
+                               principal, resource, account, source_ip, payload)
+            SELECT i.shard, i.id, i.source, i.external_id, i.kind, i.severity, i.occurred_at,
+                   i.principal, i.resource, i.account, i.source_ip, i.payload
+            FROM input i JOIN new_keys k ON k.alert_id = i.id
+            RETURNING shard, id
+        ),
+        new_jobs AS (
+            INSERT INTO triage_job (shard, alert_id)
+            SELECT shard, id FROM new_alerts
+            RETURNING shard
+        ),
+        notified AS (
+            SELECT count(pg_notify('vigil_jobs', shard::text)) AS n FROM (SELECT DISTINCT shard FROM new_jobs) s
+        )
+        SELECT i.id::text AS requested, n.alert_id IS NOT NULL AS inserted, k.alert_id::text AS existing
+        FROM input i
+        LEFT JOIN new_keys n ON n.alert_id = i.id
+        LEFT JOIN alert_key k ON k.key_shard = i.key_shard AND k.source = i.source AND k.external_id = i.external_id
+        CROSS JOIN notified
+        """
+
+    /// Keys a concurrent request inserted after this statement's snapshot: read them afresh.
+    static let selectExisting = """
+        SELECT i.requested::text AS requested, k.alert_id::text AS existing
+        FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::text[]) AS i (requested, key_shard, source, external_id)
+        JOIN alert_key k ON k.key_shard = i.key_shard AND k.source = i.source AND k.external_id = i.external_id
+        """
+
+    /// The shard of an idempotency key.
+    public func keyShard(source: String, externalID: String) -> Int {
+        router.shard(forHash: XXHash64.hash(source + "\u{1F}" + externalID))
+    }
+
+    /// Stores the accepted items of `batch` and returns, for each accepted index, whether it was
+    /// inserted or already held (with the existing id).
+    ///
+    /// - Throws: ``PostgresError`` when the database fails; then nothing of the batch was stored.
+    public func store(_ batch: IngestBatch) async throws -> [Int: IngestResponse.Stored] {
+        let accepted = batch.accepted
+        guard !accepted.isEmpty else { return [:] }
+        let ids = accepted.map { _ in UUID.v7() }
+        let alerts = accepted.map(\.alert.alert)
+        let keyShards = alerts.map { keyShard(source: $0.source, externalID: $0.externalID) }
+        let parameters: [any PostgresEncodable] = [
+            alerts.map { router.shard(for: $0) },
+            ids,
+            alerts.map(\.source),
+            alerts.map(\.externalID),
+            alerts.map(\.kind),
+            alerts.map(\.severity.rawValue),
+            alerts.map(\.occurredAt),
+            alerts.map(\.principal),
+            alerts.map(\.resource),
+            alerts.map(\.account),
+            alerts.map(\.sourceIP),
+            accepted.map(\.alert.payloadJSON),
+            keyShards,
+        ]
+        return try await pool.withTransaction { connection in
+            let rows = try await connection.query(Self.insertBatch, parameters)
+            var byRequested: [String: IngestResponse.Stored] = [:]
+            var unresolved: [Int] = []
+            for row in rows {
+                let requested = try row.decode(String.self, column: "requested")
+                if try row.decode(Bool.self, column: "inserted") {
+                    byRequested[requested] = .inserted(id: requested)
+                } else if let existing = try row.decode(String?.self, column: "existing") {
+                    byRequested[requested] = .existing(id: existing)
+                }
+            }
+            for (position, id) in ids.enumerated() where byRequested[id.uuidString.lowercased()] == nil {
+                unresolved.append(position)
+            }
+            if !unresolved.isEmpty {
+                let again = try await connection.query(Self.selectExisting, [
+                    unresolved.map { ids[$0] },
+                    unresolved.map { keyShards[$0] },
+                    unresolved.map { alerts[$0].source },
+                    unresolved.map { alerts[$0].externalID },
+                ])
+                for row in again {
+                    byRequested[try row.decode(String.self, column: "requested")] = .existing(id: try row.decode(String.self, column: "existing"))
+                }
+            }
+            var stored: [Int: IngestResponse.Stored] = [:]
+            for (position, item) in accepted.enumerated() {
+                guard let outcome = byRequested[ids[position].uuidString.lowercased()] else {
+                    throw PostgresError(code: .protocolViolation, message: "an accepted alert was neither inserted nor found")
+                }
+                stored[item.index] = outcome
+            }
+            return stored
+        }
+    }
+}
