@@ -88,7 +88,7 @@ extension SimulatedModel {
         if results.isEmpty {
             return verdict(.escalate, confidence: 0.5, rationale: "No context could be gathered; escalating when uncertain.", evidence: [])
         }
-        if results.contains(where: \.isError) {
+        if results.contains(where: { $0.isError || TextInspector.reportsFailure($0.text) }) {
             return verdict(.escalate, confidence: 0.6, rationale: "Some lookups failed; escalating when uncertain.", evidence: cited)
         }
         if results.allSatisfy({ TextInspector.describesRoutineActivity($0.text) }) {

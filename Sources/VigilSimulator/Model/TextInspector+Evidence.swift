@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 
 extension TextInspector {
@@ -89,5 +90,13 @@ extension TextInspector {
     /// Whether a tool result describes routine, known activity.
     static func describesRoutineActivity(_ text: String) -> Bool {
         text.lowercased().contains(/\b(routine|known|expected|benign|clean|trusted)\b|no findings|"findings"\s*:\s*\[\]/)
+    }
+
+    /// Whether a tool result reports a failure rather than data (OpenAI tool messages carry no error flag): a JSON
+    /// object with a top-level `error`, or text that starts with "error" or says a lookup failed.
+    static func reportsFailure(_ text: String) -> Bool {
+        if case .object(let object)? = try? JSONParser(duplicateKeys: .lastWins).parse(text) { return object["error"] != nil }
+        let lowered = text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+        return lowered.hasPrefix("error") || lowered.contains(/\b(failed|timed out|timeout|unavailable)\b/)
     }
 }

@@ -57,7 +57,7 @@ enum TextInspector {
         return table
     }()
 
-    /// Runs of at least 16 base64 (or base64url) characters.
+    /// Runs of at least 16 base64 (or base64url) characters, padding excluded.
     static func base64Runs(in text: String) -> [Substring] {
         var runs: [Substring] = []
         var start: String.Index?
@@ -68,7 +68,7 @@ enum TextInspector {
         }
         while index < text.endIndex {
             let c = text[index]
-            if c.isASCII, c.isLetter || c.isNumber || c == "+" || c == "/" || c == "=" || c == "-" || c == "_" {
+            if c.isASCII, c.isLetter || c.isNumber || c == "+" || c == "/" || c == "-" || c == "_" {
                 if start == nil { start = index }
             } else {
                 close(at: index)
@@ -79,16 +79,21 @@ enum TextInspector {
         return runs
     }
 
-    /// The UTF-8 text a base64 run decodes to, when it decodes to mostly printable text.
+    /// The UTF-8 text a base64 run decodes to, when it decodes to mostly printable text. The run may carry up to
+    /// three glued-on leading characters (`abcSGVsbG8…`): each offset is tried.
     static func decodeBase64(_ run: Substring) -> String? {
-        var s = run.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        s = s.trimmingCharacters(in: CharacterSet(charactersIn: "="))
-        while s.count % 4 != 0 { s += "=" }
-        guard let data = Data(base64Encoded: s), data.count >= 8, let decoded = String(data: data, encoding: .utf8) else {
-            return nil
+        let standard = run.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        for offset in 0..<4 where standard.count - offset >= 16 {
+            var s = String(standard.dropFirst(offset))
+            if s.count % 4 == 1 { s.removeLast() }
+            while s.count % 4 != 0 { s += "=" }
+            guard let data = Data(base64Encoded: s), let decoded = String(data: data, encoding: .utf8) else { continue }
+            let scalars = decoded.unicodeScalars
+            let printable = scalars.count { $0.properties.isWhitespace || !$0.properties.generalCategory.isControlOrUnassigned }
+            let letters = scalars.count { $0.properties.isAlphabetic || $0 == " " }
+            if printable == scalars.count, letters * 10 >= scalars.count * 6 { return decoded }
         }
-        let printable = decoded.unicodeScalars.count { $0.properties.isWhitespace || !$0.properties.generalCategory.isControlOrUnassigned }
-        return printable * 10 >= decoded.unicodeScalars.count * 9 ? decoded : nil
+        return nil
     }
 
     // MARK: Entities
