@@ -7,12 +7,29 @@ struct AlertEntities: Sendable {
     var address: String?
     var account: String?
 
+    /// Fields that name the alert's own entities, most specific first, in Vigil's alert shape, CloudTrail's and
+    /// common SIEM spellings. They win over the first match anywhere in the text.
+    static let principalPaths = ["principal", "principal_arn", "principalArn", "userIdentity.arn", "user_identity.arn", "actor.arn"]
+    static let addressPaths = ["source_ip", "sourceIP", "sourceIPAddress", "source_ip_address", "ip_address", "client_ip", "ip"]
+    static let accountPaths = ["account", "account_id", "accountId", "recipientAccountId", "userIdentity.accountId"]
+    static let resourcePaths = ["resource", "resource_arn", "resourceArn"]
+
     init(_ conversation: SimulatedConversation) {
-        let text = conversation.userTexts.map(TextInspector.expanded).joined(separator: "\n")
-        principal = TextInspector.principalARNs(in: text).first
-        resource = TextInspector.resourceARNs(in: text).first
-        address = TextInspector.ipv4Addresses(in: text).first
-        account = TextInspector.accountIDs(in: text).first
+        let texts = conversation.userTexts.map(TextInspector.expanded)
+        let documents = texts.compactMap { TextInspector.embeddedJSON(in: $0) }
+        func field(_ paths: [String], where accept: (String) -> Bool) -> String? {
+            for document in documents {
+                for path in paths {
+                    if let value = document.value(atPath: path)?.stringValue, accept(value) { return value }
+                }
+            }
+            return nil
+        }
+        let text = texts.joined(separator: "\n")
+        principal = field(Self.principalPaths) { TextInspector.principalARNs(in: $0) == [$0] } ?? TextInspector.principalARNs(in: text).first
+        resource = field(Self.resourcePaths) { $0.hasPrefix("arn:") } ?? TextInspector.resourceARNs(in: text).first
+        address = field(Self.addressPaths) { TextInspector.ipv4Addresses(in: $0) == [$0] } ?? TextInspector.ipv4Addresses(in: text).first
+        account = field(Self.accountPaths) { $0.utf8.count == 12 && $0.allSatisfy(\.isNumber) } ?? TextInspector.accountIDs(in: text).first
     }
 
     /// The arguments the analyst passes to a tool, or nil when the alert names nothing the tool takes.

@@ -98,9 +98,18 @@ enum TextInspector {
 
     // MARK: Entities
 
+    /// The JSON document in a text: the whole text when it parses, else the span from its first `{` to its last
+    /// `}` (an alert embedded in a prompt), else nil.
+    static func embeddedJSON(in text: String) -> JSONValue? {
+        let parser = JSONParser(duplicateKeys: .lastWins)
+        if let whole = try? parser.parse(text), whole.objectValue != nil { return whole }
+        guard let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"), open < close else { return nil }
+        return try? parser.parse(text[open...close].utf8)
+    }
+
     /// IAM and STS principal ARNs, in order of appearance, without duplicates.
     static func principalARNs(in text: String) -> [String] {
-        let pattern = /arn:aws[A-Za-z-]*:(?:iam|sts)::\d{12}:(?:user|role|assumed-role|root|group)[A-Za-z0-9+=,.@_\/-]*/
+        let pattern = /arn:aws[A-Za-z-]*:(?:iam|sts)::\d{12}:(?:user|role|assumed-role|federated-user|root|group)[A-Za-z0-9+=,.@_\/-]*/
         return unique(text.matches(of: pattern).map { trimTrailingPunctuation(String($0.output)) })
     }
 
@@ -111,14 +120,14 @@ enum TextInspector {
         return unique(text.matches(of: pattern).map { trimTrailingPunctuation(String($0.output)) }).filter { !principals.contains($0) }
     }
 
-    /// IPv4 addresses, public ones first, without duplicates.
+    /// IPv4 addresses as written, public ones first, without duplicates.
     static func ipv4Addresses(in text: String) -> [String] {
         let pattern = /\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b/
         var found: [String] = []
         for match in text.matches(of: pattern) {
             let octets = [match.output.1, match.output.2, match.output.3, match.output.4].compactMap { Int($0) }
             guard octets.count == 4, octets.allSatisfy({ $0 <= 255 }) else { continue }
-            found.append(octets.map(String.init).joined(separator: "."))
+            found.append(String(match.output.0))  // as written: anonymised data keeps leading zeros (`06.237.252.245`)
         }
         let all = unique(found)
         return all.filter { !isPrivate($0) } + all.filter { isPrivate($0) }
