@@ -37,8 +37,12 @@ public final class LLMSimulator: Sendable {
         self.logger = logger
         self.model = SimulatedModel(evidenceKeys: configuration.evidenceKeys, supportsPause: true)
         let limiter = SimulatorRateLimiter(
-            requestsPerMinute: configuration.requestsPerMinute, inputTokensPerMinute: configuration.inputTokensPerMinute,
-            outputTokensPerMinute: configuration.outputTokensPerMinute, now: 0)
+            requestsPerMinute: configuration.requestsPerMinute,
+            inputTokensPerMinute: configuration.inputTokensPerMinute,
+            outputTokensPerMinute: configuration.outputTokensPerMinute,
+            burstSeconds: configuration.burstSeconds,
+            now: 0
+        )
         self.state = Mutex(State(limiter: limiter, random: SeededRandomGenerator(seed: configuration.seed)))
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import VigilSimulator
@@ -32,6 +32,9 @@ struct LLMSimCommand: AsyncParsableCommand {
 
     @Option(help: "Output tokens per minute (unlimited when omitted).")
     var otpm: Int?
+
+    @Option(help: "Capacity of each rate-limit bucket in seconds of refill (60 = a whole minute's burst; 1 = one second's share).")
+    var burstSeconds: Double = 60
 
     @Option(help: "Median response latency in milliseconds (log-normal; 0 for none).")
     var latencyMedianMs: Double = 1500
@@ -70,11 +73,21 @@ struct LLMSimCommand: AsyncParsableCommand {
             key = value
         }
         let configuration = SimulatorConfiguration(
-            host: host, port: port, defaultBehaviour: try SimulatorBehaviour(name: behaviour),
-            requestsPerMinute: rpm, inputTokensPerMinute: itpm, outputTokensPerMinute: otpm,
-            latencyMedianMilliseconds: latencyMedianMs, latencySigma: latencySigma,
-            overloadErrorRate: errorRate529, serverErrorRate: errorRate500, seed: seed, apiKey: key,
-            requestLogCapacity: requestLog)
+            host: host,
+            port: port,
+            defaultBehaviour: try SimulatorBehaviour(name: behaviour),
+            requestsPerMinute: rpm,
+            inputTokensPerMinute: itpm,
+            outputTokensPerMinute: otpm,
+            burstSeconds: burstSeconds,
+            latencyMedianMilliseconds: latencyMedianMs,
+            latencySigma: latencySigma,
+            overloadErrorRate: errorRate529,
+            serverErrorRate: errorRate500,
+            seed: seed,
+            apiKey: key,
+            requestLogCapacity: requestLog
+        )
         var logger = Logger(label: "vigil.llm-sim")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let simulator = try LLMSimulator(configuration: configuration, logger: logger)

@@ -51,7 +51,12 @@ struct BehaviourTests {
     func analystWithoutTools(api: SimulatedAPI) async throws {
         try await LLMSimulator.withRunning { sim in
             let run = try await runAgent(
-                api, client: SimulatorTestClient(sim), alert: "something odd happened", tools: ["submit_verdict"], answer: routineAnswer)
+                api,
+                client: SimulatorTestClient(sim),
+                alert: "something odd happened",
+                tools: ["submit_verdict"],
+                answer: routineAnswer
+            )
             #expect(run.turns.count == 1)
             #expect(run.decision == "ESCALATE")
             #expect(run.citedEvidence.isEmpty)
@@ -234,7 +239,9 @@ struct BehaviourTests {
             let byEncodedMarker = try ParsedTurn(api, try await client.post(api.path, firstRequest(api, alert: encoded)).json)
             #expect(byEncodedMarker.refusal != nil)
             let byHeader = try ParsedTurn(
-                api, try await client.post(api.path, firstRequest(api, alert: marked), headers: [("x-sim-behaviour", "refuse")]).json)
+                api,
+                try await client.post(api.path, firstRequest(api, alert: marked), headers: [("x-sim-behaviour", "refuse")]).json
+            )
             #expect(byHeader.refusal != nil)
             let byDefault = try ParsedTurn(api, try await client.post(api.path, firstRequest(api, alert: sampleAlert)).json)
             #expect(byDefault.calls.map(\.name).contains("get_cloudtrail_events"))

@@ -73,8 +73,10 @@ struct ProtocolTests {
         (.anthropic, ["max_tokens": 10, "messages": [["role": "user", "content": "hi"]]], "model"),
         (.anthropic, ["model": "m", "max_tokens": 10, "messages": []], "messages"),
         (.anthropic, ["model": "m", "max_tokens": 10, "messages": [["role": "robot", "content": "hi"]]], "messages.0.role"),
-        (.anthropic, ["model": "m", "max_tokens": 10, "tools": [["name": "t"]], "messages": [["role": "user", "content": "hi"]]],
-         "tools.0.input_schema"),
+        (
+            .anthropic, ["model": "m", "max_tokens": 10, "tools": [["name": "t"]], "messages": [["role": "user", "content": "hi"]]],
+            "tools.0.input_schema"
+        ),
         (
             .anthropic,
             [
@@ -94,12 +96,18 @@ struct ProtocolTests {
                 "model": "m",
                 "messages": [
                     ["role": "user", "content": "hi"],
-                    ["role": "assistant", "content": nil, "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "t", "arguments": "{}"]]]],
+                    [
+                        "role": "assistant", "content": nil,
+                        "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "t", "arguments": "{}"]]],
+                    ],
                     ["role": "user", "content": "skipped the tool"],
                 ],
             ], "call_1"
         ),
-        (.openAI, ["model": "m", "messages": [["role": "user", "content": "hi"], ["role": "tool", "tool_call_id": "call_9", "content": "x"]]], "call_9"),
+        (
+            .openAI, ["model": "m", "messages": [["role": "user", "content": "hi"], ["role": "tool", "tool_call_id": "call_9", "content": "x"]]],
+            "call_9"
+        ),
     ]
 
     @Test("invalid requests get 400 in the API's error shape, naming the field", arguments: invalidBodies)
@@ -154,13 +162,20 @@ struct ProtocolTests {
             let missing = try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert))
             #expect(missing.status == 401)
             #expect(missing.json.value(atPath: "error.type")?.stringValue == "authentication_error")
-            let wrong = try await client.post("/v1/chat/completions", firstRequest(.openAI, alert: sampleAlert), headers: [("authorization", "Bearer nope")])
+            let wrong = try await client.post(
+                "/v1/chat/completions",
+                firstRequest(.openAI, alert: sampleAlert),
+                headers: [("authorization", "Bearer nope")]
+            )
             #expect(wrong.status == 401)
             #expect(wrong.json.value(atPath: "error.code")?.stringValue == "invalid_api_key")
             let anthropic = try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert), headers: [("x-api-key", key)])
             #expect(anthropic.status == 200)
             let openAI = try await client.post(
-                "/v1/chat/completions", firstRequest(.openAI, alert: sampleAlert), headers: [("authorization", "Bearer \(key)")])
+                "/v1/chat/completions",
+                firstRequest(.openAI, alert: sampleAlert),
+                headers: [("authorization", "Bearer \(key)")]
+            )
             #expect(openAI.status == 200)
             let log = try await client.get("/requests")
             #expect(log.arrayValue?.count == 4)

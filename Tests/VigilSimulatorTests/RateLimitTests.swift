@@ -140,7 +140,9 @@ struct RateLimitTests {
         func statuses(seed: UInt64) async throws -> [Int] {
             try await LLMSimulator.withRunning(.init(latencyMedianMilliseconds: 0, overloadErrorRate: 0.3, serverErrorRate: 0.2, seed: seed)) { sim in
                 var out: [Int] = []
-                for _ in 0..<60 { out.append(try await SimulatorTestClient(sim).post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert)).status) }
+                for _ in 0..<60 {
+                    out.append(try await SimulatorTestClient(sim).post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert)).status)
+                }
                 return out
             }
         }
@@ -157,10 +159,14 @@ struct RateLimitTests {
         try await LLMSimulator.withRunning(.init(requestsPerMinute: 3, latencyMedianMilliseconds: 0)) { sim in
             let client = SimulatorTestClient(sim)
             var output: Int64 = 0
-            output += try #require(try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert)).json.value(atPath: "usage.output_tokens")?.intValue)
+            output += try #require(
+                try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert)).json.value(atPath: "usage.output_tokens")?
+                    .intValue
+            )
             output += try #require(
                 try await client.post("/v1/chat/completions", firstRequest(.openAI, alert: sampleAlert), headers: [("x-sim-behaviour", "refuse")])
-                    .json.value(atPath: "usage.completion_tokens")?.intValue)
+                    .json.value(atPath: "usage.completion_tokens")?.intValue
+            )
             _ = try await client.post("/v1/messages", ["model": "m"])
             _ = try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert))
             _ = try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert))
@@ -224,6 +230,17 @@ struct RateLimitArithmeticTests {
         #expect(limiter.snapshot(at: 55).requests?.remaining == 0)
         limiter.reset(at: 56)
         #expect(limiter.admit(inputTokens: 1, at: 56) == .admitted)
+    }
+
+    @Test("a short burst window caps the bucket at that window's refill, while headers report the per-minute limit")
+    func burstWindow() {
+        var limiter = SimulatorRateLimiter(requestsPerMinute: 600, inputTokensPerMinute: nil, outputTokensPerMinute: nil, burstSeconds: 1, now: 0)
+        var admitted = 0
+        while case .admitted = limiter.admit(inputTokens: 1, at: 0) { admitted += 1 }
+        #expect(admitted == 10)
+        #expect(limiter.snapshot(at: 0).requests?.limit == 600)
+        #expect(limiter.admit(inputTokens: 1, at: 0.1) == .admitted)
+        #expect(limiter.admit(inputTokens: 1, at: 0.1) == .refused(retryAfterSeconds: 1, reason: "exceeded requests per minute"))
     }
 
     @Test("the log-normal latency has the configured median", arguments: [0.0, 0.5, 1.0])

@@ -31,17 +31,32 @@ struct SharedDataTests {
         var checkedAddresses = 0
         for event in events {
             let conversation = SimulatedConversation(
-                model: "m", system: "", messages: [.init(role: .user, parts: [.text(event.jsonText)])], toolNames: agentTools, maxTokens: 1024)
+                model: "m",
+                system: "",
+                messages: [.init(role: .user, parts: [.text(event.jsonText)])],
+                toolNames: agentTools,
+                maxTokens: 1024
+            )
             var arguments: [String: JSONObject] = [:]
             var replies = [model.reply(to: conversation, behaviour: .analyst)]
             // Answer the first round with nothing so the second round (address, account) is asked for too.
             var next = conversation
-            next.messages.append(.init(role: .assistant, parts: replies[0].toolCalls.enumerated().map {
-                .toolCall(id: "t\($0.offset)", name: $0.element.name, arguments: $0.element.arguments)
-            }))
-            next.messages.append(.init(role: .user, parts: replies[0].toolCalls.indices.map {
-                .toolResult(toolCallID: "t\($0)", text: "{}", isError: false)
-            }))
+            next.messages.append(
+                .init(
+                    role: .assistant,
+                    parts: replies[0].toolCalls.enumerated().map {
+                        .toolCall(id: "t\($0.offset)", name: $0.element.name, arguments: $0.element.arguments)
+                    }
+                )
+            )
+            next.messages.append(
+                .init(
+                    role: .user,
+                    parts: replies[0].toolCalls.indices.map {
+                        .toolResult(toolCallID: "t\($0)", text: "{}", isError: false)
+                    }
+                )
+            )
             replies.append(model.reply(to: next, behaviour: .analyst))
             for call in replies.flatMap(\.toolCalls) {
                 if case .json(.object(let object)) = call.arguments { arguments[call.name] = object }

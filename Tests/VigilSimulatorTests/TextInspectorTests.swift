@@ -22,7 +22,9 @@ struct TextInspectorTests {
 
     @Test("entities: principal ARNs, public addresses first, account ids")
     func entities() {
-        let text = #"{"arn":"arn:aws:iam::123456789012:user/alice.","src":"10.0.0.1","ip":"203.0.113.9","bucket":"arn:aws:s3:::logs","recipientAccountId":"210987654321"}"#
+        let text =
+            #"{"arn":"arn:aws:iam::123456789012:user/alice.","src":"10.0.0.1","ip":"203.0.113.9","#
+            + #""bucket":"arn:aws:s3:::logs","recipientAccountId":"210987654321"}"#
         #expect(TextInspector.principalARNs(in: text) == ["arn:aws:iam::123456789012:user/alice"])
         #expect(TextInspector.resourceARNs(in: text) == ["arn:aws:s3:::logs"])
         #expect(TextInspector.ipv4Addresses(in: text) == ["203.0.113.9", "10.0.0.1"])

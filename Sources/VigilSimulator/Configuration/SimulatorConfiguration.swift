@@ -15,6 +15,10 @@ public struct SimulatorConfiguration: Sendable, Hashable {
     public var inputTokensPerMinute: Int?
     /// Output tokens per minute; nil means unlimited and no output-token headers (default nil).
     public var outputTokensPerMinute: Int?
+    /// Capacity of each rate-limit bucket in seconds of refill (default 60: a burst may use a whole minute's
+    /// limit, as Anthropic's token bucket allows). Smaller values enforce the limit over shorter windows, as a
+    /// provider may; 1 means at most one second's share at once.
+    public var burstSeconds: Double
     /// Median latency of a served response in milliseconds; 0 disables the delay (default 1500).
     public var latencyMedianMilliseconds: Double
     /// Sigma of the log-normal latency distribution (default 0.5); 0 makes every latency the median.
@@ -46,6 +50,7 @@ public struct SimulatorConfiguration: Sendable, Hashable {
         requestsPerMinute: Int? = nil,
         inputTokensPerMinute: Int? = nil,
         outputTokensPerMinute: Int? = nil,
+        burstSeconds: Double = 60,
         latencyMedianMilliseconds: Double = 1500,
         latencySigma: Double = 0.5,
         latencyMaxMilliseconds: Double = 30_000,
@@ -63,6 +68,7 @@ public struct SimulatorConfiguration: Sendable, Hashable {
         self.requestsPerMinute = requestsPerMinute
         self.inputTokensPerMinute = inputTokensPerMinute
         self.outputTokensPerMinute = outputTokensPerMinute
+        self.burstSeconds = burstSeconds
         self.latencyMedianMilliseconds = latencyMedianMilliseconds
         self.latencySigma = latencySigma
         self.latencyMaxMilliseconds = latencyMaxMilliseconds
@@ -89,6 +95,7 @@ public struct SimulatorConfiguration: Sendable, Hashable {
         for (name, limit) in [("rpm", requestsPerMinute), ("itpm", inputTokensPerMinute), ("otpm", outputTokensPerMinute)] {
             if let limit, limit <= 0 { throw fail("\(name) must be positive when set") }
         }
+        guard burstSeconds.isFinite, burstSeconds > 0, burstSeconds <= 60 else { throw fail("burst seconds must be in (0, 60]") }
         guard latencyMedianMilliseconds.isFinite, latencyMedianMilliseconds >= 0 else {
             throw fail("latency median must be a finite number of milliseconds >= 0")
         }
@@ -109,7 +116,8 @@ extension SimulatorConfiguration: CustomStringConvertible {
     public var description: String {
         let limits = [requestsPerMinute, inputTokensPerMinute, outputTokensPerMinute].map { $0.map(String.init) ?? "unlimited" }
         return "SimulatorConfiguration(listen: \(host):\(port), behaviour: \(defaultBehaviour), rpm: \(limits[0]), "
-            + "itpm: \(limits[1]), otpm: \(limits[2]), latency median ms: \(latencyMedianMilliseconds), sigma: \(latencySigma), "
+            + "itpm: \(limits[1]), otpm: \(limits[2]), burst s: \(burstSeconds), "
+            + "latency median ms: \(latencyMedianMilliseconds), sigma: \(latencySigma), "
             + "overload rate: \(overloadErrorRate), 500 rate: \(serverErrorRate), seed: \(seed), "
             + "api key: \(apiKey == nil ? "any" : "required"))"
     }

@@ -81,7 +81,8 @@ extension LLMSimulator {
                 injected = RequestRejection(kind: .serverError, message: "Internal server error")
             }
             let latency = LatencyDistribution(
-                medianMilliseconds: configuration.latencyMedianMilliseconds, sigma: configuration.latencySigma,
+                medianMilliseconds: configuration.latencyMedianMilliseconds,
+                sigma: configuration.latencySigma,
                 maxMilliseconds: configuration.latencyMaxMilliseconds
             ).sample(using: &state.random)
             return (admission, injected, latency, makeIDs(api, &state.random))
@@ -131,7 +132,10 @@ extension LLMSimulator {
             if let reply = outcome.reply {
                 (status, body) = (200, reply)
             } else {
-                (status, body) = outcome.api.encode(outcome.rejection ?? RequestRejection(kind: .serverError, message: "no reply"), requestID: requestID)
+                (status, body) = outcome.api.encode(
+                    outcome.rejection ?? RequestRejection(kind: .serverError, message: "no reply"),
+                    requestID: requestID
+                )
             }
             if outcome.reply != nil { state.limiter.chargeOutput(outcome.outputTokens, at: now) }
             state.stats.record(endpoint: outcome.api.path, status: status)
@@ -142,9 +146,17 @@ extension LLMSimulator {
             }
             state.sequence += 1
             if configuration.requestLogCapacity > 0 {
-                state.log.append(SimulatorRequestLogEntry(
-                    sequence: state.sequence, endpoint: outcome.api.path, status: status, behaviour: outcome.behaviour?.description,
-                    inputTokens: outcome.inputTokens, outputTokens: outcome.reply == nil ? 0 : outcome.outputTokens, body: outcome.body))
+                state.log.append(
+                    SimulatorRequestLogEntry(
+                        sequence: state.sequence,
+                        endpoint: outcome.api.path,
+                        status: status,
+                        behaviour: outcome.behaviour?.description,
+                        inputTokens: outcome.inputTokens,
+                        outputTokens: outcome.reply == nil ? 0 : outcome.outputTokens,
+                        body: outcome.body
+                    )
+                )
                 if state.log.count > configuration.requestLogCapacity { state.log.removeFirst(state.log.count - configuration.requestLogCapacity) }
             }
             return (requestID, status, body, state.limiter.snapshot(at: now))
@@ -154,7 +166,8 @@ extension LLMSimulator {
         if let seconds = outcome.rejection?.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         logger.debug(
             "llm-sim request",
-            metadata: ["endpoint": "\(outcome.api.path)", "status": "\(status)", "behaviour": "\(outcome.behaviour?.description ?? "-")"])
+            metadata: ["endpoint": "\(outcome.api.path)", "status": "\(status)", "behaviour": "\(outcome.behaviour?.description ?? "-")"]
+        )
         return Self.json(body, status: HTTPResponse.Status(code: status, reasonPhrase: status == 529 ? "Overloaded" : ""), headers: headers)
     }
 

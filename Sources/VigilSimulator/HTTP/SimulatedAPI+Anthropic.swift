@@ -33,7 +33,9 @@ extension SimulatedAPI {
     }
 
     private static func anthropicParts(
-        _ content: JSONValue?, role: SimulatedConversation.Role, at path: String
+        _ content: JSONValue?,
+        role: SimulatedConversation.Role,
+        at path: String
     ) throws(RequestRejection) -> [SimulatedConversation.Part] {
         switch content {
         case .string(let s)?: return [.text(s)]
@@ -48,8 +50,13 @@ extension SimulatedAPI {
                 case "tool_use":
                     guard role == .assistant else { throw .invalid("\(here)type: tool_use only in assistant messages") }
                     guard let input = b["input"], input.objectValue != nil else { throw .invalid("\(here)input: required object") }
-                    parts.append(.toolCall(
-                        id: try requiredString(b, "id", at: here), name: try requiredString(b, "name", at: here), arguments: .json(input)))
+                    parts.append(
+                        .toolCall(
+                            id: try requiredString(b, "id", at: here),
+                            name: try requiredString(b, "name", at: here),
+                            arguments: .json(input)
+                        )
+                    )
                 case "tool_result":
                     guard role == .user else { throw .invalid("\(here)type: tool_result only in user messages") }
                     let id = try requiredString(b, "tool_use_id", at: here)
@@ -69,19 +76,21 @@ extension SimulatedAPI {
         var content: [JSONValue] = []
         if let text = reply.text, !text.isEmpty || reply.toolCalls.isEmpty { content.append(["type": "text", "text": .string(text)]) }
         for (call, id) in zip(reply.toolCalls, ids.toolCalls) {
-            let input: JSONValue = switch call.arguments {
-            case .json(let value): value
-            case .raw(let text): .string(text)  // malformed: the API promises an object
-            }
+            let input: JSONValue =
+                switch call.arguments {
+                case .json(let value): value
+                case .raw(let text): .string(text)  // malformed: the API promises an object
+                }
             content.append(["type": "tool_use", "id": .string(id), "name": .string(call.name), "input": input])
         }
-        let stop: String = switch reply.stop {
-        case .endTurn: "end_turn"
-        case .toolUse: "tool_use"
-        case .maxTokens: "max_tokens"
-        case .pauseTurn: "pause_turn"
-        case .refusal: "refusal"
-        }
+        let stop: String =
+            switch reply.stop {
+            case .endTurn: "end_turn"
+            case .toolUse: "tool_use"
+            case .maxTokens: "max_tokens"
+            case .pauseTurn: "pause_turn"
+            case .refusal: "refusal"
+            }
         return [
             "id": .string(ids.message),
             "type": "message",
@@ -100,14 +109,15 @@ extension SimulatedAPI {
     }
 
     static func encodeAnthropicError(_ rejection: RequestRejection, requestID: String) -> (status: Int, body: JSONValue) {
-        let (status, type): (Int, String) = switch rejection.kind {
-        case .invalidRequest: (400, "invalid_request_error")
-        case .authentication: (401, "authentication_error")
-        case .tooLarge: (413, "request_too_large")
-        case .rateLimited: (429, "rate_limit_error")
-        case .overloaded: (529, "overloaded_error")
-        case .serverError: (500, "api_error")
-        }
+        let (status, type): (Int, String) =
+            switch rejection.kind {
+            case .invalidRequest: (400, "invalid_request_error")
+            case .authentication: (401, "authentication_error")
+            case .tooLarge: (413, "request_too_large")
+            case .rateLimited: (429, "rate_limit_error")
+            case .overloaded: (529, "overloaded_error")
+            case .serverError: (500, "api_error")
+            }
         let body: JSONValue = [
             "type": "error",
             "error": ["type": .string(type), "message": .string(rejection.message)],

@@ -37,9 +37,13 @@ extension SimulatedAPI {
                     }
                     let arguments = try requiredString(function, "arguments", at: "\(here)function.")
                     let parsed = try? JSONParser().parse(arguments)
-                    parts.append(.toolCall(
-                        id: try requiredString(c, "id", at: here), name: try requiredString(function, "name", at: "\(here)function."),
-                        arguments: parsed.map { .json($0) } ?? .raw(arguments)))
+                    parts.append(
+                        .toolCall(
+                            id: try requiredString(c, "id", at: here),
+                            name: try requiredString(function, "name", at: "\(here)function."),
+                            arguments: parsed.map { .json($0) } ?? .raw(arguments)
+                        )
+                    )
                 }
                 messages.append(.init(role: .assistant, parts: parts))
             case "tool":
@@ -51,7 +55,12 @@ extension SimulatedAPI {
         }
         try checkToolPairing(messages)
         return SimulatedConversation(
-            model: model, system: system.joined(separator: "\n"), messages: messages, toolNames: toolNames, maxTokens: maxTokens ?? defaultOpenAIMaxTokens)
+            model: model,
+            system: system.joined(separator: "\n"),
+            messages: messages,
+            toolNames: toolNames,
+            maxTokens: maxTokens ?? defaultOpenAIMaxTokens
+        )
     }
 
     static func encodeOpenAI(_ reply: SimulatedReply, model: String, ids: ReplyIDs, inputTokens: Int, outputTokens: Int) -> JSONValue {
@@ -64,16 +73,19 @@ extension SimulatedAPI {
         } else {
             message["content"] = reply.text.map { .string($0) } ?? .null
             message["refusal"] = .null
-            finish = switch reply.stop {
-            case .toolUse: "tool_calls"
-            case .maxTokens: "length"
-            default: "stop"
-            }
+            finish =
+                switch reply.stop {
+                case .toolUse: "tool_calls"
+                case .maxTokens: "length"
+                default: "stop"
+                }
         }
         if !reply.toolCalls.isEmpty {
-            message["tool_calls"] = .array(zip(reply.toolCalls, ids.toolCalls).map { call, id in
-                ["id": .string(id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.arguments.text)]]
-            })
+            message["tool_calls"] = .array(
+                zip(reply.toolCalls, ids.toolCalls).map { call, id in
+                    ["id": .string(id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.arguments.text)]]
+                }
+            )
         }
         return [
             "id": .string(ids.message),
@@ -90,14 +102,15 @@ extension SimulatedAPI {
     }
 
     static func encodeOpenAIError(_ rejection: RequestRejection) -> (status: Int, body: JSONValue) {
-        let (status, type, code): (Int, String, JSONValue) = switch rejection.kind {
-        case .invalidRequest: (400, "invalid_request_error", nil)
-        case .authentication: (401, "invalid_request_error", "invalid_api_key")
-        case .tooLarge: (413, "invalid_request_error", "request_too_large")
-        case .rateLimited: (429, "requests", "rate_limit_exceeded")
-        case .overloaded: (503, "server_error", "overloaded")
-        case .serverError: (500, "server_error", nil)
-        }
+        let (status, type, code): (Int, String, JSONValue) =
+            switch rejection.kind {
+            case .invalidRequest: (400, "invalid_request_error", nil)
+            case .authentication: (401, "invalid_request_error", "invalid_api_key")
+            case .tooLarge: (413, "invalid_request_error", "request_too_large")
+            case .rateLimited: (429, "requests", "rate_limit_exceeded")
+            case .overloaded: (503, "server_error", "overloaded")
+            case .serverError: (500, "server_error", nil)
+            }
         return (status, ["error": ["message": .string(rejection.message), "type": .string(type), "param": nil, "code": code]])
     }
 }

@@ -43,10 +43,11 @@ struct SimulatorRateLimiter: Sendable {
         case refused(retryAfterSeconds: Int, reason: String)
     }
 
-    init(requestsPerMinute: Int?, inputTokensPerMinute: Int?, outputTokensPerMinute: Int?, now: Double) {
-        requests = requestsPerMinute.map { TokenBucket(perMinute: $0, now: now) }
-        inputTokens = inputTokensPerMinute.map { TokenBucket(perMinute: $0, now: now) }
-        outputTokens = outputTokensPerMinute.map { TokenBucket(perMinute: $0, now: now) }
+    /// - Parameter burstSeconds: each bucket's capacity as seconds of refill (60: the whole per-minute limit).
+    init(requestsPerMinute: Int?, inputTokensPerMinute: Int?, outputTokensPerMinute: Int?, burstSeconds: Double = 60, now: Double) {
+        requests = requestsPerMinute.map { TokenBucket(perMinute: $0, burstSeconds: burstSeconds, now: now) }
+        inputTokens = inputTokensPerMinute.map { TokenBucket(perMinute: $0, burstSeconds: burstSeconds, now: now) }
+        outputTokens = outputTokensPerMinute.map { TokenBucket(perMinute: $0, burstSeconds: burstSeconds, now: now) }
     }
 
     private mutating func refill(at now: Double) {
@@ -70,7 +71,7 @@ struct SimulatorRateLimiter: Sendable {
         if let bucket = inputTokens {
             let needed = bucket.secondsUntilAvailable(Double(cost))
             if needed.isInfinite {
-                return .refused(retryAfterSeconds: 60, reason: "request's input tokens exceed the input tokens per minute limit")
+                return .refused(retryAfterSeconds: 60, reason: "request's input tokens exceed the input token bucket's capacity")
             }
             if needed > 0 {
                 wait = max(wait, needed)
@@ -112,7 +113,7 @@ struct SimulatorRateLimiter: Sendable {
         var copy = self
         copy.refill(at: now)
         func state(_ bucket: TokenBucket?) -> LimitState? {
-            bucket.map { LimitState(limit: Int($0.capacity), remaining: $0.remaining, secondsUntilFull: $0.secondsUntilFull) }
+            bucket.map { LimitState(limit: $0.limit, remaining: $0.remaining, secondsUntilFull: $0.secondsUntilFull) }
         }
         var snapshot = Snapshot(requests: state(copy.requests), inputTokens: state(copy.inputTokens), outputTokens: state(copy.outputTokens))
         if now < stormUntil, var r = snapshot.requests {

@@ -1,19 +1,25 @@
-/// A token bucket that refills continuously, as Anthropic describes its rate limits: capacity is the per-minute
-/// limit and it refills at `limit / 60` tokens per second, so a burst may use the whole minute at once.
+/// A token bucket that refills continuously, as Anthropic describes its rate limits: it refills at `limit / 60`
+/// tokens per second up to its capacity, which is the per-minute limit by default (a burst may use the whole
+/// minute at once) or the refill of a shorter burst window.
 ///
 /// Pure arithmetic over an injected time in seconds (any monotonic origin). The level may go below zero when
 /// a cost is charged after the fact (output tokens), which delays later admissions accordingly.
 struct TokenBucket: Sendable, Hashable {
+    /// The per-minute limit, as headers report it.
+    let limit: Int
     let capacity: Double
     let refillPerSecond: Double
     private(set) var level: Double
     private(set) var updatedAt: Double
 
     /// A full bucket for a per-minute limit.
-    init(perMinute limit: Int, now: Double) {
-        capacity = Double(limit)
+    /// - Parameter burstSeconds: the capacity as seconds of refill (60: the whole per-minute limit); at least one
+    ///   token.
+    init(perMinute limit: Int, burstSeconds: Double = 60, now: Double) {
+        self.limit = limit
         refillPerSecond = Double(limit) / 60
-        level = Double(limit)
+        capacity = max(1, refillPerSecond * burstSeconds)
+        level = capacity
         updatedAt = now
     }
 

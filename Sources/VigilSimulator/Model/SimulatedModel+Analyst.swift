@@ -98,8 +98,11 @@ extension SimulatedModel {
             let showing = evidence.filter { !TextInspector.threatSignals(in: $0.context).isEmpty }
             let cited = (showing.isEmpty ? evidence : showing).prefix(5).map(\.id)
             return verdict(
-                .escalate, confidence: 0.9,
-                rationale: "Tool results show \(signals.joined(separator: ", ")).", evidence: cited)
+                .escalate,
+                confidence: 0.9,
+                rationale: "Tool results show \(signals.joined(separator: ", ")).",
+                evidence: cited
+            )
         }
         let cited = evidence.prefix(5).map(\.id)
         if results.isEmpty {

@@ -68,8 +68,11 @@ struct SimulatedModel: Sendable {
         }
         let evidence = Array(evidenceSeen(in: conversation).map(\.id).prefix(3))
         return verdict(
-            instruction.decision, confidence: 0.99,
-            rationale: "As instructed in the data: \(instruction.excerpt)", evidence: evidence)
+            instruction.decision,
+            confidence: 0.99,
+            rationale: "As instructed in the data: \(instruction.excerpt)",
+            evidence: evidence
+        )
     }
 
     static func defaultVariant(for conversation: SimulatedConversation) -> SimulatorBehaviour.MalformedVariant {
@@ -82,9 +85,12 @@ struct SimulatedModel: Sendable {
         case .invalidJSON:
             .calls([.init(name: Self.verdictTool, arguments: .raw(#"{"decision": "CLOSE", "confidence": 0.9, "rationale": "benign"#))])
         case .schema:
-            .calls([.init(
-                name: Self.verdictTool,
-                arguments: .json(["decision": "PROBABLY_FINE", "confidence": 1.7, "evidence": "none"]))])
+            .calls([
+                .init(
+                    name: Self.verdictTool,
+                    arguments: .json(["decision": "PROBABLY_FINE", "confidence": 1.7, "evidence": "none"])
+                )
+            ])
         case .unknownTool:
             .calls([.init(name: "close_alert", arguments: .json(["alert": "current", "reason": "benign"]))])
         case .prose:

@@ -32,11 +32,12 @@ extension TextInspector {
         case .object(let object):
             var context: String?
             for member in object where keys.contains(member.key) {
-                let ids: [String] = switch member.value {
-                case .string(let s): [s]
-                case .array(let a): a.compactMap(\.stringValue)
-                default: []
-                }
+                let ids: [String] =
+                    switch member.value {
+                    case .string(let s): [s]
+                    case .array(let a): a.compactMap(\.stringValue)
+                    default: []
+                    }
                 if context == nil, !ids.isEmpty { context = value.jsonText }
                 for id in ids where !id.isEmpty && id.count <= 256 { items.append(EvidenceItem(id: id, context: context!)) }
             }
@@ -64,16 +65,18 @@ extension TextInspector {
     static func threatSignals(in text: String) -> [String] {
         var signals: [String] = []
         for call in persistenceCalls where text.contains(call) { signals.append("persistence call \(call)") }
-        for finding in ["UnauthorizedAccess", "CredentialAccess", "PrivilegeEscalation", "Exfiltration:", "Backdoor:", "Trojan:",
-            "CryptoCurrency:", "Persistence:", "Impact:", "Recon:IAMUser"]
-            where text.contains(finding)
-        {
+        for finding in [
+            "UnauthorizedAccess", "CredentialAccess", "PrivilegeEscalation", "Exfiltration:", "Backdoor:", "Trojan:",
+            "CryptoCurrency:", "Persistence:", "Impact:", "Recon:IAMUser",
+        ]
+        where text.contains(finding) {
             signals.append("GuardDuty finding \(finding.trimmingCharacters(in: [":"]))")
         }
         var lowered = text.lowercased()
-        for negation in [/"?[a-z_]*(malicious|suspicious|privileged|threat)[a-z_]*"?\s*[:=]\s*"?(false|no|none|null|0)\b/,
-            /\b(not|non|no)[ -](malicious|suspicious|privileged|threat)/]
-        {
+        for negation in [
+            /"?[a-z_]*(malicious|suspicious|privileged|threat)[a-z_]*"?\s*[:=]\s*"?(false|no|none|null|0)\b/,
+            /\b(not|non|no)[ -](malicious|suspicious|privileged|threat)/,
+        ] {
             lowered = lowered.replacing(negation, with: " ")
         }
         for (word, signal) in [

@@ -45,7 +45,8 @@ public struct SimulatorStats: Sendable, Hashable {
             let statuses = requestsByEndpoint[endpoint]!.sorted { $0.key < $1.key }
             return JSONObject.Member(
                 key: endpoint,
-                value: .object(JSONObject(statuses.map { JSONObject.Member(key: String($0.key), value: .int(Int64($0.value))) })))
+                value: .object(JSONObject(statuses.map { JSONObject.Member(key: String($0.key), value: .int(Int64($0.value))) }))
+            )
         }
         let behaviours = repliesByBehaviour.sorted { $0.key < $1.key }.map { JSONObject.Member(key: $0.key, value: .int(Int64($0.value))) }
         return [

@@ -96,8 +96,11 @@ struct ParsedTurn: Sendable {
             calls = content.filter { $0["type"]?.stringValue == "tool_use" }.map { block in
                 let input = block["input"] ?? .null
                 return Call(
-                    id: block["id"]?.stringValue ?? "", name: block["name"]?.stringValue ?? "", arguments: input.objectValue,
-                    rawArguments: input.stringValue ?? input.jsonText)
+                    id: block["id"]?.stringValue ?? "",
+                    name: block["name"]?.stringValue ?? "",
+                    arguments: input.objectValue,
+                    rawArguments: input.stringValue ?? input.jsonText
+                )
             }
             text = content.compactMap { $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil }.first
             stop = try #require(json["stop_reason"]?.stringValue)
@@ -109,8 +112,11 @@ struct ParsedTurn: Sendable {
             calls = (message["tool_calls"]?.arrayValue ?? []).map { call in
                 let raw = call.value(atPath: "function.arguments")?.stringValue ?? ""
                 return Call(
-                    id: call["id"]?.stringValue ?? "", name: call.value(atPath: "function.name")?.stringValue ?? "",
-                    arguments: (try? JSONParser().parse(raw))?.objectValue, rawArguments: raw)
+                    id: call["id"]?.stringValue ?? "",
+                    name: call.value(atPath: "function.name")?.stringValue ?? "",
+                    arguments: (try? JSONParser().parse(raw))?.objectValue,
+                    rawArguments: raw
+                )
             }
             text = message["content"]?.stringValue
             stop = try #require(choice["finish_reason"]?.stringValue)

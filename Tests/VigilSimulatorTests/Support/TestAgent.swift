@@ -26,8 +26,13 @@ struct AgentRun: Sendable {
 /// `tool_result` blocks, OpenAI `tool` messages), continues after `pause_turn`, and stops at `submit_verdict`, at
 /// a turn without tool calls, or after `maxTurns`.
 func runAgent(
-    _ api: SimulatedAPI, client: SimulatorTestClient, alert: String, tools: [String] = agentTools, maxTurns: Int = 8,
-    headers: [(String, String)] = [], answer: (ParsedTurn.Call) -> ToolAnswer
+    _ api: SimulatedAPI,
+    client: SimulatorTestClient,
+    alert: String,
+    tools: [String] = agentTools,
+    maxTurns: Int = 8,
+    headers: [(String, String)] = [],
+    answer: (ParsedTurn.Call) -> ToolAnswer
 ) async throws -> AgentRun {
     var request = firstRequest(api, alert: alert, tools: tools)
     var run = AgentRun()
@@ -55,9 +60,14 @@ func runAgent(
                 messages.append(["role": "assistant", "content": reply.json["content"] ?? []])
                 messages.append([
                     "role": "user",
-                    "content": .array(zip(turn.calls, answers).map { call, answer in
-                        ["type": "tool_result", "tool_use_id": .string(call.id), "content": .string(answer.text), "is_error": .bool(answer.isError)]
-                    }),
+                    "content": .array(
+                        zip(turn.calls, answers).map { call, answer in
+                            [
+                                "type": "tool_result", "tool_use_id": .string(call.id), "content": .string(answer.text),
+                                "is_error": .bool(answer.isError),
+                            ]
+                        }
+                    ),
                 ])
             case .openAI:
                 let message = try #require(reply.json["choices"]?.arrayValue?.first?["message"])
@@ -77,7 +87,11 @@ func runAgent(
 func threateningAnswer(_ call: ParsedTurn.Call) -> ToolAnswer {
     switch call.name {
     case "get_cloudtrail_events":
-        ToolAnswer(text: #"{"events":[{"evidence_id":"ct-001","eventName":"ListBuckets"},{"evidence_id":"ct-002","eventName":"CreateAccessKey","eventSource":"iam.amazonaws.com"}]}"#)
+        ToolAnswer(
+            text:
+                #"{"events":[{"evidence_id":"ct-001","eventName":"ListBuckets"},"#
+                + #"{"evidence_id":"ct-002","eventName":"CreateAccessKey","eventSource":"iam.amazonaws.com"}]}"#
+        )
     case "get_iam_principal_history":
         ToolAnswer(text: #"{"evidence_id":"iam-001","last_activity":"2026-11-26T10:00:00Z","privileged":false}"#)
     case "lookup_ip_reputation":
