@@ -17,7 +17,6 @@ import VigilCore
 public final class LLMSimulator: Sendable {
     public let configuration: SimulatorConfiguration
     let logger: Logger
-    let model: SimulatedModel
     private let origin = ContinuousClock.now
     private let state: Mutex<State>
 
@@ -35,7 +34,6 @@ public final class LLMSimulator: Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
-        self.model = SimulatedModel(evidenceKeys: configuration.evidenceKeys, supportsPause: true)
         let limiter = SimulatorRateLimiter(
             requestsPerMinute: configuration.requestsPerMinute,
             inputTokensPerMinute: configuration.inputTokensPerMinute,

@@ -98,7 +98,7 @@ extension LLMSimulator {
             outcome.rejection = injected
             return finish(outcome)
         }
-        let apiModel = SimulatedModel(evidenceKeys: model.evidenceKeys, supportsPause: api == .anthropic)
+        let apiModel = SimulatedModel(evidenceKeys: configuration.evidenceKeys, supportsPause: api == .anthropic)
         let reply = apiModel.reply(to: conversation, behaviour: behaviour).limited(to: conversation.maxTokens)
         let outputTokens = reply.stop == .maxTokens ? conversation.maxTokens : reply.outputTokens
         outcome.outputTokens = outputTokens
