@@ -8,8 +8,8 @@ import VigilCore
 /// headers, 429 / 529 / 500 answers and scripted behaviours (``SimulatorBehaviour``).
 ///
 /// Other routes: `GET /stats` (``SimulatorStats``), `GET /requests` (the request log), `POST /admin/storm?seconds=N`
-/// (refuse every model request with 429 for N seconds), `POST /admin/reset` (clear statistics and log, refill the
-/// buckets, end a storm), `GET /health`.
+/// (refuse every model request with 429 for N seconds), `POST /admin/reset` (clear statistics, log and prompt
+/// cache, refill the buckets, end a storm), `GET /health`.
 ///
 /// Lifecycle: build the server with ``makeApplication(onServerRunning:)`` and run it as a `Service` (the CLI
 /// uses `runService()`), or use ``withRunning(_:logger:body:)`` to run it on a free port for the length of a
@@ -22,6 +22,7 @@ public final class LLMSimulator: Sendable {
 
     struct State: Sendable {
         var limiter: SimulatorRateLimiter
+        var promptCache = PromptCache()
         var random: SeededRandomGenerator
         var stats = SimulatorStats()
         var log: [SimulatorRequestLogEntry] = []
@@ -62,7 +63,7 @@ public final class LLMSimulator: Sendable {
     /// The request log, oldest first (at most ``SimulatorConfiguration/requestLogCapacity`` entries).
     public func requestLog() -> [SimulatorRequestLogEntry] { withState { $0.log } }
 
-    /// Clears statistics and the request log, fills every bucket and ends any storm.
+    /// Clears statistics, the request log and the prompt cache, fills every bucket and ends any storm.
     public func reset() {
         let now = self.now
         withState {
@@ -70,6 +71,7 @@ public final class LLMSimulator: Sendable {
             $0.log = []
             $0.sequence = 0
             $0.limiter.reset(at: now)
+            $0.promptCache.removeAll()
         }
     }
 

@@ -64,7 +64,7 @@ struct LLMSimCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
-        let (host, port) = try Self.parseListen(listen)
+        let (host, port) = try SimulatorConfiguration.parseListenAddress(listen)
         var key = apiKey
         if let name = apiKeyEnv {
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
@@ -94,16 +94,5 @@ struct LLMSimCommand: AsyncParsableCommand {
         logger.info("llm-sim starting", metadata: ["configuration": "\(configuration)"])
         try await simulator.makeApplication().runService()
         logger.info("llm-sim stopped")
-    }
-
-    /// Splits `HOST:PORT` (IPv6 hosts in brackets: `[::1]:8088`).
-    static func parseListen(_ text: String) throws(SimulatorError) -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw SimulatorError(.invalidListenAddress, "--listen must be HOST:PORT with a port in 0...65535")
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw SimulatorError(.invalidListenAddress, "--listen must name a host") }
-        return (host, port)
     }
 }

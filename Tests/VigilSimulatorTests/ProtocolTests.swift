@@ -132,9 +132,55 @@ struct ProtocolTests {
         try await LLMSimulator.withRunning { sim in
             var request = firstRequest(.anthropic, alert: "SECRET-CONTENT").jsonText
             request.removeLast()
-            let reply = try await SimulatorTestClient(sim).send(.POST, "/v1/messages", text: request)
+            let reply = try await SimulatorTestClient(sim).send(.POST, "/v1/messages", text: request, headers: [("anthropic-version", "2023-06-01")])
             #expect(reply.status == 400)
             #expect(reply.json.jsonText.contains("SECRET-CONTENT") == false)
+        }
+    }
+
+    @Test("the Messages API requires anthropic-version")
+    func anthropicVersion() async throws {
+        try await LLMSimulator.withRunning { sim in
+            let reply = try await SimulatorTestClient(sim).send(.POST, "/v1/messages", body: firstRequest(.anthropic, alert: sampleAlert))
+            #expect(reply.status == 400)
+            #expect(reply.json.value(atPath: "error.message")?.stringValue?.contains("anthropic-version") == true)
+        }
+    }
+
+    @Test("streaming requests are refused rather than answered unstreamed", arguments: SimulatedAPI.allCases)
+    func noStreaming(api: SimulatedAPI) async throws {
+        try await LLMSimulator.withRunning { sim in
+            guard case .object(var body) = firstRequest(api, alert: sampleAlert) else { return }
+            body["stream"] = true
+            let reply = try await SimulatorTestClient(sim).post(api.path, .object(body))
+            #expect(reply.status == 400)
+            #expect(reply.json.value(atPath: "error.message")?.stringValue?.contains("stream") == true)
+        }
+    }
+
+    @Test("prompt caching: a cache_control prefix is written once, then read; ITPM counts only uncached input and writes")
+    func promptCaching() async throws {
+        try await LLMSimulator.withRunning(.init(inputTokensPerMinute: 1_000_000, latencyMedianMilliseconds: 0)) { sim in
+            guard case .object(var body) = firstRequest(.anthropic, alert: sampleAlert) else { return }
+            body["system"] = [["type": "text", "text": "You triage security alerts.", "cache_control": ["type": "ephemeral"]]]
+            let client = SimulatorTestClient(sim)
+            let first = try await client.post("/v1/messages", .object(body))
+            let second = try await client.post("/v1/messages", .object(body))
+            let total = Int64((JSONValue.object(body).jsonText.utf8.count + 3) / 4)
+            func usage(_ reply: HTTPReply, _ key: String) -> Int64 { reply.json.value(atPath: "usage.\(key)")?.intValue ?? -1 }
+            let written = usage(first, "cache_creation_input_tokens")
+            #expect(written > 0)
+            #expect(usage(first, "cache_read_input_tokens") == 0)
+            #expect(usage(first, "input_tokens") + written == total)
+            #expect(usage(second, "cache_creation_input_tokens") == 0)
+            #expect(usage(second, "cache_read_input_tokens") == written)
+            #expect(usage(second, "input_tokens") + written == total)
+            let stats = sim.simulator.stats()
+            #expect(stats.cacheCreationInputTokens == Int(written))
+            #expect(stats.cacheReadInputTokens == Int(written))
+            #expect(stats.inputTokens == Int(2 * (total - written)))
+            let plain = try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert))
+            #expect(usage(plain, "cache_creation_input_tokens") == 0 && usage(plain, "cache_read_input_tokens") == 0)
         }
     }
 
@@ -199,6 +245,20 @@ struct ProtocolTests {
             #expect(log.map(\.sequence) == [3, 4, 5])
             #expect(log.last?.body.contains("alert 4") == true)
         }
+    }
+
+    @Test(
+        "listen addresses",
+        arguments: [("127.0.0.1:8088", "127.0.0.1", 8088), ("[::1]:0", "::1", 0), ("localhost:65535", "localhost", 65535)]
+    )
+    func listenAddress(text: String, host: String, port: Int) throws {
+        let parsed = try SimulatorConfiguration.parseListenAddress(text)
+        #expect(parsed.host == host && parsed.port == port)
+    }
+
+    @Test("bad listen addresses are refused", arguments: ["8088", ":8088", "host:", "host:70000", "host:x"])
+    func badListenAddress(text: String) {
+        #expect(throws: SimulatorError.self) { try SimulatorConfiguration.parseListenAddress(text) }
     }
 
     @Test("configuration validation names the key at fault")

@@ -78,6 +78,22 @@ struct RateLimitTests {
         }
     }
 
+    @Test("ITPM does not count cache reads")
+    func cacheReadsAreFree() async throws {
+        guard case .object(var body) = firstRequest(.anthropic, alert: sampleAlert) else { return }
+        body["system"] = [["type": "text", "text": .string(String(repeating: "Policy. ", count: 200)), "cache_control": ["type": "ephemeral"]]]
+        let total = (JSONValue.object(body).jsonText.utf8.count + 3) / 4
+        let cached = ((body["tools"]?.jsonText ?? "").utf8.count + (body["system"]?.jsonText ?? "").utf8.count + 3) / 4
+        // Room for one full request and one and a half uncached remainders: a cache write, a cache read, then 429.
+        let limit = total + (total - cached) * 3 / 2
+        try await LLMSimulator.withRunning(.init(inputTokensPerMinute: limit, latencyMedianMilliseconds: 0)) { sim in
+            var statuses: [Int] = []
+            for _ in 0..<3 { statuses.append(try await SimulatorTestClient(sim).post("/v1/messages", .object(body)).status) }
+            #expect(statuses == [200, 200, 429])
+            #expect(sim.simulator.stats().cacheReadInputTokens == cached)
+        }
+    }
+
     @Test("OTPM: output is charged as generated and refuses once exhausted")
     func outputTokensPerMinute() async throws {
         var configuration = SimulatorConfiguration(outputTokensPerMinute: 60, latencyMedianMilliseconds: 0)

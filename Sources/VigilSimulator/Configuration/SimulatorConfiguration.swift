@@ -39,6 +39,8 @@ public struct SimulatorConfiguration: Sendable, Hashable {
     public var requestLogCapacity: Int
     /// Largest request body accepted, in bytes (default 4 MiB); larger bodies get 413.
     public var maxRequestBytes: Int
+    /// Whether `POST /v1/messages` requires the `anthropic-version` header, as the real API does (default true).
+    public var requireAnthropicVersion: Bool
     /// Keys whose string values in tool results count as evidence ids the model may cite
     /// (default `evidence_id`, `evidence_ids`, `evidenceId`, `event_id`, `eventID`, `finding_id`, `id`).
     public var evidenceKeys: [String]
@@ -60,6 +62,7 @@ public struct SimulatorConfiguration: Sendable, Hashable {
         apiKey: String? = nil,
         requestLogCapacity: Int = 256,
         maxRequestBytes: Int = 4 << 20,
+        requireAnthropicVersion: Bool = true,
         evidenceKeys: [String] = ["evidence_id", "evidence_ids", "evidenceId", "event_id", "eventID", "finding_id", "id"]
     ) {
         self.host = host
@@ -78,6 +81,7 @@ public struct SimulatorConfiguration: Sendable, Hashable {
         self.apiKey = apiKey
         self.requestLogCapacity = requestLogCapacity
         self.maxRequestBytes = maxRequestBytes
+        self.requireAnthropicVersion = requireAnthropicVersion
         self.evidenceKeys = evidenceKeys
     }
 
@@ -120,5 +124,19 @@ extension SimulatorConfiguration: CustomStringConvertible {
             + "latency median ms: \(latencyMedianMilliseconds), sigma: \(latencySigma), "
             + "overload rate: \(overloadErrorRate), 500 rate: \(serverErrorRate), seed: \(seed), "
             + "api key: \(apiKey == nil ? "any" : "required"))"
+    }
+}
+
+extension SimulatorConfiguration {
+    /// Splits `HOST:PORT` (IPv6 hosts in brackets: `[::1]:8088`).
+    /// - Throws: ``SimulatorError`` with code `invalidListenAddress`.
+    public static func parseListenAddress(_ text: String) throws(SimulatorError) -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw SimulatorError(.invalidListenAddress, "--listen must be HOST:PORT with a port in 0...65535")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw SimulatorError(.invalidListenAddress, "--listen must name a host") }
+        return (host, port)
     }
 }

@@ -5,6 +5,19 @@ import VigilCore
 
 extension LLMSimulator {
     static let behaviourHeader = HTTPField.Name("x-sim-behaviour")!
+    static let anthropicVersionHeader = HTTPField.Name("anthropic-version")!
+
+    /// Tokens of a text by the simulator's approximation: bytes / 4, rounded up, at least 1.
+    static func tokens(bytes: Int) -> Int { max(1, (bytes + 3) / 4) }
+
+    /// The input side of a request's usage: `total` tokens, of which a cacheable prefix is a cache read when it is
+    /// cached now and a cache write otherwise. At least one token stays uncached input.
+    static func usage(total: Int, prefix: String?, cache: PromptCache, at now: Double) -> TokenUsage {
+        guard let prefix else { return TokenUsage(input: total) }
+        let cached = min(tokens(bytes: prefix.utf8.count), total - 1)
+        return cache.contains(prefix, at: now)
+            ? TokenUsage(input: total - cached, cacheRead: cached) : TokenUsage(input: total - cached, cacheCreation: cached)
+    }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         for api in SimulatedAPI.allCases {
@@ -45,10 +58,14 @@ extension LLMSimulator {
         }
         outcome.body = String(decoding: buffer.readableBytesView, as: UTF8.self)
         // The documented approximation: one input token per 4 bytes of request body, rounded up.
-        outcome.inputTokens = max(1, (buffer.readableBytes + 3) / 4)
+        outcome.usage.input = Self.tokens(bytes: buffer.readableBytes)
 
         if !isAuthorized(request.headers) {
             outcome.rejection = RequestRejection(kind: .authentication, message: "invalid x-api-key")
+            return finish(outcome)
+        }
+        if api == .anthropic, configuration.requireAnthropicVersion, request.headers[Self.anthropicVersionHeader] == nil {
+            outcome.rejection = .invalid("anthropic-version: header is required")
             return finish(outcome)
         }
         let conversation: SimulatedConversation
@@ -70,9 +87,11 @@ extension LLMSimulator {
 
         // Admission and error injection, under the lock; the reply is generated outside it.
         let now = self.now
-        let (admission, injected, latency, ids) = withState { state in
-            let admission = state.limiter.admit(inputTokens: outcome.inputTokens, at: now)
-            guard case .admitted = admission else { return (admission, RequestRejection?.none, 0.0, ReplyIDs?.none) }
+        let (admission, usage, injected, latency, ids) = withState { state in
+            let usage = Self.usage(total: outcome.usage.input, prefix: conversation.cacheablePrefix, cache: state.promptCache, at: now)
+            let admission = state.limiter.admit(inputTokens: usage.rateLimitedInput, at: now)
+            guard case .admitted = admission else { return (admission, usage, RequestRejection?.none, 0.0, ReplyIDs?.none) }
+            if let prefix = conversation.cacheablePrefix { state.promptCache.access(prefix, at: now) }
             let draw = state.random.unit()
             var injected: RequestRejection?
             if draw < configuration.overloadErrorRate {
@@ -85,7 +104,7 @@ extension LLMSimulator {
                 sigma: configuration.latencySigma,
                 maxMilliseconds: configuration.latencyMaxMilliseconds
             ).sample(using: &state.random)
-            return (admission, injected, latency, makeIDs(api, &state.random))
+            return (admission, usage, injected, latency, makeIDs(api, &state.random))
         }
         if case .refused(let seconds, let reason) = admission {
             outcome.rejection = RequestRejection(kind: .rateLimited, message: "rate limit: \(reason)", retryAfterSeconds: seconds)
@@ -93,6 +112,7 @@ extension LLMSimulator {
             return finish(outcome)
         }
         outcome.admitted = true
+        outcome.usage = usage
         if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
         if let injected {
             outcome.rejection = injected
@@ -100,9 +120,8 @@ extension LLMSimulator {
         }
         let apiModel = SimulatedModel(evidenceKeys: configuration.evidenceKeys, supportsPause: api == .anthropic)
         let reply = apiModel.reply(to: conversation, behaviour: behaviour).limited(to: conversation.maxTokens)
-        let outputTokens = reply.stop == .maxTokens ? conversation.maxTokens : reply.outputTokens
-        outcome.outputTokens = outputTokens
-        outcome.reply = api.encode(reply, model: conversation.model, ids: ids!, inputTokens: outcome.inputTokens, outputTokens: outputTokens)
+        outcome.usage.output = reply.stop == .maxTokens ? conversation.maxTokens : reply.outputTokens
+        outcome.reply = api.encode(reply, model: conversation.model, ids: ids!, usage: outcome.usage)
         return finish(outcome)
     }
 
@@ -110,8 +129,8 @@ extension LLMSimulator {
     private struct Outcome {
         var api: SimulatedAPI
         var body = ""
-        var inputTokens = 0
-        var outputTokens = 0
+        /// Before the body is read: the whole body as input.
+        var usage = TokenUsage()
         var behaviour: SimulatorBehaviour?
         var admitted = false
         var rejection: RequestRejection?
@@ -137,11 +156,15 @@ extension LLMSimulator {
                     requestID: requestID
                 )
             }
-            if outcome.reply != nil { state.limiter.chargeOutput(outcome.outputTokens, at: now) }
+            if outcome.reply != nil { state.limiter.chargeOutput(outcome.usage.output, at: now) }
             state.stats.record(endpoint: outcome.api.path, status: status)
-            if outcome.admitted { state.stats.inputTokens += outcome.inputTokens }
+            if outcome.admitted {
+                state.stats.inputTokens += outcome.usage.input
+                state.stats.cacheCreationInputTokens += outcome.usage.cacheCreation
+                state.stats.cacheReadInputTokens += outcome.usage.cacheRead
+            }
             if let behaviour = outcome.behaviour, outcome.reply != nil {
-                state.stats.outputTokens += outcome.outputTokens
+                state.stats.outputTokens += outcome.usage.output
                 state.stats.repliesByBehaviour[behaviour.name, default: 0] += 1
             }
             state.sequence += 1
@@ -152,8 +175,8 @@ extension LLMSimulator {
                         endpoint: outcome.api.path,
                         status: status,
                         behaviour: outcome.behaviour?.description,
-                        inputTokens: outcome.inputTokens,
-                        outputTokens: outcome.reply == nil ? 0 : outcome.outputTokens,
+                        inputTokens: outcome.usage.input,
+                        outputTokens: outcome.reply == nil ? 0 : outcome.usage.output,
                         body: outcome.body
                     )
                 )

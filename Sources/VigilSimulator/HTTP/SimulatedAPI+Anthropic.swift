@@ -29,7 +29,10 @@ extension SimulatedAPI {
         }
         guard messages.first?.role == .user else { throw .invalid("messages.0.role: the first message must be a user message") }
         try checkToolPairing(messages)
-        return SimulatedConversation(model: model, system: system, messages: messages, toolNames: toolNames, maxTokens: maxTokens)
+        var conversation = SimulatedConversation(model: model, system: system, messages: messages, toolNames: toolNames, maxTokens: maxTokens)
+        let prefix = (object["tools"]?.jsonText ?? "") + (object["system"]?.jsonText ?? "")
+        if prefix.contains("\"cache_control\"") { conversation.cacheablePrefix = prefix }
+        return conversation
     }
 
     private static func anthropicParts(
@@ -72,7 +75,7 @@ extension SimulatedAPI {
         }
     }
 
-    static func encodeAnthropic(_ reply: SimulatedReply, model: String, ids: ReplyIDs, inputTokens: Int, outputTokens: Int) -> JSONValue {
+    static func encodeAnthropic(_ reply: SimulatedReply, model: String, ids: ReplyIDs, usage: TokenUsage) -> JSONValue {
         var content: [JSONValue] = []
         if let text = reply.text, !text.isEmpty || reply.toolCalls.isEmpty { content.append(["type": "text", "text": .string(text)]) }
         for (call, id) in zip(reply.toolCalls, ids.toolCalls) {
@@ -100,10 +103,10 @@ extension SimulatedAPI {
             "stop_reason": .string(stop),
             "stop_sequence": nil,
             "usage": [
-                "input_tokens": .int(Int64(inputTokens)),
-                "output_tokens": .int(Int64(outputTokens)),
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
+                "input_tokens": .int(Int64(usage.input)),
+                "output_tokens": .int(Int64(usage.output)),
+                "cache_creation_input_tokens": .int(Int64(usage.cacheCreation)),
+                "cache_read_input_tokens": .int(Int64(usage.cacheRead)),
             ],
         ]
     }

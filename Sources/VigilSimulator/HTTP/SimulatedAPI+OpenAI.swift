@@ -63,7 +63,7 @@ extension SimulatedAPI {
         )
     }
 
-    static func encodeOpenAI(_ reply: SimulatedReply, model: String, ids: ReplyIDs, inputTokens: Int, outputTokens: Int) -> JSONValue {
+    static func encodeOpenAI(_ reply: SimulatedReply, model: String, ids: ReplyIDs, usage: TokenUsage) -> JSONValue {
         var message: JSONObject = ["role": "assistant"]
         let finish: String
         if reply.stop == .refusal {
@@ -94,9 +94,9 @@ extension SimulatedAPI {
             "model": .string(model),
             "choices": [["index": 0, "message": .object(message), "finish_reason": .string(finish), "logprobs": nil]],
             "usage": [
-                "prompt_tokens": .int(Int64(inputTokens)),
-                "completion_tokens": .int(Int64(outputTokens)),
-                "total_tokens": .int(Int64(inputTokens + outputTokens)),
+                "prompt_tokens": .int(Int64(usage.input)),
+                "completion_tokens": .int(Int64(usage.output)),
+                "total_tokens": .int(Int64(usage.input + usage.output)),
             ],
         ]
     }

@@ -33,6 +33,21 @@ struct RequestRejection: Error, Sendable, Hashable {
     static func invalid(_ message: String) -> RequestRejection { RequestRejection(kind: .invalidRequest, message: message) }
 }
 
+/// The tokens of one request and its reply, by the simulator's approximation.
+///
+/// A request's tokens are its body's bytes / 4, rounded up. With Anthropic prompt caching, the cacheable prefix
+/// (tools and system prompt) is reported as `cache_creation_input_tokens` the first time the simulator sees it
+/// and as `cache_read_input_tokens` while it stays cached; `input_tokens` is the rest, as Anthropic reports it.
+struct TokenUsage: Sendable, Hashable {
+    var input = 0
+    var cacheCreation = 0
+    var cacheRead = 0
+    var output = 0
+
+    /// What counts against ITPM: uncached input and cache writes; cache reads do not (Anthropic's cache-aware ITPM).
+    var rateLimitedInput: Int { input + cacheCreation }
+}
+
 /// Ids of one reply, drawn from the simulator's seeded generator.
 struct ReplyIDs: Sendable {
     var message: String
@@ -45,6 +60,7 @@ extension SimulatedAPI {
     /// - Throws: ``RequestRejection`` of kind `invalidRequest` naming the field at fault.
     func decode(_ body: JSONValue) throws(RequestRejection) -> SimulatedConversation {
         guard case .object(let object) = body else { throw .invalid("request body must be a JSON object") }
+        if object["stream"]?.boolValue == true { throw .invalid("stream: the simulator does not stream; send false or omit it") }
         switch self {
         case .anthropic: return try Self.decodeAnthropic(object)
         case .openAI: return try Self.decodeOpenAI(object)
@@ -52,10 +68,10 @@ extension SimulatedAPI {
     }
 
     /// The reply as this API's response body.
-    func encode(_ reply: SimulatedReply, model: String, ids: ReplyIDs, inputTokens: Int, outputTokens: Int) -> JSONValue {
+    func encode(_ reply: SimulatedReply, model: String, ids: ReplyIDs, usage: TokenUsage) -> JSONValue {
         switch self {
-        case .anthropic: Self.encodeAnthropic(reply, model: model, ids: ids, inputTokens: inputTokens, outputTokens: outputTokens)
-        case .openAI: Self.encodeOpenAI(reply, model: model, ids: ids, inputTokens: inputTokens, outputTokens: outputTokens)
+        case .anthropic: Self.encodeAnthropic(reply, model: model, ids: ids, usage: usage)
+        case .openAI: Self.encodeOpenAI(reply, model: model, ids: ids, usage: usage)
         }
     }
 

@@ -39,6 +39,9 @@ struct SimulatedConversation: Sendable {
     var toolNames: [String]
     /// The caller's `max_tokens`.
     var maxTokens: Int
+    /// Anthropic prompt caching: the JSON text of the tools and system prompt when either carries a
+    /// `cache_control` breakpoint, else nil. The simulator caches this prefix (see ``PromptCache``).
+    var cacheablePrefix: String? = nil
 
     /// Text the user wrote (the alert), without tool results.
     var userTexts: [String] {

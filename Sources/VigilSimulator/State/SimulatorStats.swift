@@ -4,8 +4,13 @@ import VigilCore
 public struct SimulatorStats: Sendable, Hashable {
     /// Model requests by endpoint path (`/v1/messages`, `/v1/chat/completions`), then by HTTP status.
     public var requestsByEndpoint: [String: [Int: Int]] = [:]
-    /// Input tokens of admitted requests (the simulator's approximation: request body bytes / 4, rounded up).
+    /// Uncached input tokens of admitted requests (the simulator's approximation: request body bytes / 4, rounded
+    /// up, less any cached prefix).
     public var inputTokens = 0
+    /// Cache-write input tokens of admitted requests (Anthropic prompt caching).
+    public var cacheCreationInputTokens = 0
+    /// Cache-read input tokens of admitted requests (Anthropic prompt caching).
+    public var cacheReadInputTokens = 0
     /// Output tokens of generated replies.
     public var outputTokens = 0
     /// Replies generated (HTTP 200).
@@ -38,8 +43,9 @@ public struct SimulatorStats: Sendable, Hashable {
         }
     }
 
-    /// The statistics as JSON, keys sorted: `requests` (endpoint → status → count), `total_requests`, `served`,
-    /// `input_tokens`, `output_tokens`, `rate_limited`, `overloaded`, `server_errors`, `replies_by_behaviour`.
+    /// The statistics as JSON: `requests` (endpoint → status → count), `total_requests`, `served`, `input_tokens`,
+    /// `cache_creation_input_tokens`, `cache_read_input_tokens`, `output_tokens`, `rate_limited`, `overloaded`,
+    /// `server_errors`, `replies_by_behaviour` (name → count).
     public var json: JSONValue {
         let endpoints = requestsByEndpoint.keys.sorted().map { endpoint in
             let statuses = requestsByEndpoint[endpoint]!.sorted { $0.key < $1.key }
@@ -54,6 +60,8 @@ public struct SimulatorStats: Sendable, Hashable {
             "total_requests": .int(Int64(totalRequests)),
             "served": .int(Int64(served)),
             "input_tokens": .int(Int64(inputTokens)),
+            "cache_creation_input_tokens": .int(Int64(cacheCreationInputTokens)),
+            "cache_read_input_tokens": .int(Int64(cacheReadInputTokens)),
             "output_tokens": .int(Int64(outputTokens)),
             "rate_limited": .int(Int64(rateLimited)),
             "overloaded": .int(Int64(overloaded)),

@@ -41,8 +41,10 @@ struct SimulatorTestClient: Sendable {
         return HTTPReply(status: Int(response.status.code), headers: response.headers, json: json)
     }
 
+    /// Posts JSON; requests to the Messages API carry `anthropic-version` as a real client's do.
     func post(_ path: String, _ body: JSONValue, headers: [(String, String)] = []) async throws -> HTTPReply {
-        try await send(.POST, path, body: body, headers: headers)
+        let version = path == SimulatedAPI.anthropic.path ? [("anthropic-version", "2023-06-01")] : []
+        return try await send(.POST, path, body: body, headers: version + headers)
     }
 
     func get(_ path: String) async throws -> JSONValue { try await send(.GET, path).json }
