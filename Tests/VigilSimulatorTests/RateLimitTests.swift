@@ -5,7 +5,7 @@ import VigilCore
 
 @testable import VigilSimulator
 
-@Suite("Rate limits, injected errors and statistics over a live socket")
+@Suite("Rate limits, injected errors and statistics over a live socket", .serialized)
 struct RateLimitTests {
     @Test("RPM: remaining falls with each request, then 429 with retry-after", arguments: SimulatedAPI.allCases)
     func requestsPerMinute(api: SimulatedAPI) async throws {
@@ -84,8 +84,8 @@ struct RateLimitTests {
         body["system"] = [["type": "text", "text": .string(String(repeating: "Policy. ", count: 200)), "cache_control": ["type": "ephemeral"]]]
         let total = (JSONValue.object(body).jsonText.utf8.count + 3) / 4
         let cached = ((body["tools"]?.jsonText ?? "").utf8.count + (body["system"]?.jsonText ?? "").utf8.count + 3) / 4
-        // Room for one full request and one and a half uncached remainders: a cache write, a cache read, then 429.
-        let limit = total + (total - cached) * 3 / 2
+        // Room for one full request and 1.25 uncached remainders: a cache write, a cache read, then 429.
+        let limit = total + (total - cached) * 5 / 4
         try await LLMSimulator.withRunning(.init(inputTokensPerMinute: limit, latencyMedianMilliseconds: 0)) { sim in
             var statuses: [Int] = []
             for _ in 0..<3 { statuses.append(try await SimulatorTestClient(sim).post("/v1/messages", .object(body)).status) }
@@ -106,8 +106,8 @@ struct RateLimitTests {
             #expect(first.intHeader("anthropic-ratelimit-output-tokens-remaining") == 0)
             let second = try await client.post("/v1/messages", firstRequest(.anthropic, alert: sampleAlert, maxTokens: 100))
             #expect(second.status == 429)
-            // 40 tokens of debt plus one, at one token per second.
-            #expect((40...42).contains(second.intHeader("retry-after") ?? 0))
+            // 40 tokens of debt plus one, at one token per second (less whatever refilled between the requests).
+            #expect((35...42).contains(second.intHeader("retry-after") ?? 0))
         }
     }
 
