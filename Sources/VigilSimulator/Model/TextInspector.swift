@@ -18,11 +18,12 @@ enum TextInspector {
     /// Lower-cased text with format characters (zero-width, bidi, tags) and variation selectors removed, common
     /// Cyrillic and Greek homoglyphs mapped to Latin letters, compatibility forms folded (NFKC), and every run of
     /// characters that are neither letters nor digits turned into one space (so data marks such as `^` between
-    /// words read as spaces).
+    /// words read as spaces), and camelCase words split (`IgnorePreviousInstructions` reads as three words).
     static func normalized(_ text: String) -> String {
         let folded = text.precomposedStringWithCompatibilityMapping
         var out = String.UnicodeScalarView()
         var lastWasSpace = true
+        var lastWasLowercase = false
         for scalar in folded.unicodeScalars {
             if scalar.properties.generalCategory == .format || (0xFE00...0xFE0F).contains(scalar.value)
                 || (0xE0100...0xE01EF).contains(scalar.value)
@@ -32,11 +33,14 @@ enum TextInspector {
             let mapped = homoglyphs[scalar] ?? scalar
             let lower = mapped.properties.lowercaseMapping.unicodeScalars.first ?? mapped
             if lower.properties.isAlphabetic || ("0"..."9").contains(lower) {
+                if lastWasLowercase, mapped.properties.isUppercase { out.append(" ") }  // camelCase → camel case
                 out.append(lower)
                 lastWasSpace = false
-            } else if !lastWasSpace {
-                out.append(" ")
+                lastWasLowercase = mapped.properties.isLowercase
+            } else {
+                if !lastWasSpace { out.append(" ") }
                 lastWasSpace = true
+                lastWasLowercase = false
             }
         }
         return String(out)
