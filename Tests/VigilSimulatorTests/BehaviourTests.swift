@@ -36,6 +36,18 @@ struct BehaviourTests {
         }
     }
 
+    @Test("analyst reads base64-encoded (spotlighted) tool results", arguments: SimulatedAPI.allCases)
+    func analystReadsEncodedResults(api: SimulatedAPI) async throws {
+        try await LLMSimulator.withRunning { sim in
+            let run = try await runAgent(api, client: SimulatorTestClient(sim), alert: sampleAlert) { call in
+                let plain = threateningAnswer(call)
+                return ToolAnswer(text: "<data encoding=base64>" + Data(plain.text.utf8).base64EncodedString() + "</data>")
+            }
+            #expect(run.decision == "ESCALATE")
+            #expect(run.citedEvidence.contains("ct-002") || run.citedEvidence.contains("ip-001"))
+        }
+    }
+
     @Test("analyst escalates when a tool fails", arguments: SimulatedAPI.allCases)
     func analystEscalatesOnToolFailure(api: SimulatedAPI) async throws {
         try await LLMSimulator.withRunning { sim in

@@ -71,7 +71,7 @@ extension SimulatedModel {
             round(["get_cloudtrail_events", "get_iam_principal_history"]),
             round(["lookup_ip_reputation", "check_guardduty_findings"]),
         ]
-        let threatSoFar = conversation.toolResults.contains { !TextInspector.threatSignals(in: $0.text).isEmpty }
+        let threatSoFar = conversation.toolResults.contains { !TextInspector.threatSignals(in: TextInspector.expanded($0.text)).isEmpty }
         if threatSoFar { rounds.append(round(["get_vpc_flow_logs"])) }
         return rounds.filter { !$0.isEmpty }
     }
@@ -93,7 +93,10 @@ extension SimulatedModel {
     func analystVerdict(for conversation: SimulatedConversation) -> SimulatedReply {
         let results = conversation.toolResults
         let evidence = evidenceSeen(in: conversation)
-        let signals = TextInspector.unique(results.filter { !$0.isError }.flatMap { TextInspector.threatSignals(in: $0.text) })
+        // Signals and routine markers are read through base64 too (a spotlighted result may be encoded).
+        let signals = TextInspector.unique(
+            results.filter { !$0.isError }.flatMap { TextInspector.threatSignals(in: TextInspector.expanded($0.text)) }
+        )
         if !signals.isEmpty {
             let showing = evidence.filter { !TextInspector.threatSignals(in: $0.context).isEmpty }
             let cited = (showing.isEmpty ? evidence : showing).prefix(5).map(\.id)
@@ -111,7 +114,7 @@ extension SimulatedModel {
         if results.contains(where: { $0.isError || TextInspector.reportsFailure($0.text) }) {
             return verdict(.escalate, confidence: 0.6, rationale: "Some lookups failed; escalating when uncertain.", evidence: cited)
         }
-        if results.allSatisfy({ TextInspector.describesRoutineActivity($0.text) }) {
+        if results.allSatisfy({ TextInspector.describesRoutineActivity(TextInspector.expanded($0.text)) }) {
             return verdict(.close, confidence: 0.85, rationale: "Tool results show routine, known activity for this principal.", evidence: cited)
         }
         return verdict(.monitor, confidence: 0.6, rationale: "Nothing malicious found, but the activity is not fully explained.", evidence: cited)
