@@ -8,8 +8,12 @@ import VigilCore
 /// headers, 429 / 529 / 500 answers and scripted behaviours (``SimulatorBehaviour``).
 ///
 /// Other routes: `GET /stats` (``SimulatorStats``), `GET /requests` (the request log), `POST /admin/storm?seconds=N`
-/// (refuse every model request with 429 for N seconds), `POST /admin/reset` (clear statistics, log and prompt
-/// cache, refill the buckets, end a storm), `GET /health`.
+/// (refuse every model request with 429 for N seconds), `POST /admin/fail?status=429|500|529&count=N[&retry_after=S]`
+/// (answer the next N model requests with that status, see ``injectFailures(_:count:)``), `POST /admin/reset` (clear
+/// statistics, log, prompt cache and forced failures, refill the buckets, end a storm), `GET /health`.
+///
+/// Per request, the header `x-sim-behaviour: NAME` picks the behaviour and `x-sim-latency-ms: N` replaces the
+/// sampled latency.
 ///
 /// Lifecycle: build the server with ``makeApplication(onServerRunning:)`` and run it as a `Service` (the CLI
 /// uses `runService()`), or use ``withRunning(_:logger:body:)`` to run it on a free port for the length of a
@@ -23,6 +27,8 @@ public final class LLMSimulator: Sendable {
     struct State: Sendable {
         var limiter: SimulatorRateLimiter
         var promptCache = PromptCache()
+        /// Failures forced by ``injectFailures(_:count:)``, answered first in, first out.
+        var forcedFailures: [InjectedFailure] = []
         var random: SeededRandomGenerator
         var stats = SimulatorStats()
         var log: [SimulatorRequestLogEntry] = []
@@ -63,7 +69,8 @@ public final class LLMSimulator: Sendable {
     /// The request log, oldest first (at most ``SimulatorConfiguration/requestLogCapacity`` entries).
     public func requestLog() -> [SimulatorRequestLogEntry] { withState { $0.log } }
 
-    /// Clears statistics, the request log and the prompt cache, fills every bucket and ends any storm.
+    /// Clears statistics, the request log, the prompt cache and forced failures, fills every bucket and ends any
+    /// storm.
     public func reset() {
         let now = self.now
         withState {
@@ -72,6 +79,7 @@ public final class LLMSimulator: Sendable {
             $0.sequence = 0
             $0.limiter.reset(at: now)
             $0.promptCache.removeAll()
+            $0.forcedFailures = []
         }
     }
 
@@ -79,6 +87,22 @@ public final class LLMSimulator: Sendable {
     public func startStorm(seconds: Double) {
         let now = self.now
         withState { $0.limiter.startStorm(seconds: max(0, seconds), at: now) }
+    }
+
+    /// A failure that ``injectFailures(_:count:)`` forces on the next model requests.
+    public enum InjectedFailure: Sendable, Hashable {
+        /// 429 with `retry-after` of this many seconds (at least 1).
+        case rateLimited(retryAfterSeconds: Int)
+        /// 529 `overloaded_error` (Anthropic), 503 (OpenAI).
+        case overloaded
+        /// 500.
+        case serverError
+    }
+
+    /// Answers the next `count` model requests (of either API, after key and body checks) with `failure` instead
+    /// of a reply, without touching the rate-limit buckets; for deterministic retry tests ("two 529s, then success").
+    public func injectFailures(_ failure: InjectedFailure, count: Int) {
+        withState { $0.forcedFailures += Array(repeating: failure, count: max(0, count)) }
     }
 
     // MARK: Server

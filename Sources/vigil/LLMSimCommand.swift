@@ -12,9 +12,10 @@ struct LLMSimCommand: AsyncParsableCommand {
         discussion: """
             Behaviours: \(SimulatorBehaviour.names.joined(separator: ", ")) (malformed/VARIANT fixes the variant: \
             \(SimulatorBehaviour.MalformedVariant.allCases.map(\.rawValue).joined(separator: ", "))). A request may choose \
-            its own with the header x-sim-behaviour or the marker "vigil-sim-behaviour: NAME" in the alert.
+            its own with the header x-sim-behaviour or the marker "vigil-sim-behaviour: NAME" in the alert, and its own \
+            latency with the header x-sim-latency-ms.
             Routes: POST /v1/messages, POST /v1/chat/completions, GET /stats, GET /requests, POST /admin/storm?seconds=N, \
-            POST /admin/reset, GET /health.
+            POST /admin/fail?status=429|500|529&count=N[&retry_after=S], POST /admin/reset, GET /health.
             """
     )
 

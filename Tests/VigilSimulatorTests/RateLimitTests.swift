@@ -129,6 +129,44 @@ struct RateLimitTests {
         }
     }
 
+    @Test("forced failures answer the next requests in order, then replies resume", arguments: SimulatedAPI.allCases)
+    func forcedFailures(api: SimulatedAPI) async throws {
+        try await LLMSimulator.withRunning(.init(requestsPerMinute: 10, latencyMedianMilliseconds: 0)) { sim in
+            let client = SimulatorTestClient(sim)
+            #expect(try await client.send(.POST, "/admin/fail?status=529&count=2").status == 200)
+            #expect(try await client.send(.POST, "/admin/fail?status=429&retry_after=7").status == 200)
+            #expect(try await client.send(.POST, "/admin/fail?status=418").status == 400)
+            sim.simulator.injectFailures(.serverError, count: 1)
+            var statuses: [Int] = []
+            var retryAfter: [String?] = []
+            for _ in 0..<5 {
+                let reply = try await client.post(api.path, firstRequest(api, alert: sampleAlert))
+                statuses.append(reply.status)
+                retryAfter.append(reply.header("retry-after"))
+            }
+            let overload = api == .anthropic ? 529 : 503
+            #expect(statuses == [overload, overload, 429, 500, 200])
+            #expect(retryAfter[2] == "7")
+            // Forced failures take nothing from the buckets: one request of ten used.
+            let remaining = api == .anthropic ? "anthropic-ratelimit-requests-remaining" : "x-ratelimit-remaining-requests"
+            #expect(try await client.post(api.path, firstRequest(api, alert: sampleAlert)).intHeader(remaining) == 8)
+        }
+    }
+
+    @Test("x-sim-latency-ms replaces the sampled latency for one request")
+    func latencyHeader() async throws {
+        try await LLMSimulator.withRunning { sim in
+            let start = ContinuousClock.now
+            let reply = try await SimulatorTestClient(sim).post(
+                "/v1/messages",
+                firstRequest(.anthropic, alert: sampleAlert),
+                headers: [("x-sim-latency-ms", "250")]
+            )
+            #expect(reply.status == 200)
+            #expect(ContinuousClock.now - start >= .milliseconds(250))
+        }
+    }
+
     @Test("errors injected at rate 1.0 are overloads (529 / 503) and 500s", arguments: SimulatedAPI.allCases)
     func injectedErrors(api: SimulatedAPI) async throws {
         try await LLMSimulator.withRunning(.init(latencyMedianMilliseconds: 0, overloadErrorRate: 1)) { sim in

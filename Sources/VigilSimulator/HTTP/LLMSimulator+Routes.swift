@@ -6,6 +6,7 @@ import VigilCore
 extension LLMSimulator {
     static let behaviourHeader = HTTPField.Name("x-sim-behaviour")!
     static let anthropicVersionHeader = HTTPField.Name("anthropic-version")!
+    static let latencyHeader = HTTPField.Name("x-sim-latency-ms")!
 
     /// Tokens of a text by the simulator's approximation: bytes / 4, rounded up, at least 1.
     static func tokens(bytes: Int) -> Int { max(1, (bytes + 3) / 4) }
@@ -36,6 +37,22 @@ extension LLMSimulator {
             }
             self.startStorm(seconds: seconds)
             return Self.json(["storm_seconds": .double(seconds)])
+        }
+        router.post("/admin/fail") { request, _ in
+            let query = request.uri.queryParameters
+            let count = query.get("count", as: Int.self) ?? 1
+            let failure: InjectedFailure? =
+                switch query.get("status", as: Int.self) {
+                case 429: .rateLimited(retryAfterSeconds: max(1, query.get("retry_after", as: Int.self) ?? 1))
+                case 500: .serverError
+                case 529, 503: .overloaded
+                default: nil
+                }
+            guard let failure, (0...10_000).contains(count) else {
+                return Self.json(["error": "query parameters: status 429, 500 or 529; count 0...10000"], status: .badRequest)
+            }
+            self.injectFailures(failure, count: count)
+            return Self.json(["injected": .int(Int64(count))])
         }
     }
 
@@ -87,10 +104,21 @@ extension LLMSimulator {
 
         // Admission and error injection, under the lock; the reply is generated outside it.
         let now = self.now
-        let (admission, usage, injected, latency, ids) = withState { state in
+        let latencyOverride = request.headers[Self.latencyHeader].flatMap(Double.init).map { min(max(0, $0), 600_000) }
+        let admitted = withState { state -> Admission in
             let usage = Self.usage(total: outcome.usage.input, prefix: conversation.cacheablePrefix, cache: state.promptCache, at: now)
+            if !state.forcedFailures.isEmpty {
+                let rejection: RequestRejection =
+                    switch state.forcedFailures.removeFirst() {
+                    case .rateLimited(let seconds):
+                        RequestRejection(kind: .rateLimited, message: "rate limit: injected", retryAfterSeconds: seconds)
+                    case .overloaded: RequestRejection(kind: .overloaded, message: "Overloaded")
+                    case .serverError: RequestRejection(kind: .serverError, message: "Internal server error")
+                    }
+                return Admission(decision: .admitted, usage: usage, injected: rejection, latency: latencyOverride ?? 0, forced: true)
+            }
             let admission = state.limiter.admit(inputTokens: usage.rateLimitedInput, at: now)
-            guard case .admitted = admission else { return (admission, usage, RequestRejection?.none, 0.0, ReplyIDs?.none) }
+            guard case .admitted = admission else { return Admission(decision: admission, usage: usage) }
             if let prefix = conversation.cacheablePrefix { state.promptCache.access(prefix, at: now) }
             let draw = state.random.unit()
             var injected: RequestRejection?
@@ -99,30 +127,48 @@ extension LLMSimulator {
             } else if draw < configuration.overloadErrorRate + configuration.serverErrorRate {
                 injected = RequestRejection(kind: .serverError, message: "Internal server error")
             }
-            let latency = LatencyDistribution(
+            let sampled = LatencyDistribution(
                 medianMilliseconds: configuration.latencyMedianMilliseconds,
                 sigma: configuration.latencySigma,
                 maxMilliseconds: configuration.latencyMaxMilliseconds
             ).sample(using: &state.random)
-            return (admission, usage, injected, latency, makeIDs(api, &state.random))
+            return Admission(
+                decision: admission,
+                usage: usage,
+                injected: injected,
+                latency: latencyOverride ?? sampled,
+                ids: makeIDs(api, &state.random)
+            )
         }
-        if case .refused(let seconds, let reason) = admission {
+        if case .refused(let seconds, let reason) = admitted.decision {
             outcome.rejection = RequestRejection(kind: .rateLimited, message: "rate limit: \(reason)", retryAfterSeconds: seconds)
             outcome.admitted = false
             return finish(outcome)
         }
-        outcome.admitted = true
-        outcome.usage = usage
-        if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
-        if let injected {
+        outcome.admitted = !admitted.forced
+        outcome.usage = admitted.usage
+        if admitted.latency > 0 { try await Task.sleep(for: .milliseconds(admitted.latency)) }
+        if let injected = admitted.injected {
             outcome.rejection = injected
             return finish(outcome)
         }
         let apiModel = SimulatedModel(evidenceKeys: configuration.evidenceKeys, supportsPause: api == .anthropic)
         let reply = apiModel.reply(to: conversation, behaviour: behaviour).limited(to: conversation.maxTokens)
         outcome.usage.output = reply.stop == .maxTokens ? conversation.maxTokens : reply.outputTokens
-        outcome.reply = api.encode(reply, model: conversation.model, ids: ids!, usage: outcome.usage)
+        outcome.reply = api.encode(reply, model: conversation.model, ids: admitted.ids!, usage: outcome.usage)
         return finish(outcome)
+    }
+
+    /// The decision taken under the lock for one request.
+    private struct Admission {
+        var decision: SimulatorRateLimiter.Decision
+        var usage: TokenUsage
+        var injected: RequestRejection? = nil
+        var latency = 0.0
+        /// Present when a reply may be generated.
+        var ids: ReplyIDs? = nil
+        /// A failure forced by `/admin/fail`: nothing was taken from the buckets.
+        var forced = false
     }
 
     /// Everything known about one request when it is answered.
