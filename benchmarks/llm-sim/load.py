@@ -42,6 +42,9 @@ def main():
     url = urllib.parse.urlparse(args.url)
     path = "/v1/messages" if args.api == "anthropic" else "/v1/chat/completions"
     payload = json.dumps(body(args.api)).encode()
+    headers = {"content-type": "application/json"}
+    if args.api == "anthropic":
+        headers["anthropic-version"] = "2023-06-01"
     lock = threading.Lock()
     statuses, latencies = {}, []
     deadline = time.monotonic() + args.seconds
@@ -50,7 +53,7 @@ def main():
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         while time.monotonic() < deadline:
             start = time.monotonic()
-            conn.request("POST", path, payload, {"content-type": "application/json"})
+            conn.request("POST", path, payload, headers)
             response = conn.getresponse()
             response.read()
             elapsed = time.monotonic() - start
