@@ -9,6 +9,7 @@ struct Vigil: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self,
             DoctorCommand.self,
+            LLMSimCommand.self,
             BenchCommand.self,
         ]
     )

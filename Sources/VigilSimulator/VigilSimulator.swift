@@ -1,1 +1,0 @@
-// The local LLM API simulator (issue 6).
