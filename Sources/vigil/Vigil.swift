@@ -9,6 +9,9 @@ struct Vigil: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self,
             DoctorCommand.self,
+            CoordinatorCommand.self,
+            TokenCommand.self,
+            IngestCommand.self,
             LLMSimCommand.self,
             BenchCommand.self,
         ]

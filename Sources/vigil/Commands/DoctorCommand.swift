@@ -1,5 +1,6 @@
 import ArgumentParser
 import VigilPostgres
+import VigilQueue
 import VigilSchema
 
 struct DoctorCommand: AsyncParsableCommand {
@@ -19,7 +20,10 @@ struct DoctorCommand: AsyncParsableCommand {
         var problems: [String] = []
         do {
             let migrator = try VigilSchema.migrator()
-            if migrate || database.embedded { try await migrator.migrate(pool) }
+            if migrate || database.embedded {
+                try await migrator.migrate(pool)
+                try await ClusterSettings.ensureShardCount(pool, requested: nil)
+            }
             let facts = try await pool.withConnection { connection in
                 let row = try await connection.query(
                     """

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import VigilCoordinator
+import VigilPostgres
+import VigilSchema
+
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the coordinator: the HTTP ingest and status API (stops gracefully on SIGTERM/SIGINT)."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "HOST:PORT to listen on.")
+    var listen = "127.0.0.1:8080"
+
+    @Option(help: "Largest request body, in bytes.")
+    var maxBodyBytes = 16 << 20
+
+    @Option(help: "Backlog (ready + running jobs) above which ingest answers 429.")
+    var backlogHighWater = 1_000_000
+
+    @Option(help: "Most alerts in one request.")
+    var maxBatchItems = 10_000
+
+    @Option(help: "Database connections in the pool.")
+    var connections = 8
+
+    func run() async throws {
+        let (host, port) = try parseHostPort(listen)
+        var postgres = try await database.configuration()
+        postgres.maxConnections = connections
+        let pool = PostgresPool(configuration: postgres)
+        let logger = Logger(label: "vigil.coordinator")
+        guard try await VigilSchema.migrator().isCurrent(pool) else {
+            throw ValidationError("the database schema is not current: run vigil migrate")
+        }
+        let router = try await Coordinator.shardRouter(pool)
+        var configuration = CoordinatorConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, backlogHighWater: backlogHighWater)
+        configuration.ingest.maxItems = maxBatchItems
+        let coordinator = try Coordinator(configuration: configuration, pool: pool, router: router, logger: logger)
+        let app = coordinator.application { channel in
+            logger.info("coordinator listening", metadata: ["address": "\(channel.localAddress?.description ?? listen)"])
+        }
+        try await app.runService()
+        await pool.close()
+    }
+}
+
+/// Splits `HOST:PORT` (IPv6 hosts in brackets: `[::1]:8080`).
+func parseHostPort(_ text: String) throws -> (String, Int) {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+        throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:8080")
+    }
+    var host = String(text[..<colon])
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host.isEmpty ? "0.0.0.0" : host, port)
+}
