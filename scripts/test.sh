@@ -12,4 +12,10 @@ trap cleanup EXIT
 echo "test PostgreSQL: $(psql "$DATABASE_URL" -Atc 'select version()' | cut -d, -f1) at ${DATABASE_URL}"
 
 swift build --build-tests
-swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+    swift test --skip-build "$@"
+else
+    # Timing-sensitive suites run alone, after the rest (parallel CPU-bound tests would distort them).
+    swift test --skip-build --skip CooperativePoolTimingTests
+    swift test --skip-build --filter CooperativePoolTimingTests
+fi

@@ -4,45 +4,6 @@ import VigilPostgres
 
 @Suite("PostgreSQL connection and pool")
 struct ConnectionTests {
-    @Test("blocking libpq calls never stall the cooperative pool")
-    func poolDoesNotBlockCooperativeThreads() async throws {
-        let db = try await TestDatabase.make(maxConnections: 8)
-        defer { Task { await db.drop() } }
-        // Open all 8 connections first so connecting is not part of the measurement.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<8 { group.addTask { try await db.pool.query("SELECT pg_sleep(0.05)") } }
-            try await group.waitForAll()
-        }
-
-        let maxStall = Locked(Duration.zero)
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let ticking = Task {
-                var last = clock.now
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(5))
-                    let now = clock.now
-                    let gap = now - last - .milliseconds(5)
-                    maxStall.withLock { $0 = max($0, gap) }
-                    last = now
-                }
-            }
-            for _ in 0..<32 {
-                group.addTask { try await db.pool.query("SELECT pg_sleep(0.3)") }
-            }
-            try await group.waitForAll()
-            ticking.cancel()
-        }
-        let elapsed = clock.now - start
-        let stall = maxStall.value
-        // 32 sleeps of 0.3 s over 8 connections: 4 rounds, about 1.2 s.
-        #expect(elapsed >= .milliseconds(1150), "fewer than 4 rounds: the pool exceeded 8 connections")
-        #expect(elapsed < .seconds(4))
-        #expect(stall < .milliseconds(100), "the ticking task stalled \(stall)")
-        #expect(db.pool.openConnections <= 8)
-    }
-
     @Test("every type the project uses round-trips, NULL as optional")
     func typedDecoding() async throws {
         let db = try await TestDatabase.make()
