@@ -5,6 +5,6 @@ struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: a distributed security-alert triage cluster.",
-        subcommands: []
+        subcommands: [RulesCommand.self]
     )
 }
