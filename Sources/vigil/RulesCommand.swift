@@ -7,7 +7,7 @@ struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check Sigma rules and test them on CloudTrail files.",
-        subcommands: [Check.self, Test.self]
+        subcommands: [Check.self, Test.self, Bench.self]
     )
 
     struct Check: AsyncParsableCommand {
@@ -62,6 +62,44 @@ struct RulesCommand: AsyncParsableCommand {
             } catch {
                 printError(error.description)
                 throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time the rules (plus built-ins) over CloudTrail files replicated to a number of events, on one thread.")
+
+        @Option(name: .long, help: "Rule file or directory (repeatable).")
+        var rules: [String] = []
+
+        @Option(name: .long, help: "Events to evaluate (the files are replicated to at least this many).")
+        var events = 1_000_000
+
+        @Flag(name: .long, help: "Leave out Vigil's built-in rules and baseline detectors.")
+        var noBuiltins = false
+
+        @Flag(name: .long, help: "Print one JSON object instead of text.")
+        var json = false
+
+        @Argument(help: "CloudTrail files.")
+        var files: [String]
+
+        func run() async throws {
+            let runner: RuleTestRunner
+            do {
+                runner = try RuleTestRunner(rulePaths: rules, builtins: !noBuiltins)
+            } catch {
+                for problem in error.errors { printError(problem.description) }
+                throw ExitCode(1)
+            }
+            let result = try RuleBenchmark(runner: runner).run(files: files, count: events)
+            if json {
+                print(result.json)
+            } else {
+                print("\(result.events) events, \(result.hits) hits: evaluate \(Int(result.eventsPerSecond)) events/s "
+                    + "(\(Int(result.eventsPerCPUSecond)) per CPU second), parse+evaluate \(Int(result.parseAndEvaluateEventsPerSecond)) "
+                    + "events/s (\(Int(result.parseAndEvaluateEventsPerCPUSecond)) per CPU second), max RSS \(Int(result.maxRSSMegabytes)) MB")
             }
         }
     }

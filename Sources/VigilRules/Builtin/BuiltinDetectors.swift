@@ -77,22 +77,45 @@ public struct BuiltinDetectors: Sendable {
         ruleID: "vigil-builtin-large-outbound-new-destination", title: "Large Outbound Transfer To A New Destination",
         level: "high", tags: ["attack.exfiltration", "attack.t1048"], author: "Vigil")
 
+    /// Which detector an event is for.
+    public enum EventKind: Sendable {
+        case iamPersistenceCall(String)
+        case consoleLogin
+        case flow
+    }
+
+    /// The detector `event` concerns, nil for the (many) events none of them looks at.
+    public static func kind(of event: JSONValue) -> EventKind? {
+        guard case .object(let object) = event else { return nil }
+        if case .string(let name)? = object.member("eventName") {
+            if name == "ConsoleLogin" { return .consoleLogin }
+            guard iamPersistenceCalls.contains(name), object.member("eventSource")?.stringValue == "iam.amazonaws.com" else { return nil }
+            return .iamPersistenceCall(name)
+        }
+        return object.member("srcaddr") != nil && object.member("dstaddr") != nil ? .flow : nil
+    }
+
     /// Feeds one event at `time`; returns the built-in hits it causes.
     public mutating func observe(_ event: JSONValue, time: Double) -> [RuleHit] {
+        guard let kind = Self.kind(of: event) else { return [] }
+        return observe(event, kind: kind, time: time)
+    }
+
+    /// Feeds one event already classified by ``kind(of:)``.
+    public mutating func observe(_ event: JSONValue, kind: EventKind, time: Double) -> [RuleHit] {
         guard case .object(let object) = event else { return [] }
         var hits: [RuleHit] = []
-        let eventID = object["eventID"]?.stringValue
-        if let source = object["eventSource"]?.stringValue, let name = object["eventName"]?.stringValue {
-            if source == "iam.amazonaws.com", Self.iamPersistenceCalls.contains(name) {
-                let principal = Self.principal(event)
-                let key = principal + "\u{1F}" + name
-                let window = configuration.iamBaselineWindow
-                if iamCalls[key].map({ time - $0 > window }) ?? true { hits.append(Self.iamHit.with(eventID: eventID)) }
-                iamCalls.record(key, at: time, window: window)
-            } else if name == "ConsoleLogin" {
-                hits += observeLogin(event, time: time, eventID: eventID)
-            }
-        } else if let source = object["srcaddr"]?.stringValue, let destination = object["dstaddr"]?.stringValue {
+        let eventID = object.member("eventID")?.stringValue
+        switch kind {
+        case .iamPersistenceCall(let name):
+            let key = Self.principal(event) + "\u{1F}" + name
+            let window = configuration.iamBaselineWindow
+            if iamCalls[key].map({ time - $0 > window }) ?? true { hits.append(Self.iamHit.with(eventID: eventID)) }
+            iamCalls.record(key, at: time, window: window)
+        case .consoleLogin:
+            hits += observeLogin(event, time: time, eventID: eventID)
+        case .flow:
+            guard let source = object.member("srcaddr")?.stringValue, let destination = object.member("dstaddr")?.stringValue else { break }
             let bytes = object["bytes"]?.intValue ?? object["bytes"]?.stringValue.flatMap { Int64($0) } ?? 0
             let key = source + "\u{1F}" + destination
             let isNew = destinations[key] == nil

@@ -8,6 +8,7 @@ import VigilCore
 /// A value type: keep one per stream (for example inside an actor or a `Mutex`).
 public struct RuleEngine: Sendable {
     public let ruleSet: RuleSet
+    private let core: RuleSet.Core
     private var correlations: [CorrelationState]
     /// The built-in baseline detectors, nil when disabled.
     public private(set) var builtins: BuiltinDetectors?
@@ -24,6 +25,7 @@ public struct RuleEngine: Sendable {
         timeFields: [String] = ["eventTime", "@timestamp", "timestamp", "time"]
     ) {
         self.ruleSet = ruleSet
+        self.core = ruleSet.core
         self.builtins = builtins
         self.correlations = ruleSet.correlations.map { CorrelationState(rule: $0, limits: limits) }
         self.timeFields = timeFields.map(FieldPath.init)
@@ -36,7 +38,14 @@ public struct RuleEngine: Sendable {
     /// the built-in detectors.
     public mutating func evaluate(event: JSONValue) -> [RuleHit] {
         var hits: [RuleHit] = []
-        let eventID = event["eventID"]?.stringValue
+        var fed: [(RuleSet.CorrelationFeed)] = []
+        core.forEachMatch(event) { rule in
+            if rule.generatesHits { hits.append(rule.hit.with(eventID: event.eventID)) }
+            if !rule.feeds.isEmpty { fed += rule.feeds }
+        }
+        let kind = builtins != nil ? BuiltinDetectors.kind(of: event) : nil
+        // Reading the time costs a lookup and a parse: only done when something keeps state for this event.
+        guard !fed.isEmpty || kind != nil else { return hits }
         let time: Double
         if let t = EventTime.of(event, fields: timeFields)?.seconds {
             time = t
@@ -44,14 +53,9 @@ public struct RuleEngine: Sendable {
         } else {
             time = latestTime
         }
-        ruleSet.forEachMatch(event) { ruleIndex in
-            let rule = ruleSet.rules[ruleIndex]
-            if rule.generatesHits { hits.append(rule.metadata.hit(eventID: eventID)) }
-            for feed in ruleSet.ruleFeeds[ruleIndex].reversed() {
-                feedCorrelation(feed, event: event, time: time, eventID: eventID, into: &hits)
-            }
-        }
-        if builtins != nil { hits += builtins!.observe(event, time: time) }
+        let eventID = event.eventID
+        for feed in fed { feedCorrelation(feed, event: event, time: time, eventID: eventID, into: &hits) }
+        if let kind { hits += builtins!.observe(event, kind: kind, time: time) }
         return hits
     }
 
@@ -64,5 +68,13 @@ public struct RuleEngine: Sendable {
         for next in ruleSet.correlationFeeds[feed.correlation].reversed() {
             feedCorrelation(next, event: synthetic, time: time, eventID: eventID, into: &hits)
         }
+    }
+}
+
+extension JSONValue {
+    /// CloudTrail's `eventID`, when the event is an object that has one.
+    var eventID: String? {
+        guard case .object(let object) = self else { return nil }
+        return object.member("eventID")?.stringValue
     }
 }

@@ -3,84 +3,134 @@ import VigilCore
 /// The prefilter: which rules can possibly match an event, from its `eventName` and `eventSource`.
 ///
 /// A rule whose condition implies `eventName ∈ S` (or, failing that, `eventSource ∈ S`) with plain,
-/// case-insensitive values is filed under each value of `S`; other rules are always candidates. Lookups fold
-/// ASCII case on the fly and allocate nothing.
-struct RuleIndex: Sendable {
+/// case-insensitive values is filed under each value of `S`; other rules are always candidates. Rule lists live
+/// in one flat array; lookups fold ASCII case on the fly, so choosing the candidates allocates nothing.
+final class RuleIndex: Sendable {
     static let indexedFields = ["eventName", "eventSource"]
-    private static let paths = indexedFields.map { FieldPath($0) }
 
-    /// One table per indexed field.
-    private var tables: [CaseInsensitiveTable]
-    /// Rules filed under a field, per field (to evaluate all of them when the event's field is not a string).
-    private var filed: [[Int]]
-    private var always: [Int]
+    /// Per indexed field, a table mapping a value to a range of `postings`.
+    private let nameTable: CaseInsensitiveTable
+    private let sourceTable: CaseInsensitiveTable
+    /// Rules filed under each field (all of them are candidates when the event's field is not a string).
+    private let filed: [Range<Int>]
+    private let always: Range<Int>
+    private let postings: [Int]
     private let ruleCount: Int
 
     init(rules: [SigmaRule]) {
         ruleCount = rules.count
-        var tables = Self.indexedFields.map { _ in CaseInsensitiveTable() }
-        var filed = Self.indexedFields.map { _ in [Int]() }
-        var always: [Int] = []
+        var lists = Self.indexedFields.map { _ in [String: [Int]]() }
+        var filedLists = Self.indexedFields.map { _ in [Int]() }
+        var alwaysList: [Int] = []
         for (i, rule) in rules.enumerated() {
             var placed = false
             for (f, field) in Self.indexedFields.enumerated() {
-                guard let values = rule.condition.requiredValues(of: field, rule.detections), values.allSatisfy(\.isASCIIText) else { continue }
-                for value in values.sorted() { tables[f].insert(value, rule: i) }
-                filed[f].append(i)
+                guard let values = rule.condition.requiredValues(of: field, rule.detections), values.allSatisfy(\.isASCIIText) else {
+                    continue
+                }
+                for value in values { lists[f][value, default: []].append(i) }
+                filedLists[f].append(i)
                 placed = true
                 break
             }
-            if !placed { always.append(i) }
+            if !placed { alwaysList.append(i) }
         }
-        self.tables = tables
-        self.filed = filed
-        self.always = always
+        var postings: [Int] = []
+        func append(_ list: [Int]) -> Range<Int> {
+            let start = postings.count
+            postings += list
+            return start..<postings.count
+        }
+        always = append(alwaysList)
+        filed = filedLists.map(append)
+        var tables: [CaseInsensitiveTable] = []
+        for byValue in lists {
+            var builder = CaseInsensitiveTable.Builder()
+            for (value, list) in byValue.sorted(by: { $0.key < $1.key }) { builder.insert(value, append(list)) }
+            tables.append(CaseInsensitiveTable(builder))
+        }
+        nameTable = tables[0]
+        sourceTable = tables[1]
+        self.postings = postings
     }
 
     /// Calls `body` with every candidate rule for `event`, in ascending rule order, without allocating.
+    @inline(__always)
     func forEachCandidate(_ event: JSONValue, _ body: (Int) -> Void) {
         guard case .object(let object) = event else {
             for i in 0..<ruleCount { body(i) }
             return
         }
-        var byName: ArraySlice<Int> = []
-        var bySource: ArraySlice<Int> = []
-        for (f, name) in Self.indexedFields.enumerated() {
-            var value: JSONValue?
-            for member in object.members where member.key == name {
-                value = member.value
-                break
+        var ranges = (always, 0..<0, 0..<0)
+        for f in 0..<2 {
+            let range: Range<Int>
+            switch object.member(Self.indexedFields[f]) {
+            case .string(let s)?: range = (f == 0 ? nameTable : sourceTable).lookup(s) ?? 0..<0
+            case nil, .null?: range = 0..<0
+            default: range = filed[f]
             }
-            let found: ArraySlice<Int>
-            switch value {
-            case .string(let s)?: found = tables[f].lookup(s)?[...] ?? []
-            case nil, .null?: found = []
-            default: found = filed[f][...]
-            }
-            if f == 0 { byName = found } else { bySource = found }
+            if f == 0 { ranges.1 = range } else { ranges.2 = range }
         }
-        var rest = always[...]
-        var last = -1
-        while true {
-            let a = rest.first ?? .max
-            let b = byName.first ?? .max
-            let c = bySource.first ?? .max
-            let next = min(a, b, c)
-            if next == .max { return }
-            if a == next { rest.removeFirst() }
-            if b == next { byName.removeFirst() }
-            if c == next { bySource.removeFirst() }
-            if next != last { body(next) }
-            last = next
+        postings.withUnsafeBufferPointer { p in
+            var (a, b, c) = ranges
+            var last = -1
+            while true {
+                let x = a.isEmpty ? Int.max : p[a.lowerBound]
+                let y = b.isEmpty ? Int.max : p[b.lowerBound]
+                let z = c.isEmpty ? Int.max : p[c.lowerBound]
+                let next = min(x, y, z)
+                if next == .max { return }
+                if x == next { a = a.dropFirst() }
+                if y == next { b = b.dropFirst() }
+                if z == next { c = c.dropFirst() }
+                if next != last { body(next) }
+                last = next
+            }
         }
     }
 }
 
-/// An open-addressing hash table from lowercased ASCII keys to rule lists, looked up without allocating.
-struct CaseInsensitiveTable: Sendable {
-    private var keys: [[UInt8]?] = Array(repeating: nil, count: 16)
-    private var values: [[Int]] = Array(repeating: [], count: 16)
-    private var count = 0
+/// An open-addressing hash table from lowercased ASCII keys to ranges, looked up without allocating.
+final class CaseInsensitiveTable: Sendable {
+    /// Collects the entries; the table itself is immutable.
+    struct Builder {
+        var keys: [[UInt8]?] = Array(repeating: nil, count: 16)
+        var values: [Range<Int>] = Array(repeating: 0..<0, count: 16)
+        var count = 0
+
+        /// Files `range` under `key` (lowercased ASCII; a later insert of the same key replaces the range).
+        mutating func insert(_ key: String, _ range: Range<Int>) {
+            if (count + 1) * 2 > keys.count { grow() }
+            let bytes = Array(key.utf8)
+            let slot = bytes.withUnsafeBufferPointer { bytes in keys.withUnsafeBufferPointer { CaseInsensitiveTable.find(bytes, in: $0) } }
+            if keys[slot] == nil {
+                keys[slot] = bytes
+                count += 1
+            }
+            values[slot] = range
+        }
+
+        private mutating func grow() {
+            let oldKeys = keys
+            let oldValues = values
+            keys = Array(repeating: nil, count: oldKeys.count * 2)
+            values = Array(repeating: 0..<0, count: oldKeys.count * 2)
+            for (i, key) in oldKeys.enumerated() {
+                guard let key else { continue }
+                let slot = key.withUnsafeBufferPointer { bytes in keys.withUnsafeBufferPointer { CaseInsensitiveTable.find(bytes, in: $0) } }
+                keys[slot] = key
+                values[slot] = oldValues[i]
+            }
+        }
+    }
+
+    private let keys: [[UInt8]?]
+    private let values: [Range<Int>]
+
+    init(_ builder: Builder) {
+        keys = builder.keys
+        values = builder.values
+    }
 
     @inline(__always)
     private static func fold(_ b: UInt8) -> UInt8 { b &- 65 < 26 ? b | 0x20 : b }
@@ -92,39 +142,14 @@ struct CaseInsensitiveTable: Sendable {
         return Int(truncatingIfNeeded: h)
     }
 
-    mutating func insert(_ key: String, rule: Int) {
-        if (count + 1) * 2 > keys.count { grow() }
-        var k = key
-        let bytes = Array(k.utf8)
-        let slot = k.withUTF8 { find($0) }
-        if keys[slot] == nil {
-            keys[slot] = bytes
-            count += 1
-        }
-        if values[slot].last != rule { values[slot].append(rule) }
-    }
-
-    private mutating func grow() {
-        let oldKeys = keys
-        let oldValues = values
-        keys = Array(repeating: nil, count: oldKeys.count * 2)
-        values = Array(repeating: [], count: oldKeys.count * 2)
-        for (i, key) in oldKeys.enumerated() {
-            guard let key else { continue }
-            let slot = key.withUnsafeBufferPointer { find($0) }
-            keys[slot] = key
-            values[slot] = oldValues[i]
-        }
-    }
-
     /// The slot holding `bytes` (folded) or the empty slot where it would go.
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    fileprivate static func find(_ bytes: UnsafeBufferPointer<UInt8>, in keys: UnsafeBufferPointer<[UInt8]?>) -> Int {
         let mask = keys.count - 1
-        var slot = Self.hash(bytes) & mask
+        var slot = hash(bytes) & mask
         while let key = keys[slot] {
             if key.count == bytes.count {
                 var same = true
-                for i in 0..<key.count where key[i] != Self.fold(bytes[i]) {
+                for i in 0..<key.count where key[i] != fold(bytes[i]) {
                     same = false
                     break
                 }
@@ -135,18 +160,19 @@ struct CaseInsensitiveTable: Sendable {
         return slot
     }
 
-    /// The rules filed under `key` compared case-insensitively; non-ASCII keys are lowercased first.
-    func lookup(_ key: String) -> [Int]? {
+    /// The range filed under `key`, compared case-insensitively; non-ASCII keys are lowercased first.
+    func lookup(_ key: String) -> Range<Int>? {
         var key = key
-        let slot = key.withUTF8 { buffer -> Int? in
-            if buffer.contains(where: { $0 >= 0x80 }) { return nil }
-            return find(buffer)
+        return keys.withUnsafeBufferPointer { keys in
+            let slot = key.withUTF8 { buffer -> Int? in
+                for byte in buffer where byte >= 0x80 { return nil }
+                return Self.find(buffer, in: keys)
+            } ?? {
+                var lowered = key.lowercased()
+                return lowered.withUTF8 { Self.find($0, in: keys) }
+            }()
+            return keys[slot] == nil ? nil : values[slot]
         }
-        guard let slot = slot ?? {
-            var lowered = key.lowercased()
-            return lowered.withUTF8 { find($0) }
-        }() else { return nil }
-        return keys[slot] == nil ? nil : values[slot]
     }
 }
 

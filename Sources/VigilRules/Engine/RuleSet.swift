@@ -33,7 +33,19 @@ public struct RuleSet: Sendable {
     /// Where a rule's matches go: (correlation index, position in its `rules`).
     var ruleFeeds: [[CorrelationFeed]]
     var correlationFeeds: [[CorrelationFeed]]
-    var index: RuleIndex
+    let index: RuleIndex
+    /// The hot-path view of `rules`, in one reference so that handing the set around costs one retain.
+    let core: Core
+
+    final class Core: Sendable {
+        let compiled: [CompiledRule]
+        let index: RuleIndex
+
+        init(compiled: [CompiledRule], index: RuleIndex) {
+            self.compiled = compiled
+            self.index = index
+        }
+    }
 
     struct CorrelationFeed: Sendable {
         var correlation: Int
@@ -50,6 +62,7 @@ public struct RuleSet: Sendable {
         self.ruleFeeds = ruleFeeds
         self.correlationFeeds = correlationFeeds
         self.index = index
+        self.core = Core(compiled: rules.indices.map { CompiledRule(rules[$0], feeds: ruleFeeds[$0]) }, index: index)
     }
 
     /// Loads and compiles rules, failing if any rule has a problem.
@@ -81,19 +94,26 @@ public struct RuleSet: Sendable {
     /// Rules used only by a correlation (without `generate: true`) report nothing here.
     public func evaluate(event: JSONValue) -> [RuleHit] {
         var hits: [RuleHit] = []
-        let eventID = event["eventID"]?.stringValue
-        forEachMatch(event) { ruleIndex in
-            if rules[ruleIndex].generatesHits { hits.append(rules[ruleIndex].metadata.hit(eventID: eventID)) }
+        forEachMatch(event) { rule in
+            if rule.generatesHits { hits.append(rule.hit.with(eventID: event.eventID)) }
         }
         return hits
     }
 
-    /// Calls `body` with the index of every rule matching `event`, in rule order.
-    func forEachMatch(_ event: JSONValue, _ body: (Int) -> Void) {
-        let source = LogSource.of(event: event)
-        index.forEachCandidate(event) { ruleIndex in
-            let rule = rules[ruleIndex]
-            if rule.metadata.logSource.accepts(source), rule.matches(event) { body(ruleIndex) }
+    /// Calls `body` with every rule matching `event`, in rule order.
+    @inline(__always)
+    func forEachMatch(_ event: JSONValue, _ body: (CompiledRule) -> Void) {
+        core.forEachMatch(event, body)
+    }
+}
+
+extension RuleSet.Core {
+    @inline(__always)
+    func forEachMatch(_ event: JSONValue, _ body: (CompiledRule) -> Void) {
+        compiled.withUnsafeBufferPointer { rules in
+            index.forEachCandidate(event) { ruleIndex in
+                if rules[ruleIndex].matches(event) { body(rules[ruleIndex]) }
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 import VigilCore
 
 /// One `field|modifiers: values` line of a detection (or a keyword list when `field` is nil).
-public struct DetectionItem: Sendable {
+public final class DetectionItem: Sendable {
     /// The field, or nil for keywords, which are searched in every value of the event.
     public let field: FieldPath?
     public let tests: [ValueTest]
@@ -21,12 +21,12 @@ public struct DetectionItem: Sendable {
     }
 
     func matches(_ event: JSONValue) -> Bool {
-        let result: Bool
+        var result: Bool
         if let field {
-            let value = field.value(in: event)
-            result = requiresAll
-                ? tests.allSatisfy { $0.matches(value, event: event) }
-                : tests.contains { $0.matches(value, event: event) }
+            result = field.withValue(in: event) { value in
+                for i in tests.indices where tests[i].matches(value, event: event) != requiresAll { return !requiresAll }
+                return requiresAll
+            }
         } else {
             result = requiresAll
                 ? tests.allSatisfy { test in Self.anyLeaf(event) { test.matches($0, event: event) } }
@@ -47,13 +47,25 @@ public struct DetectionItem: Sendable {
 }
 
 /// A named detection (`selection`, `filter_main_*`): an AND of items, or an OR of such groups.
-public struct Detection: Sendable {
+public final class Detection: Sendable {
     public let name: String
     /// OR over groups, AND within a group.
     public let groups: [[DetectionItem]]
 
+    init(name: String, groups: [[DetectionItem]]) {
+        self.name = name
+        self.groups = groups
+    }
+
     func matches(_ event: JSONValue) -> Bool {
-        for group in groups where group.allSatisfy({ $0.matches(event) }) { return true }
+        for g in groups.indices {
+            var all = true
+            for i in groups[g].indices where !groups[g][i].matches(event) {
+                all = false
+                break
+            }
+            if all { return true }
+        }
         return false
     }
 }

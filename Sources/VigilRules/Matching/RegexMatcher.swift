@@ -2,7 +2,7 @@
 ///
 /// Expressions of the shape `^? (.*|.+)? LITERAL (.*|.+)? $?` — the common case in rules — are run as a
 /// substring search with position checks; everything else runs on Swift `Regex`.
-public struct RegexMatcher: @unchecked Sendable {
+public final class RegexMatcher: @unchecked Sendable {
     // `Regex<AnyRegexOutput>` is immutable after construction; it is only used for matching.
     public let pattern: String
     public let ignoreCase: Bool
@@ -86,15 +86,15 @@ public struct RegexMatcher: @unchecked Sendable {
 
     /// True when the expression is found in `text`.
     public func matches(_ text: String) -> Bool {
-        if let fast, !text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 >= 0x80 }) {
-            return Self.fastMatch(fast, text)
-        }
+        if let fast, let matched = Self.fastMatch(fast, text) { return matched }
         return (try? regex.firstMatch(in: text)) != nil
     }
 
-    private static func fastMatch(_ fast: FastPath, _ text: String) -> Bool {
+    /// The fast path's answer, or nil when the text has line breaks or non-ASCII bytes (left to `Regex`).
+    private static func fastMatch(_ fast: FastPath, _ text: String) -> Bool? {
         var text = text
-        return text.withUTF8 { buffer in
+        return text.withUTF8 { buffer -> Bool? in
+            for byte in buffer where byte == 0x0A || byte == 0x0D || byte >= 0x80 { return nil }
             let n = buffer.count
             let m = fast.bytes.count
             guard n >= m + fast.minBefore + fast.minAfter else { return false }

@@ -4,8 +4,8 @@
 /// (ASCII case folding, with a full Unicode lowercasing retry only for text that has non-ASCII bytes),
 /// so a match allocates nothing for ASCII text. `*`/`?` patterns that reduce to a prefix, suffix or
 /// substring test are compiled to that test.
-public struct StringMatcher: Sendable, Hashable {
-    enum Kind: Sendable, Hashable {
+public final class StringMatcher: Sendable {
+    enum Kind: Sendable {
         case equals, prefix, suffix, contains, anything
         /// A general pattern; `tokens` holds bytes (0…255), `starToken` and `oneToken`.
         case glob
@@ -24,6 +24,10 @@ public struct StringMatcher: Sendable, Hashable {
     /// - Parameter caseSensitive: true for the `cased` modifier.
     public init(_ pattern: SigmaPattern, caseSensitive: Bool = false) {
         self.caseSensitive = caseSensitive
+        (kind, needle, tokens) = Self.compile(pattern, caseSensitive: caseSensitive)
+    }
+
+    private static func compile(_ pattern: SigmaPattern, caseSensitive: Bool) -> (Kind, [UInt8], [Int16]) {
         let lower: (String) -> String = caseSensitive ? { $0 } : { $0.lowercased() }
         let pieces = pattern.pieces
         func literalBytes(_ piece: SigmaPattern.Piece) -> [UInt8]? {
@@ -32,42 +36,26 @@ public struct StringMatcher: Sendable, Hashable {
         }
         switch pieces.count {
         case 0:
-            (kind, needle, tokens) = (.equals, [], [])
-            return
+            return (.equals, [], [])
         case 1:
-            if let bytes = literalBytes(pieces[0]) {
-                (kind, needle, tokens) = (.equals, bytes, [])
-                return
-            }
-            if pieces[0] == .anyRun {
-                (kind, needle, tokens) = (.anything, [], [])
-                return
-            }
+            if let bytes = literalBytes(pieces[0]) { return (.equals, bytes, []) }
+            if pieces[0] == .anyRun { return (.anything, [], []) }
         case 2:
-            if pieces[1] == .anyRun, let bytes = literalBytes(pieces[0]) {
-                (kind, needle, tokens) = (.prefix, bytes, [])
-                return
-            }
-            if pieces[0] == .anyRun, let bytes = literalBytes(pieces[1]) {
-                (kind, needle, tokens) = (.suffix, bytes, [])
-                return
-            }
+            if pieces[1] == .anyRun, let bytes = literalBytes(pieces[0]) { return (.prefix, bytes, []) }
+            if pieces[0] == .anyRun, let bytes = literalBytes(pieces[1]) { return (.suffix, bytes, []) }
         case 3:
-            if pieces[0] == .anyRun, pieces[2] == .anyRun, let bytes = literalBytes(pieces[1]) {
-                (kind, needle, tokens) = (.contains, bytes, [])
-                return
-            }
+            if pieces[0] == .anyRun, pieces[2] == .anyRun, let bytes = literalBytes(pieces[1]) { return (.contains, bytes, []) }
         default: break
         }
         var tokens: [Int16] = []
         for piece in pieces {
             switch piece {
-            case .anyRun: tokens.append(Self.starToken)
-            case .anyOne: tokens.append(Self.oneToken)
+            case .anyRun: tokens.append(starToken)
+            case .anyOne: tokens.append(oneToken)
             case .literal(let s): tokens.append(contentsOf: lower(s).utf8.map { Int16($0) })
             }
         }
-        (kind, needle, self.tokens) = (.glob, [], tokens)
+        return (.glob, [], tokens)
     }
 
     /// True when the test is a plain equality (no wildcards).

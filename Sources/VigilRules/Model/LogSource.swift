@@ -31,18 +31,11 @@ public struct LogSource: Sendable, Hashable {
     /// Classifies an event: CloudTrail records (they carry `eventSource`, `eventName` and `eventVersion`)
     /// are `aws`/`cloudtrail`; anything else is unknown, which every rule accepts.
     public static func of(event: JSONValue) -> LogSource {
-        guard case .object(let object) = event else { return LogSource() }
-        var hasSource = false
-        var hasName = false
-        var hasVersion = false
-        for member in object.members {
-            switch member.key {
-            case "eventSource": hasSource = true
-            case "eventName": hasName = true
-            case "eventVersion": hasVersion = true
-            default: continue
-            }
-        }
-        return hasSource && hasName && hasVersion ? .awsCloudTrail : LogSource()
+        isCloudTrail(event) ? .awsCloudTrail : LogSource()
+    }
+
+    static func isCloudTrail(_ event: JSONValue) -> Bool {
+        guard case .object(let object) = event else { return false }
+        return object.member("eventVersion") != nil && object.member("eventSource") != nil && object.member("eventName") != nil
     }
 }

@@ -36,6 +36,31 @@ public struct SigmaRule: Sendable {
     }
 }
 
+/// The parts of a rule the per-event loop reads, in one reference so that visiting a rule costs one retain.
+final class CompiledRule: Sendable {
+    let condition: CompiledCondition
+    let detections: [Detection]
+    let acceptsCloudTrail: Bool
+    let generatesHits: Bool
+    let hit: RuleHit
+    let feeds: [RuleSet.CorrelationFeed]
+
+    init(_ rule: SigmaRule, feeds: [RuleSet.CorrelationFeed]) {
+        condition = rule.condition
+        detections = rule.detections
+        acceptsCloudTrail = rule.metadata.logSource.accepts(.awsCloudTrail)
+        generatesHits = rule.generatesHits
+        hit = rule.metadata.hit(eventID: nil)
+        // Highest slot first, so one event can advance a temporal_ordered chain only one step per slot.
+        self.feeds = feeds.reversed()
+    }
+
+    @inline(__always)
+    func matches(_ event: JSONValue) -> Bool {
+        (acceptsCloudTrail || !LogSource.isCloudTrail(event)) && condition.evaluate(event, detections)
+    }
+}
+
 /// A Sigma filter document: a condition AND-ed into the rules it names (`rules: any` for all of its log source).
 public struct SigmaFilter: Sendable {
     public let metadata: SigmaRuleMetadata

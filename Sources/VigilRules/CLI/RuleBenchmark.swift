@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import VigilCore
+
+/// `vigil rules bench`: throughput of a ``RuleEngine`` over events replicated to a target count, on one thread.
+///
+/// Two figures: evaluation of already-parsed events (what the SQLite oracle is compared with: its table is
+/// loaded before its queries are timed), and parsing JSON text plus evaluation.
+public struct RuleBenchmark: Sendable {
+    public struct Result: Sendable {
+        public var events: Int
+        public var hits: Int
+        /// Wall-clock seconds.
+        public var evaluateSeconds: Double
+        /// CPU seconds of the evaluating thread (robust when other processes share the cores).
+        public var evaluateCPUSeconds: Double
+        public var parseAndEvaluateSeconds: Double
+        public var parseAndEvaluateCPUSeconds: Double
+        public var maxRSSMegabytes: Double
+
+        public var eventsPerSecond: Double { Double(events) / evaluateSeconds }
+        public var eventsPerCPUSecond: Double { Double(events) / evaluateCPUSeconds }
+        public var parseAndEvaluateEventsPerSecond: Double { Double(events) / parseAndEvaluateSeconds }
+        public var parseAndEvaluateEventsPerCPUSecond: Double { Double(events) / parseAndEvaluateCPUSeconds }
+
+        /// One JSON object with every figure.
+        public var json: String {
+            let object: JSONValue = [
+                "events": .int(Int64(events)), "hits": .int(Int64(hits)),
+                "evaluate_seconds": .double(evaluateSeconds), "events_per_second": .double(eventsPerSecond),
+                "evaluate_cpu_seconds": .double(evaluateCPUSeconds), "events_per_cpu_second": .double(eventsPerCPUSecond),
+                "parse_and_evaluate_seconds": .double(parseAndEvaluateSeconds),
+                "parse_and_evaluate_events_per_second": .double(parseAndEvaluateEventsPerSecond),
+                "parse_and_evaluate_events_per_cpu_second": .double(parseAndEvaluateEventsPerCPUSecond),
+                "max_rss_mb": .double(maxRSSMegabytes),
+            ]
+            return object.jsonText
+        }
+    }
+
+    public var runner: RuleTestRunner
+
+    public init(runner: RuleTestRunner) { self.runner = runner }
+
+    /// Replicates the events of `files` to at least `count` and times evaluating them.
+    /// - Throws: ``CloudTrailReader/ReadError`` for an unreadable file.
+    public func run(files: [String], count: Int) throws(CloudTrailReader.ReadError) -> Result {
+        var distinct: [JSONValue] = []
+        for file in files { distinct += try CloudTrailReader.events(path: file) }
+        guard !distinct.isEmpty else { throw CloudTrailReader.ReadError(file: files.first ?? "-", message: "no events") }
+        let copies = (count + distinct.count - 1) / distinct.count
+        let total = copies * distinct.count
+        let clock = ContinuousClock()
+
+        var engine = RuleEngine(ruleSet: runner.ruleSet, builtins: runner.builtins ? BuiltinDetectors() : nil)
+        var hits = 0
+        var cpu = Self.threadCPUSeconds()
+        let evaluate = clock.measure {
+            for _ in 0..<copies {
+                for event in distinct { hits += engine.evaluate(event: event).count }
+            }
+        }
+
+        let evaluateCPU = Self.threadCPUSeconds() - cpu
+        let texts = distinct.map { Array($0.jsonText.utf8) }
+        let parser = JSONParser(duplicateKeys: .lastWins)
+        var parsedEngine = RuleEngine(ruleSet: runner.ruleSet, builtins: runner.builtins ? BuiltinDetectors() : nil)
+        var parsedHits = 0
+        cpu = Self.threadCPUSeconds()
+        let parseAndEvaluate = clock.measure {
+            for _ in 0..<copies {
+                for text in texts {
+                    guard let event = try? parser.parse(text) else { continue }
+                    parsedHits += parsedEngine.evaluate(event: event).count
+                }
+            }
+        }
+        let parseAndEvaluateCPU = Self.threadCPUSeconds() - cpu
+        precondition(parsedHits == hits, "parsed events must give the same hits")
+        return Result(events: total, hits: hits, evaluateSeconds: evaluate.seconds, evaluateCPUSeconds: evaluateCPU,
+            parseAndEvaluateSeconds: parseAndEvaluate.seconds, parseAndEvaluateCPUSeconds: parseAndEvaluateCPU,
+            maxRSSMegabytes: Self.maxRSSMegabytes())
+    }
+
+    /// CPU time consumed by the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+
+    /// The process's peak resident set size.
+    static func maxRSSMegabytes() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        #if canImport(Darwin)
+        return Double(usage.ru_maxrss) / 1_048_576
+        #else
+        return Double(usage.ru_maxrss) / 1024
+        #endif
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
