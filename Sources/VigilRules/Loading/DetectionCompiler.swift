@@ -90,6 +90,10 @@ struct DetectionCompiler {
                 stage = try apply(modifier, to: stage, applied: applied, raw: raw, context: context)
                 applied.append(modifier)
             }
+            if fieldName.isEmpty, case .patterns(let patterns) = stage {
+                // Keywords are a full-text search: each value is looked for anywhere in a value of the event.
+                stage = .patterns(patterns.map { $0.surrounded() })
+            }
             switch stage {
             case .patterns(let patterns):
                 for pattern in patterns {

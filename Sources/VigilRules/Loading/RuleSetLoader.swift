@@ -13,9 +13,11 @@ struct RuleSetLoader {
     init(options: RuleSetOptions) { self.options = options }
 
     mutating func add(_ source: RuleSource) {
-        let nodes: [Node]
+        var nodes: [Node] = []
         do {
-            nodes = Array(try Yams.compose_all(yaml: source.text))
+            // Parser.nextRoot throws on malformed YAML (iterating compose_all would stop silently).
+            let parser = try Parser(yaml: source.text)
+            while let node = try parser.nextRoot() { nodes.append(node) }
         } catch {
             errors.append(RuleLoadError(code: .invalidYAML, file: source.name, message: "\(error)"))
             return
