@@ -89,7 +89,7 @@ public struct BuiltinDetectors: Sendable {
         guard case .object(let object) = event else { return nil }
         if case .string(let name)? = object.member("eventName") {
             if name == "ConsoleLogin" { return .consoleLogin }
-            guard iamPersistenceCalls.contains(name), object.member("eventSource")?.stringValue == "iam.amazonaws.com" else { return nil }
+            guard object.member("eventSource")?.stringValue == "iam.amazonaws.com", iamPersistenceCalls.contains(name) else { return nil }
             return .iamPersistenceCall(name)
         }
         return object.member("srcaddr") != nil && object.member("dstaddr") != nil ? .flow : nil

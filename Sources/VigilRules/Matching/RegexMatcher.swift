@@ -94,7 +94,6 @@ public final class RegexMatcher: @unchecked Sendable {
     private static func fastMatch(_ fast: FastPath, _ text: String) -> Bool? {
         var text = text
         return text.withUTF8 { buffer -> Bool? in
-            for byte in buffer where byte == 0x0A || byte == 0x0D || byte >= 0x80 { return nil }
             let n = buffer.count
             let m = fast.bytes.count
             guard n >= m + fast.minBefore + fast.minAfter else { return false }
@@ -104,6 +103,7 @@ public final class RegexMatcher: @unchecked Sendable {
             var start = fast.anchoredEnd ? highest : lowest
             let end = fast.anchoredStart ? lowest : highest
             if fast.anchoredStart && fast.anchoredEnd && lowest != highest { return false }
+            var found = false
             while start <= end {
                 var i = 0
                 while i < m {
@@ -112,10 +112,15 @@ public final class RegexMatcher: @unchecked Sendable {
                     if b != fast.bytes[i] { break }
                     i += 1
                 }
-                if i == m { return true }
+                if i == m {
+                    found = true
+                    break
+                }
                 start += 1
             }
-            return false
+            // Line breaks and non-ASCII text change what `.` and case folding mean: those go to `Regex`.
+            for byte in buffer where byte == 0x0A || byte == 0x0D || byte >= 0x80 { return nil }
+            return found
         }
     }
 }
