@@ -6,7 +6,14 @@ import VigilCore
 
 @Suite struct DetectionTests {
     @Test func mapsAreAndListsAreOr() throws {
-        let detection = "selection:\n    eventSource: iam.amazonaws.com\n    eventName:\n        - CreateUser\n        - CreateRole\ncondition: selection"
+        let detection = """
+            selection:
+                eventSource: iam.amazonaws.com
+                eventName:
+                    - CreateUser
+                    - CreateRole
+            condition: selection
+            """
         #expect(try matches(detection, #"{"eventSource":"iam.amazonaws.com","eventName":"createrole"}"#))
         #expect(try !matches(detection, #"{"eventSource":"iam.amazonaws.com","eventName":"DeleteRole"}"#))
         #expect(try !matches(detection, #"{"eventSource":"ec2.amazonaws.com","eventName":"CreateRole"}"#))
@@ -75,7 +82,8 @@ import VigilCore
         let set = try RuleSet(sources: [RuleSource(name: "r.yml", text: yaml)])
         let cloudTrail = event(#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","userAgent":"x"}"#)
         #expect(set.evaluate(event: cloudTrail).map(\.ruleID) == ["ct-only"])
-        let windows = try RuleSet(sources: [RuleSource(name: "w.yml", text: yaml.replacingOccurrences(of: "{product: aws, service: cloudtrail}", with: "{product: windows}"))])
+        let windowsYAML = yaml.replacingOccurrences(of: "{product: aws, service: cloudtrail}", with: "{product: windows}")
+        let windows = try RuleSet(sources: [RuleSource(name: "w.yml", text: windowsYAML)])
         #expect(windows.evaluate(event: cloudTrail).isEmpty)
     }
 
@@ -87,7 +95,16 @@ import VigilCore
 
     /// The prefilter must never drop a rule that would match: compare indexed and unindexed evaluation.
     @Test func prefilterAgreesWithFullEvaluation() throws {
-        let detection = "sel1:\n    eventName: CreateUser\nsel2:\n    eventSource: iam.amazonaws.com\n    eventName|startswith: 'Attach'\nsel3:\n    userAgent: 'x'\ncondition: sel1 or sel2 or sel3"
+        let detection = """
+            sel1:
+                eventName: CreateUser
+            sel2:
+                eventSource: iam.amazonaws.com
+                eventName|startswith: 'Attach'
+            sel3:
+                userAgent: 'x'
+            condition: sel1 or sel2 or sel3
+            """
         let set = try ruleSet(detection: detection)
         for json in [#"{"eventName":"createuser"}"#, #"{"eventSource":"iam.amazonaws.com","eventName":"AttachRolePolicy"}"#,
                      #"{"eventName":"Other","userAgent":"X"}"#, #"{"eventName":["CreateUser"]}"#, #"{"eventName":"Nope"}"#] {

@@ -18,9 +18,10 @@ private let baseRule = """
     """
 
 private func login(_ user: String, at time: String, id: String, ip: String = "1.2.3.4", failed: Bool = true) -> JSONValue {
-    event("""
+    let error = failed ? #","errorMessage":"Failed authentication""# : ""
+    return event("""
         {"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventTime":"\(time)",
-         "eventID":"\(id)","sourceIPAddress":"\(ip)","userIdentity":{"type":"IAMUser","userName":"\(user)"}\(failed ? #","errorMessage":"Failed authentication""# : "")}
+         "eventID":"\(id)","sourceIPAddress":"\(ip)","userIdentity":{"type":"IAMUser","userName":"\(user)"}\(error)}
         """)
 }
 

@@ -22,6 +22,7 @@ if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
     # One core: the engine is single-threaded; taskset pins both sides when available.
     PIN=""
     if command -v taskset >/dev/null; then PIN="taskset -c 0"; fi
-    $PIN "$VENV/bin/python" "$ROOT/benchmarks/rules/oracle.py" bench --vigil "$VIGIL" --shared "$SHARED" --events "${BENCH_EVENTS:-1000000}" || status=1
+    $PIN "$VENV/bin/python" "$ROOT/benchmarks/rules/oracle.py" bench --vigil "$VIGIL" --shared "$SHARED" \
+        --events "${BENCH_EVENTS:-1000000}" || status=1
 fi
 exit $status

@@ -92,8 +92,19 @@ public struct RuleBenchmark: Sendable {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
     }
 
-    /// The process's peak resident set size.
+    /// The process's peak resident set size: `VmHWM` on Linux (getrusage's `ru_maxrss` would include the peak of a
+    /// parent that spawned this process, since Linux keeps it across `execve`).
     static func maxRSSMegabytes() -> Double {
+        #if os(Linux)
+        if let file = fopen("/proc/self/status", "r") {
+            defer { fclose(file) }
+            var line = [CChar](repeating: 0, count: 256)
+            while fgets(&line, Int32(line.count), file) != nil {
+                let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if text.hasPrefix("VmHWM:"), let kilobytes = Double(text.dropFirst(6).filter(\.isNumber)) { return kilobytes / 1024 }
+            }
+        }
+        #endif
         var usage = rusage()
         #if canImport(Glibc)
         getrusage(RUSAGE_SELF.rawValue, &usage)

@@ -59,7 +59,9 @@ public struct RuleEngine: Sendable {
         return hits
     }
 
-    private mutating func feedCorrelation(_ feed: RuleSet.CorrelationFeed, event: JSONValue, time: Double, eventID: String?, into hits: inout [RuleHit]) {
+    private mutating func feedCorrelation(
+        _ feed: RuleSet.CorrelationFeed, event: JSONValue, time: Double, eventID: String?, into hits: inout [RuleHit]
+    ) {
         guard let groupValues = correlations[feed.correlation].record(slot: feed.slot, event: event, time: time) else { return }
         let correlation = ruleSet.correlations[feed.correlation]
         hits.append(correlation.metadata.hit(eventID: eventID))

@@ -144,7 +144,9 @@ struct RuleSetLoader {
                 guard let op = CorrelationRule.Condition.Operator(rawValue: member.key) else {
                     throw RuleProblem(.invalidField, "correlation condition operator '\(member.key)' is not one of gt, gte, lt, lte, eq, neq")
                 }
-                guard let n = member.value.doubleValue else { throw RuleProblem(.invalidField, "correlation condition '\(member.key)' needs a number") }
+                guard let n = member.value.doubleValue else {
+                    throw RuleProblem(.invalidField, "correlation condition '\(member.key)' needs a number")
+                }
                 bounds.append(.init(op: op, value: n))
             }
         case nil, .null?:
@@ -164,10 +166,14 @@ struct RuleSetLoader {
         if let aliasValue = object["aliases"], !aliasValue.isNull {
             guard case .object(let aliasObject) = aliasValue else { throw RuleProblem(.invalidField, "correlation 'aliases' must be a mapping") }
             for alias in aliasObject.members {
-                guard case .object(let mapping) = alias.value else { throw RuleProblem(.invalidField, "alias '\(alias.key)' must map rules to fields") }
+                guard case .object(let mapping) = alias.value else {
+                    throw RuleProblem(.invalidField, "alias '\(alias.key)' must map rules to fields")
+                }
                 var byRule: [String: String] = [:]
                 for entry in mapping.members {
-                    guard let f = entry.value.stringValue else { throw RuleProblem(.invalidField, "alias '\(alias.key)' must map rules to field names") }
+                    guard let f = entry.value.stringValue else {
+                        throw RuleProblem(.invalidField, "alias '\(alias.key)' must map rules to field names")
+                    }
                     guard references.contains(entry.key) else {
                         throw RuleProblem(.unresolvedReference, "alias '\(alias.key)' names '\(entry.key)', which is not in 'rules'")
                     }
