@@ -20,8 +20,14 @@ indirect enum CompiledCondition: Sendable {
     case constant(Bool)
 
     func evaluate(_ event: JSONValue, _ detections: [Detection]) -> Bool {
+        let refs = detections.map { Unmanaged.passUnretained($0) }
+        return withExtendedLifetime(detections) { refs.withUnsafeBufferPointer { evaluate(event, $0) } }
+    }
+
+    /// Evaluates over unretained references (the hot path; the caller keeps the detections alive).
+    func evaluate(_ event: JSONValue, _ detections: UnsafeBufferPointer<Unmanaged<Detection>>) -> Bool {
         switch self {
-        case .detection(let i): return detections[i].matches(event)
+        case .detection(let i): return detections[i]._withUnsafeGuaranteedRef { $0.matches(event) }
         case .not(let inner): return !inner.evaluate(event, detections)
         case .and(let items):
             for item in items where !item.evaluate(event, detections) { return false }

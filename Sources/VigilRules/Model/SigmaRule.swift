@@ -40,6 +40,7 @@ public struct SigmaRule: Sendable {
 final class CompiledRule: Sendable {
     let condition: CompiledCondition
     let detections: [Detection]
+    private let detectionRefs: [Unmanaged<Detection>]
     let acceptsCloudTrail: Bool
     let generatesHits: Bool
     let hit: RuleHit
@@ -48,6 +49,7 @@ final class CompiledRule: Sendable {
     init(_ rule: SigmaRule, feeds: [RuleSet.CorrelationFeed]) {
         condition = rule.condition
         detections = rule.detections
+        detectionRefs = rule.detections.map { Unmanaged.passUnretained($0) }
         acceptsCloudTrail = rule.metadata.logSource.accepts(.awsCloudTrail)
         generatesHits = rule.generatesHits
         hit = rule.metadata.hit(eventID: nil)
@@ -57,7 +59,8 @@ final class CompiledRule: Sendable {
 
     @inline(__always)
     func matches(_ event: JSONValue) -> Bool {
-        (acceptsCloudTrail || !LogSource.isCloudTrail(event)) && condition.evaluate(event, detections)
+        (acceptsCloudTrail || !LogSource.isCloudTrail(event))
+            && detectionRefs.withUnsafeBufferPointer { condition.evaluate(event, $0) }
     }
 }
 
