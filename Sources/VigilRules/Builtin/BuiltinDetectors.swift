@@ -87,9 +87,15 @@ public struct BuiltinDetectors: Sendable {
     /// The detector `event` concerns, nil for the (many) events none of them looks at.
     public static func kind(of event: JSONValue) -> EventKind? {
         guard case .object(let object) = event else { return nil }
-        if case .string(let name)? = object.member("eventName") {
+        return kind(of: event, eventName: object.member("eventName")?.stringValue, eventSource: object.member("eventSource")?.stringValue)
+    }
+
+    /// The same, with the event's `eventName` and `eventSource` already looked up.
+    static func kind(of event: JSONValue, eventName: String?, eventSource: String?) -> EventKind? {
+        guard case .object(let object) = event else { return nil }
+        if let name = eventName {
             if name == "ConsoleLogin" { return .consoleLogin }
-            guard object.member("eventSource")?.stringValue == "iam.amazonaws.com", iamPersistenceCalls.contains(name) else { return nil }
+            guard eventSource == "iam.amazonaws.com", iamPersistenceCalls.contains(name) else { return nil }
             return .iamPersistenceCall(name)
         }
         return object.member("srcaddr") != nil && object.member("dstaddr") != nil ? .flow : nil

@@ -39,11 +39,11 @@ public struct RuleEngine: Sendable {
     public mutating func evaluate(event: JSONValue) -> [RuleHit] {
         var hits: [RuleHit] = []
         var fed: [(RuleSet.CorrelationFeed)] = []
-        core.forEachMatch(event) { rule in
+        let (name, source) = core.forEachMatch(event) { rule in
             if rule.generatesHits { hits.append(rule.hit.with(eventID: event.eventID)) }
             if !rule.feeds.isEmpty { fed += rule.feeds }
         }
-        let kind = builtins != nil ? BuiltinDetectors.kind(of: event) : nil
+        let kind = builtins != nil ? BuiltinDetectors.kind(of: event, eventName: name?.stringValue, eventSource: source?.stringValue) : nil
         // Reading the time costs a lookup and a parse: only done when something keeps state for this event.
         guard !fed.isEmpty || kind != nil else { return hits }
         let time: Double

@@ -54,17 +54,18 @@ final class RuleIndex: Sendable {
         self.postings = postings
     }
 
-    /// Calls `body` with every candidate rule for `event`, in ascending rule order, without allocating.
+    /// Calls `body` with every candidate rule for an event, in ascending rule order, without allocating.
+    /// - Parameter fields: the event's `eventName` and `eventSource`, or nil when the event is not an object.
     @inline(__always)
-    func forEachCandidate(_ event: JSONValue, _ body: (Int) -> Void) {
-        guard case .object(let object) = event else {
+    func forEachCandidate(_ fields: (JSONValue?, JSONValue?)?, _ body: (Int) -> Void) {
+        guard let fields else {
             for i in 0..<ruleCount { body(i) }
             return
         }
         var ranges = (always, 0..<0, 0..<0)
         for f in 0..<2 {
             let range: Range<Int>
-            switch object.member(Self.indexedFields[f]) {
+            switch f == 0 ? fields.0 : fields.1 {
             case .string(let s)?: range = (f == 0 ? nameTable : sourceTable).lookup(s) ?? 0..<0
             case nil, .null?: range = 0..<0
             default: range = filed[f]

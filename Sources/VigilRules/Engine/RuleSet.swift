@@ -108,12 +108,15 @@ public struct RuleSet: Sendable {
 }
 
 extension RuleSet.Core {
-    @inline(__always)
-    func forEachMatch(_ event: JSONValue, _ body: (CompiledRule) -> Void) {
+    /// Calls `body` with every rule matching `event`, in rule order; returns the event's `eventName` and `eventSource`.
+    @inline(__always) @discardableResult
+    func forEachMatch(_ event: JSONValue, _ body: (CompiledRule) -> Void) -> (JSONValue?, JSONValue?) {
+        let fields = event.objectValue.map { $0.members(RuleIndex.indexedFields[0], RuleIndex.indexedFields[1]) }
         compiled.withUnsafeBufferPointer { rules in
-            index.forEachCandidate(event) { ruleIndex in
+            index.forEachCandidate(fields) { ruleIndex in
                 if rules[ruleIndex].matches(event) { body(rules[ruleIndex]) }
             }
         }
+        return fields ?? (nil, nil)
     }
 }
