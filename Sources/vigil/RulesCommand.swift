@@ -79,6 +79,9 @@ struct RulesCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Leave out Vigil's built-in rules and baseline detectors.")
         var noBuiltins = false
 
+        @Option(name: .long, help: "Passes of each kind; the fastest is reported.")
+        var repeats = 1
+
         @Flag(name: .long, help: "Print one JSON object instead of text.")
         var json = false
 
@@ -93,7 +96,7 @@ struct RulesCommand: AsyncParsableCommand {
                 for problem in error.errors { printError(problem.description) }
                 throw ExitCode(1)
             }
-            let result = try RuleBenchmark(runner: runner).run(files: files, count: events)
+            let result = try RuleBenchmark(runner: runner).run(files: files, count: events, repeats: repeats)
             if json {
                 print(result.json)
             } else {

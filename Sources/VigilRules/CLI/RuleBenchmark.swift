@@ -45,44 +45,56 @@ public struct RuleBenchmark: Sendable {
 
     public init(runner: RuleTestRunner) { self.runner = runner }
 
-    /// Replicates the events of `files` to at least `count` and times evaluating them.
+    /// Replicates the events of `files` to at least `count` and times evaluating them, `repeats` times each with a
+    /// fresh engine; the fastest pass of each kind is reported (the usual defence against other load on the machine).
     /// - Throws: ``CloudTrailReader/ReadError`` for an unreadable file.
-    public func run(files: [String], count: Int) throws(CloudTrailReader.ReadError) -> Result {
+    public func run(files: [String], count: Int, repeats: Int = 1) throws(CloudTrailReader.ReadError) -> Result {
         var distinct: [JSONValue] = []
         for file in files { distinct += try CloudTrailReader.events(path: file) }
         guard !distinct.isEmpty else { throw CloudTrailReader.ReadError(file: files.first ?? "-", message: "no events") }
         let copies = (count + distinct.count - 1) / distinct.count
-        let total = copies * distinct.count
-        let clock = ContinuousClock()
-
-        var engine = RuleEngine(ruleSet: runner.ruleSet, builtins: runner.builtins ? BuiltinDetectors() : nil)
-        var hits = 0
-        var cpu = Self.threadCPUSeconds()
-        let evaluate = clock.measure {
-            for _ in 0..<copies {
-                for event in distinct { hits += engine.evaluate(event: event).count }
-            }
-        }
-
-        let evaluateCPU = Self.threadCPUSeconds() - cpu
         let texts = distinct.map { Array($0.jsonText.utf8) }
         let parser = JSONParser(duplicateKeys: .lastWins)
-        var parsedEngine = RuleEngine(ruleSet: runner.ruleSet, builtins: runner.builtins ? BuiltinDetectors() : nil)
-        var parsedHits = 0
-        cpu = Self.threadCPUSeconds()
-        let parseAndEvaluate = clock.measure {
-            for _ in 0..<copies {
-                for text in texts {
-                    guard let event = try? parser.parse(text) else { continue }
-                    parsedHits += parsedEngine.evaluate(event: event).count
+        var best = Result(events: copies * distinct.count, hits: 0, evaluateSeconds: .infinity, evaluateCPUSeconds: .infinity,
+            parseAndEvaluateSeconds: .infinity, parseAndEvaluateCPUSeconds: .infinity, maxRSSMegabytes: 0)
+        for _ in 0..<max(1, repeats) {
+            var hits = 0
+            let (wall, cpu) = measure {
+                var engine = makeEngine()
+                for _ in 0..<copies {
+                    for event in distinct { hits += engine.evaluate(event: event).count }
                 }
             }
+            var parsedHits = 0
+            let (parseWall, parseCPU) = measure {
+                var engine = makeEngine()
+                for _ in 0..<copies {
+                    for text in texts {
+                        guard let event = try? parser.parse(text) else { continue }
+                        parsedHits += engine.evaluate(event: event).count
+                    }
+                }
+            }
+            precondition(parsedHits == hits, "parsed events must give the same hits")
+            best.hits = hits
+            best.evaluateSeconds = min(best.evaluateSeconds, wall)
+            best.evaluateCPUSeconds = min(best.evaluateCPUSeconds, cpu)
+            best.parseAndEvaluateSeconds = min(best.parseAndEvaluateSeconds, parseWall)
+            best.parseAndEvaluateCPUSeconds = min(best.parseAndEvaluateCPUSeconds, parseCPU)
         }
-        let parseAndEvaluateCPU = Self.threadCPUSeconds() - cpu
-        precondition(parsedHits == hits, "parsed events must give the same hits")
-        return Result(events: total, hits: hits, evaluateSeconds: evaluate.seconds, evaluateCPUSeconds: evaluateCPU,
-            parseAndEvaluateSeconds: parseAndEvaluate.seconds, parseAndEvaluateCPUSeconds: parseAndEvaluateCPU,
-            maxRSSMegabytes: Self.maxRSSMegabytes())
+        best.maxRSSMegabytes = Self.maxRSSMegabytes()
+        return best
+    }
+
+    private func makeEngine() -> RuleEngine {
+        RuleEngine(ruleSet: runner.ruleSet, builtins: runner.builtins ? BuiltinDetectors() : nil)
+    }
+
+    /// Wall-clock and thread CPU seconds of `body`.
+    private func measure(_ body: () -> Void) -> (wall: Double, cpu: Double) {
+        let cpu = Self.threadCPUSeconds()
+        let wall = ContinuousClock().measure(body)
+        return (wall.seconds, Self.threadCPUSeconds() - cpu)
     }
 
     /// CPU time consumed by the calling thread.
