@@ -60,3 +60,38 @@ import VigilCore
         #expect(set.evaluate(event: event(read + #""aws-cli/2"}"#)).count == 1)
     }
 }
+
+@Suite struct AlertEvaluationTests {
+    /// An alert whose record has no time of its own is placed at `occurredAt`, so windows still work.
+    @Test func alertsWithoutEventTimeUseOccurredAt() throws {
+        let base = """
+            title: Denied call
+            id: denied
+            name: denied
+            detection:
+                selection:
+                    errorCode: AccessDenied
+                condition: selection
+            """
+        let burst = """
+            title: Denied twice within a minute
+            id: denied-burst
+            correlation:
+                type: event_count
+                rules: [denied]
+                group-by: [user]
+                timespan: 1m
+                condition: {gte: 2}
+            """
+        var engine = RuleEngine(ruleSet: try RuleSet(sources: [RuleSource(name: "b.yml", text: base), RuleSource(name: "c.yml", text: burst)]),
+            builtins: nil)
+        func alert(at seconds: Double) -> Alert {
+            Alert(source: "test", externalID: "\(seconds)", kind: "auth", severity: .low, occurredAt: Date(timeIntervalSince1970: seconds),
+                payload: ["errorCode": "AccessDenied", "user": "bob"])
+        }
+        #expect(engine.evaluate(alert: alert(at: 1_000)).isEmpty)
+        #expect(engine.evaluate(alert: alert(at: 1_100)).isEmpty, "100 s later: outside the 1m window")
+        #expect(engine.evaluate(alert: alert(at: 1_130)).map(\.ruleID) == ["denied-burst"])
+        #expect(try RuleSet(sources: [RuleSource(name: "b.yml", text: base)]).evaluate(alert: alert(at: 0)).map(\.ruleID) == ["denied"])
+    }
+}

@@ -37,6 +37,11 @@ public struct RuleEngine: Sendable {
     /// Evaluates one event: the hits of matching rules (in rule order), then of correlations it completes, then of
     /// the built-in detectors.
     public mutating func evaluate(event: JSONValue) -> [RuleHit] {
+        evaluate(event: event, fallbackTime: nil)
+    }
+
+    /// - Parameter fallbackTime: the time to use when the event has none (before the latest time seen).
+    mutating func evaluate(event: JSONValue, fallbackTime: Double?) -> [RuleHit] {
         var hits: [RuleHit] = []
         var fed: [(RuleSet.CorrelationFeed)] = []
         let (name, source) = core.forEachMatch(event) { rule in
@@ -50,6 +55,9 @@ public struct RuleEngine: Sendable {
         if let t = EventTime.of(event, fields: timeFields)?.seconds {
             time = t
             latestTime = max(latestTime, t)
+        } else if let fallbackTime {
+            time = fallbackTime
+            latestTime = max(latestTime, fallbackTime)
         } else {
             time = latestTime
         }
