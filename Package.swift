@@ -27,6 +27,10 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "VigilCore"),
         .target(
             name: "VigilPostgres",
@@ -41,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "VigilRules",
-            dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["VigilCore", "CZlib", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "VigilQueue",
@@ -97,7 +101,7 @@ let package = Package(
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
-        .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"]),
+        .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], exclude: ["Fixtures"]),
         .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
         .testTarget(
             name: "VigilCoordinatorTests",

@@ -2,7 +2,7 @@
 # Installs the Debian packages Vigil needs to build, test and run, when missing (as root).
 set -euo pipefail
 need=()
-for pkg in libpq-dev postgresql pkg-config python3-venv; do
+for pkg in libpq-dev postgresql pkg-config python3-venv zlib1g-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -12,6 +12,7 @@ struct Vigil: AsyncParsableCommand {
             CoordinatorCommand.self,
             TokenCommand.self,
             IngestCommand.self,
+            RulesCommand.self,
             LLMSimCommand.self,
             BenchCommand.self,
         ]

@@ -1,1 +1,0 @@
-// The Sigma rule engine lives here (issue 4).
