@@ -1,0 +1,218 @@
+/// Cleans all untrusted data of one alert's triage before it can reach a model (DESIGN.md invariant 6).
+///
+/// One session per alert: the alert and every tool result go through the same session, so a secret gets the same
+/// placeholder everywhere in that alert's conversation. For every string (object keys included) it
+/// 1. removes control and invisible characters (``UnicodeScrubber``),
+/// 2. looks for instruction-like content on the scrubbed, un-truncated text (``InjectionDetector``),
+/// 3. redacts secrets with stable placeholders (``SecretRedactor``; whole values of secret-named fields),
+/// 4. bounds the length, never cutting through a placeholder;
+/// and it bounds depth, array and object sizes and the total size of each document. Findings name the field by its
+/// path (`requestParameters.tags[0].value`), never its content.
+public struct HygieneSession: Sendable {
+    /// Size bounds. Every key is optional with the default shown; none is secret.
+    public struct Configuration: Sendable, Hashable {
+        /// Longest string kept, in characters (default 2,048); longer ones end in `…[truncated N chars]`.
+        public var maxStringLength: Int
+        /// Longest object key kept, in characters (default 128).
+        public var maxKeyLength: Int
+        /// Most array items kept (default 100); the rest are replaced by one `…[N more items]` string.
+        public var maxArrayItems: Int
+        /// Most object members kept (default 200).
+        public var maxObjectMembers: Int
+        /// Deepest nesting kept (default 16); deeper values become `…[too deep]`.
+        public var maxDepth: Int
+        /// Most characters of strings kept in one document (default 32,768); later strings become `…[budget]`.
+        public var maxTotalCharacters: Int
+        /// Detector settings.
+        public var detector: InjectionDetector
+
+        public init(
+            maxStringLength: Int = 2_048,
+            maxKeyLength: Int = 128,
+            maxArrayItems: Int = 100,
+            maxObjectMembers: Int = 200,
+            maxDepth: Int = 16,
+            maxTotalCharacters: Int = 32_768,
+            detector: InjectionDetector = InjectionDetector()
+        ) {
+            self.maxStringLength = maxStringLength
+            self.maxKeyLength = maxKeyLength
+            self.maxArrayItems = maxArrayItems
+            self.maxObjectMembers = maxObjectMembers
+            self.maxDepth = maxDepth
+            self.maxTotalCharacters = maxTotalCharacters
+            self.detector = detector
+        }
+    }
+
+    public let configuration: Configuration
+    private var redactor = SecretRedactor()
+    /// Everything found so far in this session.
+    public private(set) var report = HygieneReport()
+    private var budget = 0
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Sanitises an alert: its own fields and its payload, as one JSON object for the model.
+    public mutating func sanitize(alert: Alert) -> JSONValue {
+        var object = JSONObject()
+        object["source"] = .string(alert.source)
+        object["kind"] = .string(alert.kind)
+        object["severity"] = .string(alert.severity.rawValue)
+        if let principal = alert.principal { object["principal"] = .string(principal) }
+        if let resource = alert.resource { object["resource"] = .string(resource) }
+        if let account = alert.account { object["account"] = .string(account) }
+        if let sourceIP = alert.sourceIP { object["source_ip"] = .string(sourceIP) }
+        object["payload"] = alert.payload
+        return sanitize(.object(object), document: "alert")
+    }
+
+    /// Sanitises one document (the alert, one tool result).
+    /// - Parameter document: names the document in findings' paths (`alert`, `get_cloudtrail_events#2`).
+    public mutating func sanitize(_ value: JSONValue, document: String) -> JSONValue {
+        budget = configuration.maxTotalCharacters
+        return walk(value, path: document, depth: 0, fieldName: nil)
+    }
+
+    /// Sanitises one piece of free text (an error message from a tool, …).
+    public mutating func sanitize(text: String, document: String) -> String {
+        budget = configuration.maxTotalCharacters
+        return clean(text, path: document, fieldName: nil, limit: configuration.maxStringLength)
+    }
+
+    private mutating func walk(_ value: JSONValue, path: String, depth: Int, fieldName: String?) -> JSONValue {
+        switch value {
+        case .string(let s):
+            return .string(clean(s, path: path, fieldName: fieldName, limit: configuration.maxStringLength))
+        case .array(let items):
+            if depth >= configuration.maxDepth { return tooDeep(path) }
+            var out: [JSONValue] = []
+            out.reserveCapacity(min(items.count, configuration.maxArrayItems + 1))
+            for (index, item) in items.enumerated() {
+                if index >= configuration.maxArrayItems {
+                    out.append(.string("…[\(items.count - index) more items]"))
+                    report.truncatedFields.append(path)
+                    break
+                }
+                out.append(walk(item, path: "\(path)[\(index)]", depth: depth + 1, fieldName: fieldName))
+            }
+            return .array(out)
+        case .object(let object):
+            if depth >= configuration.maxDepth { return tooDeep(path) }
+            var members: [JSONObject.Member] = []
+            for (index, member) in object.members.enumerated() {
+                if index >= configuration.maxObjectMembers {
+                    members.append(JSONObject.Member(key: "…", value: .string("…[\(object.count - index) more members]")))
+                    report.truncatedFields.append(path)
+                    break
+                }
+                let key = clean(member.key, path: "\(path).<key>", fieldName: nil, limit: configuration.maxKeyLength)
+                let childPath = "\(path).\(Self.pathSegment(key))"
+                if case .string(let s) = member.value, SecretRedactor.isSecretFieldName(member.key),
+                    let placeholder = redactor.redactWhole(s, fieldName: member.key)
+                {
+                    report.redactions.append(Redaction(path: childPath, kind: SecretRedactor.kind(forFieldName: member.key)))
+                    // Still look for injection in it: a "password" field is as good a carrier as any.
+                    _ = inspect(s, path: childPath)
+                    members.append(JSONObject.Member(key: key, value: .string(placeholder)))
+                    continue
+                }
+                members.append(JSONObject.Member(key: key, value: walk(member.value, path: childPath, depth: depth + 1, fieldName: member.key)))
+            }
+            return .object(JSONObject(members))
+        case .null, .bool, .int, .double:
+            return value
+        }
+    }
+
+    private mutating func tooDeep(_ path: String) -> JSONValue {
+        report.truncatedFields.append(path)
+        return .string("…[too deep]")
+    }
+
+    /// Scrub, detect, redact, bound.
+    private mutating func clean(_ text: String, path: String, fieldName: String?, limit: Int) -> String {
+        let scrubbed = inspect(text, path: path)
+        let (redacted, kinds) = redactor.redact(scrubbed.text)
+        for kind in kinds { report.redactions.append(Redaction(path: path, kind: kind)) }
+        let allowed = max(0, min(limit, budget))
+        let bounded = Self.truncate(redacted, to: allowed)
+        if bounded.count != redacted.count { report.truncatedFields.append(path) }
+        budget -= min(budget, bounded.count)
+        return bounded
+    }
+
+    /// Scrubs `text` and records what the detector finds in it.
+    private mutating func inspect(_ text: String, path: String) -> UnicodeScrubber.Result {
+        let scrubbed = UnicodeScrubber.scrub(text)
+        if scrubbed.removedCount > 0 { report.invisibleCharactersRemoved += scrubbed.removedCount }
+        let signals = configuration.detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)
+        if !signals.isEmpty {
+            report.injectionFindings.append(InjectionFinding(path: path, signals: signals))
+        }
+        return scrubbed
+    }
+
+    /// `text` cut to `limit` characters plus a marker, never inside a `[REDACTED:…]` placeholder.
+    static func truncate(_ text: String, to limit: Int) -> String {
+        guard text.count > limit else { return text }
+        var end = text.index(text.startIndex, offsetBy: limit)
+        if let open = text[..<end].range(of: "[REDACTED:", options: .backwards), text[open.lowerBound..<end].firstIndex(of: "]") == nil {
+            end = open.lowerBound
+        }
+        let dropped = text.distance(from: end, to: text.endIndex)
+        return limit == 0 ? "…[budget]" : String(text[..<end]) + "…[truncated \(dropped) chars]"
+    }
+
+    /// A key as a path segment: simple identifiers as they are, anything else by position-free placeholder.
+    static func pathSegment(_ key: String) -> String {
+        let simple = key.utf8.count <= 64 && key.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D || b == 0x3A
+        }
+        return simple && !key.hasPrefix("[REDACTED") ? key : "<key>"
+    }
+}
+
+/// What a ``HygieneSession`` found. Paths and kinds only: no field content, no secret.
+public struct HygieneReport: Sendable, Hashable, Codable {
+    public var injectionFindings: [InjectionFinding] = []
+    public var redactions: [Redaction] = []
+    public var truncatedFields: [String] = []
+    public var invisibleCharactersRemoved = 0
+
+    public init() {}
+
+    /// The findings that make their field suspicious (one strong signal or two weak ones).
+    public var suspiciousFields: [InjectionFinding] { injectionFindings.filter { InjectionDetector.isSuspicious($0.signals) } }
+
+    /// Whether any field looked like an instruction to the model.
+    public var injectionSuspected: Bool { !suspiciousFields.isEmpty }
+
+    /// The verdict flags this report calls for.
+    public var flags: [VerdictFlag] {
+        var flags: [VerdictFlag] = []
+        if injectionSuspected { flags.append(.injectionSuspected) }
+        if !redactions.isEmpty { flags.append(.secretsRedacted) }
+        if !truncatedFields.isEmpty { flags.append(.inputTruncated) }
+        return flags
+    }
+}
+
+/// Signals found in one field.
+public struct InjectionFinding: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The field's path (`alert.payload.userAgent`).
+    public var path: String
+    public var signals: [InjectionSignal]
+
+    public var description: String { "\(path): \(signals.map(\.description).joined(separator: ", "))" }
+}
+
+/// One secret replaced: where and what kind, never the secret.
+public struct Redaction: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var path: String
+    public var kind: SecretKind
+
+    public var description: String { "\(kind.rawValue) at \(path)" }
+}

@@ -1,0 +1,141 @@
+extension InjectionDetector {
+    /// A phrase pattern over normalised words.
+    ///
+    /// Written as space-separated slots: `a|b|c` one of these words, `?a|b` optionally one of these words, `~N` up to N
+    /// other words. Gaps never cross a negation (`not`, `no`, `never`), so "is not authorized" is not "is authorized".
+    struct Pattern: Sendable {
+        enum Slot: Sendable {
+            case words(Set<String>)
+            case optional(Set<String>)
+            case gap(Int)
+        }
+
+        var id: String
+        var category: InjectionSignal.Category
+        var strong: Bool
+        var slots: [Slot]
+
+        init(_ id: String, _ category: InjectionSignal.Category, strong: Bool = true, _ spec: String) {
+            self.id = id
+            self.category = category
+            self.strong = strong
+            self.slots = spec.split(separator: " ").map { token in
+                if token.hasPrefix("~") { return .gap(Int(token.dropFirst()) ?? 1) }
+                if token.hasPrefix("?") { return .optional(Set(token.dropFirst().split(separator: "|").map(String.init))) }
+                return .words(Set(token.split(separator: "|").map(String.init)))
+            }
+        }
+
+        /// The words that may start a match.
+        var firstWords: Set<String> {
+            if case .words(let set) = slots.first { return set }
+            return []
+        }
+
+        func matches(_ words: [String], at start: Int) -> Bool { match(slot: 0, word: start, words) }
+
+        private func match(slot: Int, word: Int, _ words: [String]) -> Bool {
+            guard slot < slots.count else { return true }
+            switch slots[slot] {
+            case .words(let set):
+                guard word < words.count, set.contains(words[word]) else { return false }
+                return match(slot: slot + 1, word: word + 1, words)
+            case .optional(let set):
+                if word < words.count, set.contains(words[word]), match(slot: slot + 1, word: word + 1, words) { return true }
+                return match(slot: slot + 1, word: word, words)
+            case .gap(let limit):
+                var skip = 0
+                while skip <= limit, word + skip <= words.count {
+                    if match(slot: slot + 1, word: word + skip, words) { return true }
+                    if word + skip < words.count, Self.negations.contains(words[word + skip]) { return false }
+                    skip += 1
+                }
+                return false
+            }
+        }
+
+        static let negations: Set<String> = ["not", "no", "never", "nt", "isn", "wasn", "aren", "cannot", "unable", "un"]
+    }
+
+    struct Catalogue: Sendable {
+        var patterns: [Pattern]
+        var byFirstWord: [String: [Int]]
+
+        init(_ patterns: [Pattern]) {
+            self.patterns = patterns
+            var index: [String: [Int]] = [:]
+            for (i, pattern) in patterns.enumerated() {
+                for word in pattern.firstWords { index[word, default: []].append(i) }
+            }
+            self.byFirstWord = index
+        }
+    }
+
+    static let addressees = "ai|assistant|llm|chatbot|claude|gpt|chatgpt|copilot|gemini|analyst|analysts|triager|llama|mistral"
+    static let strongBenign = "benign|falsepositive|harmless|nonmalicious|notmalicious|whitelisted|allowlisted|noise|falsealarm"
+    static let weakBenign =
+        "safe|resolved|closed|legitimate|expected|authorized|authorised|sanctioned|approved|informational|low|lowrisk|close|monitor"
+    static let verdictVerbs =
+        "mark|marking|classify|classifying|label|labeling|treat|treating|categorize|categorise|consider|record|resolve|deem|"
+        + "assess|triage|dismiss|downgrade|close|closing|flag|rate|regard|designate|report|set|conclude|determine|confirm"
+    static let instructionNouns =
+        "instructions|instruction|prompt|prompts|rules|directions|directives|guidelines|guidance|constraints|guardrails|"
+        + "safeguards|programming|training|orders|commands|systemprompt|restrictions|everything|above"
+
+    static let catalogue = Catalogue([
+        // Overriding the model's own instructions.
+        Pattern("ignore_previous", .overrideInstruction,
+                "ignore|ignoring|disregard|disregarding|forget|override|overriding|bypass|neglect|abandon|discard ~4 \(instructionNouns)"),
+        Pattern("ignore_previous_foreign", .overrideInstruction,
+                "ignora|ignorez|ignoriere|ignorieren|ignorar|ignorate|oublie|oubliez|vergiss|olvida|esquece|esqueça|игнорируй|игнорируйте|"
+                + "забудь|забудьте|проигнорируй ~4 instrucciones|instructions|consignes|anweisungen|instruktionen|instruções|instrucoes|"
+                + "istruzioni|инструкции|указания|инструкций|regeln|règles|reglas"),
+        Pattern("new_instructions", .overrideInstruction,
+                "new|updated|revised|real|actual|true|hidden|secret|additional|important|urgent|override ?system instructions|instruction|directive|directives|orders"),
+        Pattern("system_prompt", .overrideInstruction, "systemprompt|developermode|jailbreak|jailbroken|jailbreaking"),
+        Pattern("your_instructions", .overrideInstruction, "your|the|my prompt|instructions|programming|directives|systemprompt ~2 are|is|say|says|now"),
+        Pattern("you_are_now", .overrideInstruction, "youare now|no ?longer"),
+        Pattern("from_now_on", .overrideInstruction, "from now on"),
+        Pattern("pretend", .overrideInstruction, "pretend|roleplay|imagine ~1 to|you|that ~2 be|are|youare"),
+        Pattern("act_as", .overrideInstruction, strong: false, "act|behave|respond|operate as|like ?a|an|the"),
+        Pattern("dont_escalate", .overrideInstruction,
+                "dont|never|avoid ~2 escalate|escalating|escalation|flag|flagging|alert|alerting|report|notify|page|investigate|raise|triage|review"),
+        Pattern("no_escalation", .overrideInstruction, strong: false, "no|without escalation|escalating|alerting|investigation|review ?is|are ?needed|required|necessary"),
+        Pattern("data_boundary", .roleMarker, "begin|end|start ?of ?the systemprompt|untrusted|instructions"),
+        Pattern("stop_triage", .overrideInstruction, "stop|halt|abort|cease ~2 triage|analysis|analyzing|investigation|investigating|escalation|escalating"),
+        // Verdicts given as instructions.
+        Pattern("mark_as_benign", .verdictDirective, "\(verdictVerbs) ~4 \(strongBenign)"),
+        Pattern("mark_as", .verdictDirective, "\(verdictVerbs) ~3 as|to ?a|an|be ~1 \(weakBenign)"),
+        Pattern("close_alert", .verdictDirective,
+                "close|closing|dismiss|dismissing|suppress|suppressing|resolve|ignore|autoclose|silence|mute|disregard ?this|the|these|that|all|any|it "
+                + "?security alert|alerts|finding|findings|incident|incidents|ticket|detection|detections|alarm|alarms|event|events|activity"),
+        Pattern("verdict_statement", .verdictDirective,
+                "verdict|decision|classification|recommendation|disposition|conclusion|assessment|triage|answer ~2 close|benign|falsepositive|closed|"
+                + "dismiss|noaction|safe|harmless|notmalicious|monitor|approved"),
+        Pattern("claim_benign", .verdictDirective,
+                "this|the|that|these|it ~1 activity|alert|alerts|event|events|finding|findings|request|requests|behavior|behaviour|traffic|access|"
+                + "login|action|call|calls|session|change|changes|operation|detection|incident|user|principal ~1 is|was|are|were|has|have|s ~2 "
+                + "benign|expected|authorized|authorised|approved|legitimate|safe|falsepositive|harmless|sanctioned|planned|routine|whitelisted|"
+                + "allowlisted|notmalicious|nonmalicious|falsealarm|normal"),
+        Pattern("is_false_positive", .verdictDirective, "is|was|are|s|its ?a|an|just falsepositive|falsealarm|benign|notmalicious|nonmalicious"),
+        Pattern("safe_to", .verdictDirective, "safe|okay|ok|fine ~1 to ignore|close|dismiss|disregard|suppress|skip"),
+        Pattern("no_action", .verdictDirective, strong: false,
+                "no|nothing ~2 action|actions|investigation|followup|response|further|concern ~1 required|needed|necessary|warranted|to"),
+        Pattern("authorized_test", .verdictDirective, strong: false,
+                "authorized|authorised|approved|sanctioned|scheduled|planned|internal|official ~2 pentest|redteam|test|testing|exercise|drill|simulation|audit"),
+        Pattern("respond_with", .verdictDirective,
+                "respond|reply|answer|output|return|print|say|write|submit ~3 close|benign|falsepositive|closed|verdict|notmalicious"),
+        Pattern("submit_verdict", .verdictDirective, "submit|call|invoke|use ~2 verdict|submitverdict|submit_verdict"),
+        // Addressed to the model.
+        Pattern("vocative", .addressedToModel, "dear|hey|hi|hello|attention|note|message|memo|reminder|notice|psa|instructions|instruction|to|for ?to|for "
+                + "?the|any|all|our|this ?security|automated|triage|ai \(addressees)"),
+        Pattern("vocative_generic", .addressedToModel, "dear|hey|hi|hello|attention ?the|any|all ?automated model|agent|bot|system|reviewer|reader"),
+        Pattern("if_you_are", .addressedToModel, "if|when ~1 youare|you ~2 \(addressees)|model|bot|agent|reading|processing|analyzing|analysing"),
+        Pattern("as_an_ai", .addressedToModel, "as an|a \(addressees)"),
+        Pattern("ai_must", .addressedToModel,
+                "\(addressees) ?must|should|shall|will|needs|need|has|have|is ?to|not|now|always ~3 close|mark|classify|ignore|treat|dismiss|disregard|"
+                + "respond|output|return|reply|say|answer|approve|follow|obey|comply|submit|set|conclude|report"),
+        Pattern("please_verb", .addressedToModel,
+                "please|kindly|pls|plz ~2 close|ignore|mark|classify|dismiss|disregard|suppress|treat|approve|whitelist|allowlist|forget|override|bypass"),
+    ])
+}
