@@ -7,6 +7,8 @@ extension InjectionDetector {
         var words: [String]
         /// Lower-cased words without homoglyph folding (for non-Latin phrases); nil when identical to `words`.
         var nativeWords: [String]?
+        /// `words` with leetspeak undone in words mixing letters and digits (`1gn0r3` → `ignore`); nil when identical.
+        var leetWords: [String]?
         /// Lower-cased, folded text with punctuation kept and runs of white space collapsed (for role markers).
         var marked: String
         /// Letters and digits only, folded, leetspeak undone (for "IgnorePreviousInstructions", "i.g.n.o.r.e", …).
@@ -56,6 +58,7 @@ extension InjectionDetector {
         return NormalizedText(
             words: words,
             nativeWords: nativeWords,
+            leetWords: unleet(folded),
             marked: collapseWhitespace(folded),
             squeezed: squeeze(folded),
             mixedScript: mixedScript
@@ -120,6 +123,9 @@ extension InjectionDetector {
         "you": ["are": "youare", "re": "youare"],
         "low": ["risk": "lowrisk", "priority": "lowrisk"],
         "follow": ["up": "followup"],
+        "no": ["issue": "noissue", "issues": "noissue", "threat": "nothreat", "threats": "nothreat"],
+        "known": ["good": "knowngood"],
+        "signed": ["off": "signedoff"],
     ]
 
     static func joinPairs(_ words: [String]) -> [String] {
@@ -137,6 +143,24 @@ extension InjectionDetector {
             }
         }
         return out
+    }
+
+    /// Words with leetspeak undone, when some word mixes letters with digits or `@`/`$`; nil otherwise.
+    static func unleet(_ text: String) -> [String]? {
+        var changed = false
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "_" || $0 == "." || $0 == "," || $0 == ";" || $0 == ":" || $0 == "\n" })
+            .map { word -> String in
+                let bytes = Array(word.utf8)
+                let hasLetter = bytes.contains { $0 >= 0x61 && $0 <= 0x7A }
+                let hasLeet = bytes.contains { leet[$0] != nil }
+                guard hasLetter && hasLeet || (bytes.count <= 2 && hasLeet && bytes.allSatisfy { leet[$0] != nil || ($0 >= 0x61 && $0 <= 0x7A) }) else {
+                    return String(word)
+                }
+                changed = true
+                return String(decoding: bytes.map { leet[$0] ?? $0 }, as: UTF8.self)
+            }
+        guard changed else { return nil }
+        return joinPairs(words.flatMap { split($0) })
     }
 
     static func collapseWhitespace(_ text: String) -> String {

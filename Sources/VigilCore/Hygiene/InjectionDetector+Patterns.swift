@@ -82,6 +82,11 @@ extension InjectionDetector {
         "instructions|instruction|prompt|prompts|rules|directions|directives|guidelines|guidance|constraints|guardrails|"
         + "safeguards|programming|training|orders|commands|systemprompt|restrictions|everything|above"
 
+    /// "this activity is", "the request was", "these events have been", …
+    static let claimSubject =
+        "this|the|that|these|it ~1 activity|alert|alerts|event|events|finding|findings|request|requests|behavior|behaviour|traffic|access|"
+        + "login|action|call|calls|session|change|changes|operation|detection|incident|user|principal ~1 is|was|are|were|has|have|s ~2"
+
     static let catalogue = Catalogue([
         // Overriding the model's own instructions.
         Pattern("ignore_previous", .overrideInstruction,
@@ -91,8 +96,10 @@ extension InjectionDetector {
                 + "забудь|забудьте|проигнорируй ~4 instrucciones|instructions|consignes|anweisungen|instruktionen|instruções|instrucoes|"
                 + "istruzioni|инструкции|указания|инструкций|regeln|règles|reglas"),
         Pattern("new_instructions", .overrideInstruction,
-                "new|updated|revised|real|actual|true|hidden|secret|additional|important|urgent|override ?system instructions|instruction|directive|directives|orders"),
-        Pattern("system_prompt", .overrideInstruction, "systemprompt|developermode|jailbreak|jailbroken|jailbreaking"),
+                "new|updated|revised|real|actual|true|hidden|secret|additional|important|urgent|override ?system instructions|instruction|directive|directives|orders|"
+                + "systemprompt|prompt|guidance|task"),
+        Pattern("jailbreak", .overrideInstruction, "developermode|jailbreak|jailbroken|jailbreaking"),
+        Pattern("system_prompt", .overrideInstruction, strong: false, "systemprompt"),
         Pattern("your_instructions", .overrideInstruction, "your|the|my prompt|instructions|programming|directives|systemprompt ~2 are|is|say|says|now"),
         Pattern("you_are_now", .overrideInstruction, "youare now|no ?longer"),
         Pattern("from_now_on", .overrideInstruction, "from now on"),
@@ -100,23 +107,34 @@ extension InjectionDetector {
         Pattern("act_as", .overrideInstruction, strong: false, "act|behave|respond|operate as|like ?a|an|the"),
         Pattern("dont_escalate", .overrideInstruction,
                 "dont|never|avoid ~2 escalate|escalating|escalation|flag|flagging|alert|alerting|report|notify|page|investigate|raise|triage|review"),
-        Pattern("no_escalation", .overrideInstruction, strong: false, "no|without escalation|escalating|alerting|investigation|review ?is|are ?needed|required|necessary"),
+        Pattern("no_escalation", .overrideInstruction, "no|without escalation|escalating|alerting ?is|are ?needed|required|necessary|warranted"),
+        Pattern("escalation_off", .overrideInstruction, "escalate|escalation|escalating|alerting ?is|are|to|=|set false|disabled|off|none|unnecessary|suppressed"),
+        Pattern("requires_nothing", .verdictDirective, strong: false,
+                "requires|require|needs|need|warrants no|nothing ~1 followup|action|escalation|investigation|review|response"),
+        Pattern("your_task", .overrideInstruction, "your|the new task|job|goal|role|objective|mission|purpose ~2 is|has|now|changed|instead"),
+        Pattern("guidance_void", .overrideInstruction,
+                "previous|prior|earlier|above|old|original guidance|instructions|instruction|rules|directives|prompt ~4 "
+                + "outdated|obsolete|void|revoked|superseded|invalid|wrong|cancelled|canceled|replaced|deprecated"),
+        Pattern("summary_directive", .verdictDirective,
+                "summarising|summarizing|summarise|summarize|reporting|describing|triaging|reviewing ~4 state|say|mention|write|report|claim|note|conclude that"),
+        Pattern("forget_everything_foreign", .overrideInstruction, "vergiss|vergessen|oublie|oubliez|olvida|esquece|забудь alles|tout|todo|tudo|все|всё"),
+        Pattern("mark_benign_foreign", .verdictDirective,
+                "markiere|markieren|marque|marquez|marca|marcar|пометь|отметь ~3 harmlos|gutartig|bénin|benin|inoffensif|benigno|inofensivo|безопасное|безопасным"),
+        Pattern("dont_escalate_foreign", .overrideInstruction, "pas|nicht|no|não|nao|не escalader|eskalieren|escalar|escalonar|эскалируй|эскалировать"),
         Pattern("data_boundary", .roleMarker, "begin|end|start ?of ?the systemprompt|untrusted|instructions"),
         Pattern("stop_triage", .overrideInstruction, "stop|halt|abort|cease ~2 triage|analysis|analyzing|investigation|investigating|escalation|escalating"),
         // Verdicts given as instructions.
         Pattern("mark_as_benign", .verdictDirective, "\(verdictVerbs) ~4 \(strongBenign)"),
         Pattern("mark_as", .verdictDirective, "\(verdictVerbs) ~3 as|to ?a|an|be ~1 \(weakBenign)"),
         Pattern("close_alert", .verdictDirective,
-                "close|closing|dismiss|dismissing|suppress|suppressing|resolve|ignore|autoclose|silence|mute|disregard ?this|the|these|that|all|any|it "
+                "close|closing|dismiss|dismissing|suppress|suppressing|resolve|ignore|autoclose|silence|mute|disregard ?this|the|these|that|all|any|it|every|each "
                 + "?security alert|alerts|finding|findings|incident|incidents|ticket|detection|detections|alarm|alarms|event|events|activity"),
         Pattern("verdict_statement", .verdictDirective,
                 "verdict|decision|classification|recommendation|disposition|conclusion|assessment|triage|answer ~2 close|benign|falsepositive|closed|"
                 + "dismiss|noaction|safe|harmless|notmalicious|monitor|approved"),
-        Pattern("claim_benign", .verdictDirective,
-                "this|the|that|these|it ~1 activity|alert|alerts|event|events|finding|findings|request|requests|behavior|behaviour|traffic|access|"
-                + "login|action|call|calls|session|change|changes|operation|detection|incident|user|principal ~1 is|was|are|were|has|have|s ~2 "
-                + "benign|expected|authorized|authorised|approved|legitimate|safe|falsepositive|harmless|sanctioned|planned|routine|whitelisted|"
-                + "allowlisted|notmalicious|nonmalicious|falsealarm|normal"),
+        Pattern("claim_benign", .verdictDirective, "\(claimSubject) benign|expected|authorized|authorised|legitimate|safe|falsepositive|harmless|"
+                + "sanctioned|whitelisted|allowlisted|notmalicious|nonmalicious|falsealarm"),
+        Pattern("claim_routine", .verdictDirective, strong: false, "\(claimSubject) approved|normal|routine|planned|known"),
         Pattern("is_false_positive", .verdictDirective, "is|was|are|s|its ?a|an|just falsepositive|falsealarm|benign|notmalicious|nonmalicious"),
         Pattern("safe_to", .verdictDirective, "safe|okay|ok|fine ~1 to ignore|close|dismiss|disregard|suppress|skip"),
         Pattern("no_action", .verdictDirective, strong: false,
@@ -127,14 +145,16 @@ extension InjectionDetector {
                 "respond|reply|answer|output|return|print|say|write|submit ~3 close|benign|falsepositive|closed|verdict|notmalicious"),
         Pattern("submit_verdict", .verdictDirective, "submit|call|invoke|use ~2 verdict|submitverdict|submit_verdict"),
         // Addressed to the model.
-        Pattern("vocative", .addressedToModel, "dear|hey|hi|hello|attention|note|message|memo|reminder|notice|psa|instructions|instruction|to|for ?to|for "
-                + "?the|any|all|our|this ?security|automated|triage|ai \(addressees)"),
+        Pattern("vocative", .addressedToModel, "dear|hey|hi|hello|attention|note|message|memo|reminder|notice|psa|instructions|instruction "
+                + "?to|for ?the|any|all|our|this ?security|automated|triage|ai \(addressees)"),
+        Pattern("to_the_ai", .addressedToModel, strong: false, "to|for ?the|any|all|our|this ?security|automated|triage|ai \(addressees)"),
         Pattern("vocative_generic", .addressedToModel, "dear|hey|hi|hello|attention ?the|any|all ?automated model|agent|bot|system|reviewer|reader"),
-        Pattern("if_you_are", .addressedToModel, "if|when ~1 youare|you ~2 \(addressees)|model|bot|agent|reading|processing|analyzing|analysing"),
+        Pattern("if_you_are", .addressedToModel,
+                "if|when ~1 youare|you|anyone|anybody|whoever ~3 \(addressees)|model|bot|agent|reading|reads|processing|analyzing|analysing"),
         Pattern("as_an_ai", .addressedToModel, "as an|a \(addressees)"),
         Pattern("ai_must", .addressedToModel,
-                "\(addressees) ?must|should|shall|will|needs|need|has|have|is ?to|not|now|always ~3 close|mark|classify|ignore|treat|dismiss|disregard|"
-                + "respond|output|return|reply|say|answer|approve|follow|obey|comply|submit|set|conclude|report"),
+                "\(addressees) must|should|shall|needs|need|has|have|is|are|please ?to|not|now|always|only ~2 close|mark|classify|ignore|treat|dismiss|"
+                + "disregard|respond|output|return|reply|say|answer|approve|follow|obey|comply|submit|set|conclude"),
         Pattern("please_verb", .addressedToModel,
                 "please|kindly|pls|plz ~2 close|ignore|mark|classify|dismiss|disregard|suppress|treat|approve|whitelist|allowlist|forget|override|bypass"),
     ])
