@@ -73,19 +73,19 @@ public struct HygieneSession: Sendable {
     /// - Parameter document: names the document in findings' paths (`alert`, `get_cloudtrail_events#2`).
     public mutating func sanitize(_ value: JSONValue, document: String) -> JSONValue {
         budget = configuration.maxTotalCharacters
-        return walk(value, path: document, depth: 0, fieldName: nil)
+        return walk(value, path: document, depth: 0)
     }
 
     /// Sanitises one piece of free text (an error message from a tool, …).
     public mutating func sanitize(text: String, document: String) -> String {
         budget = configuration.maxTotalCharacters
-        return clean(text, path: document, fieldName: nil, limit: configuration.maxStringLength)
+        return clean(text, path: document, limit: configuration.maxStringLength)
     }
 
-    private mutating func walk(_ value: JSONValue, path: String, depth: Int, fieldName: String?) -> JSONValue {
+    private mutating func walk(_ value: JSONValue, path: String, depth: Int) -> JSONValue {
         switch value {
         case .string(let s):
-            return .string(clean(s, path: path, fieldName: fieldName, limit: configuration.maxStringLength))
+            return .string(clean(s, path: path, limit: configuration.maxStringLength))
         case .array(let items):
             if depth >= configuration.maxDepth { return tooDeep(path) }
             var out: [JSONValue] = []
@@ -96,7 +96,7 @@ public struct HygieneSession: Sendable {
                     report.truncatedFields.append(path)
                     break
                 }
-                out.append(walk(item, path: "\(path)[\(index)]", depth: depth + 1, fieldName: fieldName))
+                out.append(walk(item, path: "\(path)[\(index)]", depth: depth + 1))
             }
             return .array(out)
         case .object(let object):
@@ -108,7 +108,7 @@ public struct HygieneSession: Sendable {
                     report.truncatedFields.append(path)
                     break
                 }
-                let key = clean(member.key, path: "\(path).<key>", fieldName: nil, limit: configuration.maxKeyLength)
+                let key = clean(member.key, path: "\(path).<key>", limit: configuration.maxKeyLength, spendsBudget: false)
                 let childPath = "\(path).\(Self.pathSegment(key))"
                 if case .string(let s) = member.value, SecretRedactor.isSecretFieldName(member.key),
                     let placeholder = redactor.redactWhole(s, fieldName: member.key)
@@ -119,7 +119,7 @@ public struct HygieneSession: Sendable {
                     members.append(JSONObject.Member(key: key, value: .string(placeholder)))
                     continue
                 }
-                members.append(JSONObject.Member(key: key, value: walk(member.value, path: childPath, depth: depth + 1, fieldName: member.key)))
+                members.append(JSONObject.Member(key: key, value: walk(member.value, path: childPath, depth: depth + 1)))
             }
             return .object(JSONObject(members))
         case .null, .bool, .int, .double:
@@ -132,15 +132,15 @@ public struct HygieneSession: Sendable {
         return .string("…[too deep]")
     }
 
-    /// Scrub, detect, redact, bound.
-    private mutating func clean(_ text: String, path: String, fieldName: String?, limit: Int) -> String {
+    /// Scrub, detect, redact, bound. Keys are bounded by their own limit and do not spend the document's budget.
+    private mutating func clean(_ text: String, path: String, limit: Int, spendsBudget: Bool = true) -> String {
         let scrubbed = inspect(text, path: path)
         let (redacted, kinds) = redactor.redact(scrubbed.text)
         for kind in kinds { report.redactions.append(Redaction(path: path, kind: kind)) }
-        let allowed = max(0, min(limit, budget))
+        let allowed = spendsBudget ? max(0, min(limit, budget)) : limit
         let bounded = Self.truncate(redacted, to: allowed)
         if bounded.count != redacted.count { report.truncatedFields.append(path) }
-        budget -= min(budget, bounded.count)
+        if spendsBudget { budget -= min(budget, bounded.count) }
         return bounded
     }
 
@@ -159,8 +159,14 @@ public struct HygieneSession: Sendable {
     static func truncate(_ text: String, to limit: Int) -> String {
         guard text.count > limit else { return text }
         var end = text.index(text.startIndex, offsetBy: limit)
-        if let open = text[..<end].range(of: "[REDACTED:", options: .backwards), text[open.lowerBound..<end].firstIndex(of: "]") == nil {
-            end = open.lowerBound
+        var searchFrom = text.startIndex
+        while let open = text[searchFrom...].range(of: "[REDACTED:"), open.lowerBound < end {
+            let close = text[open.upperBound...].firstIndex(of: "]") ?? text.endIndex
+            if end <= close {
+                end = open.lowerBound
+                break
+            }
+            searchFrom = close
         }
         let dropped = text.distance(from: end, to: text.endIndex)
         return limit == 0 ? "…[budget]" : String(text[..<end]) + "…[truncated \(dropped) chars]"

@@ -239,7 +239,8 @@ struct SecretScanner {
         while i < bytes.count {
             let b = bytes[i]
             if b == 0x40 /* @ */ { break }
-            if b == 0x2F || b == 0x3F || b == 0x23 || b == 0x20 || b == 0x22 || b == 0x27 || b == 0x0A || b == 0x3C || b == 0x3E { i = -1; break }
+            // `?` and `#` do not end the user info here: unescaped, they occur in real passwords in connection strings.
+            if b == 0x2F || b == 0x20 || b == 0x22 || b == 0x27 || b == 0x0A || b == 0x3C || b == 0x3E { i = -1; break }
             if b == 0x3A, colon == nil { colon = i }
             i += 1
         }
