@@ -29,6 +29,9 @@ extension GuardrailPolicy {
         add(["DeleteDetector", "DisassociateFromMasterAccount", "DisassociateFromAdministratorAccount", "DeletePublishingDestination"],
             .credentialCompromise, source: "guardduty.amazonaws.com")
         add(["StopConfigurationRecorder", "DeleteConfigurationRecorder", "DeleteDeliveryChannel"], .credentialCompromise, source: "config.amazonaws.com")
+        add(["DeleteResolverQueryLogConfig", "DisassociateResolverQueryLogConfig"], .credentialCompromise, source: "route53resolver.amazonaws.com")
+        add(["LeaveOrganization"], .credentialCompromise, source: "organizations.amazonaws.com")
+        add(["CreateTrustAnchor", "CreateProfile", "UpdateTrustAnchor"], .persistence, source: "rolesanywhere.amazonaws.com")
         add(["SendCommand", "StartSession"], .lateralMovement, source: "ssm.amazonaws.com")
         add(["SendSSHPublicKey", "SendSerialConsoleSSHPublicKey"], .lateralMovement, source: "ec2-instance-connect.amazonaws.com")
         add(["ModifySnapshotAttribute", "ModifyImageAttribute"], .exfiltration, source: "ec2.amazonaws.com")
@@ -48,6 +51,8 @@ extension GuardrailPolicy {
         ("AddPermission", .persistence, "lambda.amazonaws.com"),
         ("UpdateFunctionCode", .persistence, "lambda.amazonaws.com"),
         ("CreateEventSourceMapping", .persistence, "lambda.amazonaws.com"),
+        ("UpdateFunctionConfiguration", .persistence, "lambda.amazonaws.com"),
+        ("PublishLayerVersion", .persistence, "lambda.amazonaws.com"),
     ]
 
     /// ATT&CK tactic tags (Sigma writes `attack.lateral_movement`; some producers `attack.lateral-movement`).

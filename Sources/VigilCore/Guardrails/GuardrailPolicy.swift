@@ -134,6 +134,11 @@ public struct GuardrailPolicy: Sendable {
         if source == "ssm.amazonaws.com", name.hasPrefix("GetParameter"), parameters?["withDecryption"]?.boolValue == true {
             add(.secretsStore, "\(name) with decryption (ssm.amazonaws.com)")
         }
+        if name == "AuthorizeSecurityGroupIngress", source == nil || source == "ec2.amazonaws.com",
+            let parameters, Self.opensToTheWorld(parameters)
+        {
+            add(.exfiltration, "AuthorizeSecurityGroupIngress from anywhere (a /0 range)")
+        }
         if name == "ConsoleLogin" {
             let identityType = event.value(atPath: "userIdentity.type")?.stringValue
             if event.value(atPath: "additionalEventData.MFAUsed")?.stringValue == "No", identityType == "IAMUser" || identityType == "Root" {
@@ -193,6 +198,25 @@ public struct GuardrailPolicy: Sendable {
             break
         }
         return result
+    }
+
+    /// Whether request parameters grant ingress from any address (a `cidrIp`/`cidrIpv6` of prefix length 0 anywhere in them).
+    static func opensToTheWorld(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let object):
+            for member in object {
+                // A /0 prefix is every address, whatever address is written before it.
+                if member.key.lowercased().hasPrefix("cidrip"), member.value.stringValue?.hasSuffix("/0") == true {
+                    return true
+                }
+                if opensToTheWorld(member.value) { return true }
+            }
+            return false
+        case .array(let items):
+            return items.contains(where: opensToTheWorld)
+        default:
+            return false
+        }
     }
 
     static func accountID(ofARN arn: String) -> String? {
