@@ -7,7 +7,9 @@ import Testing
         let verdict = Verdict(decision: .escalate, confidence: 1, rationale: "r", evidenceIDs: ["a"], recommendedAction: "look",
                               decidedBy: .guardrail, guardrails: [GuardrailFinding(.secretsStore, reason: "x")],
                               flags: [.aiUnavailable, .injectionSuspected, .aiUnavailable])
-        let data = try JSONEncoder().encode(verdict)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(verdict)
         let json = try JSONParser().parse(data)
         #expect(json["decided_by"] == "guardrail")
         #expect(json["evidence_ids"] == ["a"])
