@@ -14,12 +14,17 @@ public struct RateLimits: Sendable, Hashable, Codable {
 /// What a provider's rate-limit headers said about one limit.
 public struct RateLimitObservation: Sendable, Hashable {
     public var limit: Int?
-    public var remaining: Int
+    public var remaining: Int?
+    /// How long until the limit is fully replenished.
+    public var resetIn: Duration?
 
-    public init(limit: Int? = nil, remaining: Int) {
+    public init(limit: Int? = nil, remaining: Int? = nil, resetIn: Duration? = nil) {
         self.limit = limit
         self.remaining = remaining
+        self.resetIn = resetIn
     }
+
+    var isEmpty: Bool { limit == nil && remaining == nil && resetIn == nil }
 }
 
 /// The arithmetic of a cluster's LLM rate limit: three token buckets and a cluster-wide pause.
@@ -96,8 +101,22 @@ public struct RateLimiterState<Instant: InstantProtocol & Sendable>: Sendable wh
 
     /// Corrects the buckets from the provider's headers (absent observations change nothing).
     public mutating func observe(requests: RateLimitObservation?, inputTokens: RateLimitObservation?, outputTokens: RateLimitObservation?, now: Instant) {
-        if let requests { self.requests.observe(limit: requests.limit, remaining: requests.remaining, now: now) }
-        if let inputTokens { self.inputTokens.observe(limit: inputTokens.limit, remaining: inputTokens.remaining, now: now) }
-        if let outputTokens { self.outputTokens.observe(limit: outputTokens.limit, remaining: outputTokens.remaining, now: now) }
+        if let requests { self.requests.observe(limit: requests.limit, remaining: requests.remaining, resetIn: requests.resetIn, now: now) }
+        if let inputTokens {
+            self.inputTokens.observe(limit: inputTokens.limit, remaining: inputTokens.remaining, resetIn: inputTokens.resetIn, now: now)
+        }
+        if let outputTokens {
+            self.outputTokens.observe(limit: outputTokens.limit, remaining: outputTokens.remaining, resetIn: outputTokens.resetIn, now: now)
+        }
+    }
+
+    /// Applies parsed headers: each limit to its bucket; a combined token limit caps both token buckets (input and
+    /// output together cannot exceed it, so neither can alone), its `limit` is not applied to either; `retry-after`
+    /// pauses every caller.
+    public mutating func observe(_ headers: RateLimitHeaders, now: Instant) {
+        let combined = headers.tokens.map { RateLimitObservation(remaining: $0.remaining, resetIn: $0.resetIn) }
+        observe(requests: headers.requests, inputTokens: headers.inputTokens, outputTokens: headers.outputTokens, now: now)
+        if let combined, !combined.isEmpty { observe(requests: nil, inputTokens: combined, outputTokens: combined, now: now) }
+        if let retryAfter = headers.retryAfter { pause(for: retryAfter, now: now) }
     }
 }

@@ -78,11 +78,16 @@ public struct TokenBucket<Instant: InstantProtocol & Sendable>: Sendable where I
     ///
     /// The provider sees the whole cluster's use of the key, so its `remaining` caps what this bucket believes is
     /// available; a reported `limit` below the configured one lowers the capacity (never raises it above the
-    /// configured value, which may be deliberately lower to leave room for others).
-    public mutating func observe(limit: Int?, remaining: Int, now: Instant) {
+    /// configured value, which may be deliberately lower to leave room for others). When the provider says the limit
+    /// is fully replenished only after `resetIn`, the bucket is lowered so that, refilling at its own rate, it is
+    /// full no earlier than that.
+    public mutating func observe(limit: Int?, remaining: Int?, resetIn: Duration? = nil, now: Instant) {
         refill(now: now)
         if let limit, limit > 0 { capacity = min(configuredCapacity, Double(limit)) }
-        available = min(available, Double(max(0, remaining)), capacity)
+        var ceiling = capacity
+        if let remaining { ceiling = min(ceiling, Double(max(0, remaining))) }
+        if let resetIn, resetIn > .zero { ceiling = min(ceiling, capacity - Self.seconds(resetIn) * refillRate) }
+        available = min(available, ceiling)
     }
 
     static func seconds(_ duration: Duration) -> Double {
