@@ -1,12 +1,20 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 @Suite struct DomainTests {
     @Test func verdictRoundTripsThroughJSONWithSnakeCaseKeys() throws {
-        let verdict = Verdict(decision: .escalate, confidence: 1, rationale: "r", evidenceIDs: ["a"], recommendedAction: "look",
-                              decidedBy: .guardrail, guardrails: [GuardrailFinding(.secretsStore, reason: "x")],
-                              flags: [.aiUnavailable, .injectionSuspected, .aiUnavailable])
+        let verdict = Verdict(
+            decision: .escalate,
+            confidence: 1,
+            rationale: "r",
+            evidenceIDs: ["a"],
+            recommendedAction: "look",
+            decidedBy: .guardrail,
+            guardrails: [GuardrailFinding(.secretsStore, reason: "x")],
+            flags: [.aiUnavailable, .injectionSuspected, .aiUnavailable]
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let data = try encoder.encode(verdict)
@@ -28,7 +36,13 @@ import Testing
     }
 
     @Test func verdictDescriptionCarriesNoModelText() {
-        let verdict = Verdict(decision: .close, confidence: 0.9, rationale: "AKIAIOSFODNN7EXAMPLE", recommendedAction: "secret-action", decidedBy: .ai)
+        let verdict = Verdict(
+            decision: .close,
+            confidence: 0.9,
+            rationale: "AKIAIOSFODNN7EXAMPLE",
+            recommendedAction: "secret-action",
+            decidedBy: .ai
+        )
         #expect(!verdict.description.contains("AKIA"))
         #expect(!verdict.description.contains("secret-action"))
         #expect(verdict.debugDescription.contains("AKIA"))
@@ -57,21 +71,23 @@ import Testing
         #expect(minimal.confidence == 0 && minimal.recommendedAction == nil)
     }
 
-    @Test(arguments: [
-        (JSONValue.string("CLOSE"), AIVerdictValidationError.Code.notAnObject, "$"),
-        (["rationale": "r", "evidence": []], .missingField, "decision"),
-        (["decision": 1, "rationale": "r", "evidence": []], .wrongType, "decision"),
-        (["decision": "close", "rationale": "r", "evidence": []], .unknownDecision, "decision"),
-        (["decision": "CLOSE", "confidence": "high", "rationale": "r", "evidence": []], .wrongType, "confidence"),
-        (["decision": "CLOSE", "confidence": 1.01, "rationale": "r", "evidence": []], .confidenceOutOfRange, "confidence"),
-        (["decision": "CLOSE", "evidence": []], .missingField, "rationale"),
-        (["decision": "CLOSE", "rationale": ["r"], "evidence": []], .wrongType, "rationale"),
-        (["decision": "CLOSE", "rationale": "r"], .missingField, "evidence"),
-        (["decision": "CLOSE", "rationale": "r", "evidence": "a"], .wrongType, "evidence"),
-        (["decision": "CLOSE", "rationale": "r", "evidence": ["a", 2]], .wrongType, "evidence[1]"),
-        (["decision": "CLOSE", "rationale": "r", "evidence": [], "recommended_action": 5], .wrongType, "recommended_action"),
-        (["decision": "CLOSE", "rationale": .string(String(repeating: "x", count: 8_001)), "evidence": []], .tooLong, "rationale"),
-    ] as [(JSONValue, AIVerdictValidationError.Code, String)])
+    @Test(
+        arguments: [
+            (JSONValue.string("CLOSE"), AIVerdictValidationError.Code.notAnObject, "$"),
+            (["rationale": "r", "evidence": []], .missingField, "decision"),
+            (["decision": 1, "rationale": "r", "evidence": []], .wrongType, "decision"),
+            (["decision": "close", "rationale": "r", "evidence": []], .unknownDecision, "decision"),
+            (["decision": "CLOSE", "confidence": "high", "rationale": "r", "evidence": []], .wrongType, "confidence"),
+            (["decision": "CLOSE", "confidence": 1.01, "rationale": "r", "evidence": []], .confidenceOutOfRange, "confidence"),
+            (["decision": "CLOSE", "evidence": []], .missingField, "rationale"),
+            (["decision": "CLOSE", "rationale": ["r"], "evidence": []], .wrongType, "rationale"),
+            (["decision": "CLOSE", "rationale": "r"], .missingField, "evidence"),
+            (["decision": "CLOSE", "rationale": "r", "evidence": "a"], .wrongType, "evidence"),
+            (["decision": "CLOSE", "rationale": "r", "evidence": ["a", 2]], .wrongType, "evidence[1]"),
+            (["decision": "CLOSE", "rationale": "r", "evidence": [], "recommended_action": 5], .wrongType, "recommended_action"),
+            (["decision": "CLOSE", "rationale": .string(String(repeating: "x", count: 8_001)), "evidence": []], .tooLong, "rationale"),
+        ] as [(JSONValue, AIVerdictValidationError.Code, String)]
+    )
     func submitVerdictSchemaErrors(_ input: JSONValue, _ code: AIVerdictValidationError.Code, _ field: String) {
         #expect(throws: AIVerdictValidationError(code, field: field)) { try AIVerdict(submitVerdictInput: input) }
         #expect(AIResult.fromSubmitVerdict(input, knownEvidence: []) == .invalid(reason: AIVerdictValidationError(code, field: field).description))

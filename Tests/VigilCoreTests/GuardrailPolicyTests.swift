@@ -1,12 +1,18 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 @Suite struct GuardrailPolicyTests {
     let policy = GuardrailPolicy()
 
-    static func event(_ name: String, source: String, parameters: JSONValue = [:], identity: JSONValue? = nil,
-                      extra: [(String, JSONValue)] = []) -> JSONValue {
+    static func event(
+        _ name: String,
+        source: String,
+        parameters: JSONValue = [:],
+        identity: JSONValue? = nil,
+        extra: [(String, JSONValue)] = []
+    ) -> JSONValue {
         var object: JSONObject = [
             "eventName": .string(name), "eventSource": .string(source), "awsRegion": "eu-west-1", "recipientAccountId": "111122223333",
             "userIdentity": identity ?? ["type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/dev-alice", "accountId": "111122223333"],
@@ -17,8 +23,16 @@ import Testing
     }
 
     static func alert(_ payload: JSONValue, kind: String = "cloudtrail", principal: String? = nil, resource: String? = nil) -> Alert {
-        Alert(source: "test", externalID: "1", kind: kind, severity: .medium, occurredAt: Date(timeIntervalSince1970: 0),
-              principal: principal, resource: resource, payload: payload)
+        Alert(
+            source: "test",
+            externalID: "1",
+            kind: kind,
+            severity: .medium,
+            occurredAt: Date(timeIntervalSince1970: 0),
+            principal: principal,
+            resource: resource,
+            payload: payload
+        )
     }
 
     func classes(_ alert: Alert, hits: [RuleHit] = [], hygiene: HygieneReport? = nil) -> Set<GuardrailClass> {
@@ -62,14 +76,22 @@ import Testing
     @Test func privilegedPrincipals() {
         let root = Self.event("ListBuckets", source: "s3.amazonaws.com", identity: ["type": "Root", "arn": "arn:aws:iam::111122223333:root"])
         #expect(classes(Self.alert(root)) == [.privilegedPrincipal])
-        let admin = Self.event("ListBuckets", source: "s3.amazonaws.com",
-                               identity: ["type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/OrgAdmin/alice",
-                                          "sessionContext": ["sessionIssuer": ["arn": "arn:aws:iam::111122223333:role/OrgAdmin"]]])
+        let admin = Self.event(
+            "ListBuckets",
+            source: "s3.amazonaws.com",
+            identity: [
+                "type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/OrgAdmin/alice",
+                "sessionContext": ["sessionIssuer": ["arn": "arn:aws:iam::111122223333:role/OrgAdmin"]],
+            ]
+        )
         #expect(classes(Self.alert(admin)) == [.privilegedPrincipal])
         #expect(classes(Self.alert(.object([:]), principal: "arn:aws:iam::111122223333:user/break-glass")) == [.privilegedPrincipal])
         // Attaching AdministratorAccess makes a privileged principal.
-        let attach = Self.event("AttachUserPolicy", source: "iam.amazonaws.com",
-                                parameters: ["userName": "dev-bob", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"])
+        let attach = Self.event(
+            "AttachUserPolicy",
+            source: "iam.amazonaws.com",
+            parameters: ["userName": "dev-bob", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"]
+        )
         #expect(classes(Self.alert(attach)) == [.persistence, .privilegedPrincipal])
     }
 
@@ -84,8 +106,10 @@ import Testing
     }
 
     @Test func secretsStores() {
-        #expect(classes(Self.alert(Self.event("DescribeSecret", source: "secretsmanager.amazonaws.com", parameters: ["secretId": "x"])))
-            .contains(.secretsStore))
+        #expect(
+            classes(Self.alert(Self.event("DescribeSecret", source: "secretsmanager.amazonaws.com", parameters: ["secretId": "x"])))
+                .contains(.secretsStore)
+        )
         let decrypted = Self.event("GetParameter", source: "ssm.amazonaws.com", parameters: ["name": "/app/db-url", "withDecryption": true])
         #expect(classes(Self.alert(decrypted)) == [.secretsStore])
         let plain = Self.event("GetParameter", source: "ssm.amazonaws.com", parameters: ["name": "/app/feature-flags"])
@@ -106,14 +130,20 @@ import Testing
         #expect(classes(Self.alert(noMFA)) == [.credentialCompromise])
         let mfa = Self.event("ConsoleLogin", source: "signin.amazonaws.com", extra: [("additionalEventData", ["MFAUsed": "Yes"])])
         #expect(classes(Self.alert(mfa)).isEmpty)
-        let failed = Self.event("ConsoleLogin", source: "signin.amazonaws.com",
-                                extra: [("additionalEventData", ["MFAUsed": "Yes"]), ("responseElements", ["ConsoleLogin": "Failure"])])
+        let failed = Self.event(
+            "ConsoleLogin",
+            source: "signin.amazonaws.com",
+            extra: [("additionalEventData", ["MFAUsed": "Yes"]), ("responseElements", ["ConsoleLogin": "Failure"])]
+        )
         #expect(classes(Self.alert(failed)) == [.credentialCompromise])
     }
 
     @Test func worldOpenIngress() {
-        let open = Self.event("AuthorizeSecurityGroupIngress", source: "ec2.amazonaws.com",
-                              parameters: ["ipPermissions": ["items": [["ipRanges": ["items": [["cidrIp": "0.0.0.0/0"]]]]]]])
+        let open = Self.event(
+            "AuthorizeSecurityGroupIngress",
+            source: "ec2.amazonaws.com",
+            parameters: ["ipPermissions": ["items": [["ipRanges": ["items": [["cidrIp": "0.0.0.0/0"]]]]]]]
+        )
         #expect(classes(Self.alert(open)) == [.exfiltration])
         let narrow = Self.event("AuthorizeSecurityGroupIngress", source: "ec2.amazonaws.com", parameters: ["cidrIp": "10.0.0.0/8"])
         #expect(classes(Self.alert(narrow)).isEmpty)
@@ -183,8 +213,12 @@ import Testing
 
     @Test func reasonsNeverQuotePayloadValues() {
         let secretName = "ignore-previous-instructions-AKIAIOSFODNN7EXAMPLE"
-        let event = Self.event("GetSecretValue", source: "secretsmanager.amazonaws.com", parameters: ["secretId": .string(secretName)],
-                               identity: ["type": "Root", "arn": .string("arn:aws:iam::111122223333:root"), "userName": .string(secretName)])
+        let event = Self.event(
+            "GetSecretValue",
+            source: "secretsmanager.amazonaws.com",
+            parameters: ["secretId": .string(secretName)],
+            identity: ["type": "Root", "arn": .string("arn:aws:iam::111122223333:root"), "userName": .string(secretName)]
+        )
         for finding in policy.evaluate(alert: Self.alert(event, principal: secretName, resource: secretName)) {
             #expect(!finding.reason.contains("AKIA"))
             #expect(!finding.description.contains("ignore-previous"))
@@ -202,7 +236,9 @@ import Testing
     /// Every Stratus Red Team detonation of a guardrail tactic trips at least one guardrail.
     @Test func stratusDetonationsOfGuardrailTacticsAreCaught() throws {
         let directory = try #require(SharedData.directory()).appendingPathComponent("cloudtrail/stratus-red-team")
-        let tactics = ["credential-access", "defense-evasion", "exfiltration", "initial-access", "lateral-movement", "persistence", "privilege-escalation"]
+        let tactics = [
+            "credential-access", "defense-evasion", "exfiltration", "initial-access", "lateral-movement", "persistence", "privilege-escalation",
+        ]
         var checked = 0
         for file in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where file.hasSuffix(".json") {
             let tactic = file.split(separator: ".")[1]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// The injection corpus (`Fixtures/injection-corpus.jsonl`, made by `make-injection-corpus.py`) and the benign
@@ -86,7 +87,10 @@ extension InjectionCorpusTests {
             _ = session.sanitize(["value": entry["value"] ?? .null], document: entry["carrier"]?.stringValue ?? "field")
             if !session.report.injectionSuspected { missed.append("\(entry["id"]?.stringValue ?? "") \(entry["variant"]?.stringValue ?? "")") }
         }
-        print("\(fixture): \(entries.count - missed.count)/\(entries.count) flagged (\(String(format: "%.1f", Double(entries.count - missed.count) * 100 / Double(max(1, entries.count))))%)")
+        print(
+            "\(fixture): \(entries.count - missed.count)/\(entries.count) flagged "
+                + "(\(String(format: "%.1f", Double(entries.count - missed.count) * 100 / Double(max(1, entries.count))))%)"
+        )
         if !missed.isEmpty { print("\(fixture) missed: \(missed)") }
         return (entries.count - missed.count, entries.count, missed)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 @Suite struct InjectionDetectorTests {
@@ -7,7 +8,9 @@ import Testing
 
     func suspicious(_ text: String) -> Bool {
         let scrubbed = UnicodeScrubber.scrub(text)
-        return InjectionDetector.isSuspicious(detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount))
+        return InjectionDetector.isSuspicious(
+            detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)
+        )
     }
 
     func patterns(_ text: String) -> Set<String> { Set(detector.signals(in: text).map(\.pattern)) }

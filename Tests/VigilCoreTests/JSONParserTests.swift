@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VigilCore
 
 @Suite struct JSONParserTests {
@@ -137,7 +138,9 @@ import Testing
     }
 
     @Test func parsesEveryValueKind() throws {
-        let value = try JSONParser().parse(" {\"n\": null, \"t\": true, \"f\": false, \"i\": -42, \"d\": 1.5e2, \"s\": \"a\\u00e9\\ud83d\\ude00\\n\", \"a\": [1, {}]} ")
+        let value = try JSONParser().parse(
+            " {\"n\": null, \"t\": true, \"f\": false, \"i\": -42, \"d\": 1.5e2, \"s\": \"a\\u00e9\\ud83d\\ude00\\n\", \"a\": [1, {}]} "
+        )
         #expect(value["n"] == .null)
         #expect(value["t"] == true)
         #expect(value["f"] == false)

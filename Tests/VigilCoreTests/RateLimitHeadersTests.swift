@@ -1,20 +1,24 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 @Suite struct RateLimitHeadersTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21T14:13:20Z
 
     @Test func anthropicHeaders() {
-        let headers = RateLimitHeaders.anthropic([
-            ("anthropic-ratelimit-requests-limit", "50"), ("anthropic-ratelimit-requests-remaining", "49"),
-            ("anthropic-ratelimit-requests-reset", "2026-09-21T14:13:21Z"),
-            ("Anthropic-RateLimit-Input-Tokens-Limit", "50000"), ("anthropic-ratelimit-input-tokens-remaining", "48000"),
-            ("anthropic-ratelimit-input-tokens-reset", "2026-09-21T14:13:22.500Z"),
-            ("anthropic-ratelimit-output-tokens-remaining", "9000"),
-            ("anthropic-ratelimit-tokens-remaining", " 57000 "),
-            ("retry-after", "7"),
-        ], now: now)
+        let headers = RateLimitHeaders.anthropic(
+            [
+                ("anthropic-ratelimit-requests-limit", "50"), ("anthropic-ratelimit-requests-remaining", "49"),
+                ("anthropic-ratelimit-requests-reset", "2026-09-21T14:13:21Z"),
+                ("Anthropic-RateLimit-Input-Tokens-Limit", "50000"), ("anthropic-ratelimit-input-tokens-remaining", "48000"),
+                ("anthropic-ratelimit-input-tokens-reset", "2026-09-21T14:13:22.500Z"),
+                ("anthropic-ratelimit-output-tokens-remaining", "9000"),
+                ("anthropic-ratelimit-tokens-remaining", " 57000 "),
+                ("retry-after", "7"),
+            ],
+            now: now
+        )
         #expect(headers.requests == RateLimitObservation(limit: 50, remaining: 49, resetIn: .seconds(1)))
         #expect(headers.inputTokens == RateLimitObservation(limit: 50_000, remaining: 48_000, resetIn: .milliseconds(2500)))
         #expect(headers.outputTokens == RateLimitObservation(remaining: 9_000))
@@ -23,17 +27,22 @@ import Testing
     }
 
     @Test func openAIHeaders() {
-        let headers = RateLimitHeaders.openAI([
-            ("x-ratelimit-limit-requests", "60"), ("x-ratelimit-remaining-requests", "59"), ("x-ratelimit-reset-requests", "1s"),
-            ("x-ratelimit-limit-tokens", "150000"), ("x-ratelimit-remaining-tokens", "149984"), ("x-ratelimit-reset-tokens", "6m0s"),
-        ], now: now)
+        let headers = RateLimitHeaders.openAI(
+            [
+                ("x-ratelimit-limit-requests", "60"), ("x-ratelimit-remaining-requests", "59"), ("x-ratelimit-reset-requests", "1s"),
+                ("x-ratelimit-limit-tokens", "150000"), ("x-ratelimit-remaining-tokens", "149984"), ("x-ratelimit-reset-tokens", "6m0s"),
+            ],
+            now: now
+        )
         #expect(headers.requests == RateLimitObservation(limit: 60, remaining: 59, resetIn: .seconds(1)))
         #expect(headers.tokens == RateLimitObservation(limit: 150_000, remaining: 149_984, resetIn: .seconds(360)))
         #expect(headers.inputTokens == nil && headers.retryAfter == nil)
     }
 
-    @Test(arguments: [("1s", Duration.seconds(1)), ("6m0s", .seconds(360)), ("20ms", .milliseconds(20)), ("1h2m3.5s", .milliseconds(3_723_500)),
-                      ("150us", .microseconds(150)), ("0s", .zero)])
+    @Test(arguments: [
+        ("1s", Duration.seconds(1)), ("6m0s", .seconds(360)), ("20ms", .milliseconds(20)), ("1h2m3.5s", .milliseconds(3_723_500)),
+        ("150us", .microseconds(150)), ("0s", .zero),
+    ])
     func goDurations(_ text: String, _ expected: Duration) {
         #expect(RateLimitHeaders.goDuration(text) == expected)
     }
@@ -61,9 +70,14 @@ import Testing
     }
 
     @Test func appliedHeadersCapBothTokenBucketsAndPause() {
-        var state = RateLimiterState(limits: RateLimits(requestsPerMinute: 60, inputTokensPerMinute: 60_000, outputTokensPerMinute: 12_000),
-                                     now: at(0))
-        state.observe(RateLimitHeaders(requests: .init(remaining: 10), tokens: .init(limit: 1, remaining: 5_000), retryAfter: .seconds(3)), now: at(0))
+        var state = RateLimiterState(
+            limits: RateLimits(requestsPerMinute: 60, inputTokensPerMinute: 60_000, outputTokensPerMinute: 12_000),
+            now: at(0)
+        )
+        state.observe(
+            RateLimitHeaders(requests: .init(remaining: 10), tokens: .init(limit: 1, remaining: 5_000), retryAfter: .seconds(3)),
+            now: at(0)
+        )
         #expect(state.requests.available == 10)
         #expect(state.inputTokens.available == 5_000 && state.outputTokens.available == 5_000)
         // A combined limit's `limit` does not shrink either bucket's capacity.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VigilCore
 
 /// A hand-driven instant: tests move time explicitly, nothing reads a real clock.
@@ -147,7 +148,10 @@ func at(_ seconds: Double) -> ManualInstant { ManualInstant(offset: .millisecond
         #expect(state.pausedUntil == at(50))
         let result17 = state.reserve(estimatedInputTokens: 1, maxOutputTokens: 1, now: at(49.9))
         #expect(result17 == .wait(.milliseconds(100)))
-        if case .admitted = state.reserve(estimatedInputTokens: 1, maxOutputTokens: 1, now: at(50)) {} else { Issue.record("not admitted after pause") }
+        if case .admitted = state.reserve(estimatedInputTokens: 1, maxOutputTokens: 1, now: at(50)) {
+        } else {
+            Issue.record("not admitted after pause")
+        }
     }
 
     @Test func headersCorrectTheBuckets() {
@@ -160,8 +164,10 @@ func at(_ seconds: Double) -> ManualInstant { ManualInstant(offset: .millisecond
 
     /// Many callers sharing one state never exceed the limit over any minute, whatever they ask for.
     @Test func sustainedLoadStaysUnderTheLimit() {
-        var state = RateLimiterState(limits: RateLimits(requestsPerMinute: 600, inputTokensPerMinute: 1_000_000, outputTokensPerMinute: 1_000_000),
-                                     now: at(0))
+        var state = RateLimiterState(
+            limits: RateLimits(requestsPerMinute: 600, inputTokensPerMinute: 1_000_000, outputTokensPerMinute: 1_000_000),
+            now: at(0)
+        )
         var random = SeededRandom(seed: 7)
         var admittedAt: [Double] = []
         var now = 0.0
@@ -256,8 +262,10 @@ func at(_ seconds: Double) -> ManualInstant { ManualInstant(offset: .millisecond
         #expect(breaker.state == .open(until: at(10), trips: 1))
     }
 
-    @Test(arguments: [(200, Breaker.Outcome.success), (204, .success), (500, .failure), (502, .failure), (503, .failure), (504, .failure),
-                      (529, .failure), (400, .neutral), (401, .neutral), (404, .neutral), (413, .neutral), (429, .neutral)])
+    @Test(arguments: [
+        (200, Breaker.Outcome.success), (204, .success), (500, .failure), (502, .failure), (503, .failure), (504, .failure),
+        (529, .failure), (400, .neutral), (401, .neutral), (404, .neutral), (413, .neutral), (429, .neutral),
+    ])
     func httpStatusOutcomes(_ status: Int, _ outcome: Breaker.Outcome) {
         #expect(Breaker.Outcome(httpStatus: status) == outcome)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 @Suite struct SecretRedactorTests {
@@ -72,14 +73,18 @@ import Testing
         #expect(kinds.isEmpty)
     }
 
-    @Test(arguments: ["password", "Password", "db_password", "MasterUserPassword", "clientSecret", "apiKey", "x-api-key",
-                      "sessionToken", "SecretAccessKey", "authorization", "Cookie", "private_key", "secretString"])
+    @Test(arguments: [
+        "password", "Password", "db_password", "MasterUserPassword", "clientSecret", "apiKey", "x-api-key",
+        "sessionToken", "SecretAccessKey", "authorization", "Cookie", "private_key", "secretString",
+    ])
     func secretFieldNames(_ name: String) {
         #expect(SecretRedactor.isSecretFieldName(name))
     }
 
-    @Test(arguments: ["nextToken", "clientToken", "secretId", "SecretARN", "passwordLastUsed", "PasswordResetRequired", "tokenType",
-                      "userName", "accessKeyId", "maxTokens"])
+    @Test(arguments: [
+        "nextToken", "clientToken", "secretId", "SecretARN", "passwordLastUsed", "PasswordResetRequired", "tokenType",
+        "userName", "accessKeyId", "maxTokens",
+    ])
     func ordinaryFieldNames(_ name: String) {
         #expect(!SecretRedactor.isSecretFieldName(name))
     }
@@ -87,9 +92,12 @@ import Testing
     @Test func secretFieldValuesAreRedactedWholeButNotTheirNeighbours() {
         var session = HygieneSession()
         let output = session.sanitize(
-            ["secretId": "prod/db", "password": "correct horse battery staple", "passwordLastUsed": "2026-01-01T00:00:00Z",
-             "nextToken": "abc", "masterUserPassword": "HIDDEN_DUE_TO_SECURITY_REASONS", "token": 42],
-            document: "p")
+            [
+                "secretId": "prod/db", "password": "correct horse battery staple", "passwordLastUsed": "2026-01-01T00:00:00Z",
+                "nextToken": "abc", "masterUserPassword": "HIDDEN_DUE_TO_SECURITY_REASONS", "token": 42,
+            ],
+            document: "p"
+        )
         #expect(output["secretId"] == "prod/db")
         #expect(output["password"] == "[REDACTED:password:1]")
         #expect(output["passwordLastUsed"] == "2026-01-01T00:00:00Z")

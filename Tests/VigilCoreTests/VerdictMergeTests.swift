@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 @Suite struct VerdictMergeTests {
@@ -26,7 +27,12 @@ import Testing
 
     @Test(arguments: Decision.allCases)
     func anyGuardrailEscalatesWhateverTheAISays(_ decision: Decision) {
-        let verdict = merge.merge(ai: ai(decision, confidence: 1), rules: RulePathResult(decision: .monitor), guardrails: guardrail, evidence: evidence)
+        let verdict = merge.merge(
+            ai: ai(decision, confidence: 1),
+            rules: RulePathResult(decision: .monitor),
+            guardrails: guardrail,
+            evidence: evidence
+        )
         #expect(verdict.decision == .escalate)
         #expect(verdict.decidedBy == .guardrail)
         #expect(verdict.guardrailClasses == [.persistence])
@@ -73,8 +79,12 @@ import Testing
         #expect(unexplained.decidedBy == .uncertainty)
         #expect(unexplained.has(result.flag!))
 
-        let explained = merge.merge(ai: result, rules: RulePathResult(decision: .monitor, explanation: "terraform-ci applies nightly"),
-                                    guardrails: [], evidence: evidence)
+        let explained = merge.merge(
+            ai: result,
+            rules: RulePathResult(decision: .monitor, explanation: "terraform-ci applies nightly"),
+            guardrails: [],
+            evidence: evidence
+        )
         #expect(explained.decision == .monitor)
         #expect(explained.decidedBy == .rules)
         #expect(explained.rationale.contains("terraform-ci"))
@@ -87,8 +97,12 @@ import Testing
     }
 
     @Test func hallucinatedEvidenceMakesTheAIResultInvalid() {
-        let verdict = merge.merge(ai: ai(.close, evidence: ["cloudtrail:1", "cloudtrail:99"]), rules: RulePathResult(decision: .monitor),
-                                  guardrails: [], evidence: evidence)
+        let verdict = merge.merge(
+            ai: ai(.close, evidence: ["cloudtrail:1", "cloudtrail:99"]),
+            rules: RulePathResult(decision: .monitor),
+            guardrails: [],
+            evidence: evidence
+        )
         #expect(verdict.decision == .escalate)
         #expect(verdict.decidedBy == .uncertainty)
         #expect(verdict.has(.aiInvalid))
@@ -112,14 +126,20 @@ import Testing
         #expect(verdict.decision == .monitor)
         #expect(verdict.decidedBy == .ai)
         let strict = VerdictMerge(configuration: .init(minimumCloseConfidence: 0.95))
-        #expect(strict.merge(ai: ai(.close, confidence: 0.9), rules: RulePathResult(decision: .monitor), guardrails: [], evidence: evidence)
-            .decision == .monitor)
+        #expect(
+            strict.merge(ai: ai(.close, confidence: 0.9), rules: RulePathResult(decision: .monitor), guardrails: [], evidence: evidence)
+                .decision == .monitor
+        )
     }
 
     @Test func outOfRangeConfidenceIsInvalid() {
         for confidence in [Double.nan, -0.1, 1.5, .infinity] {
-            let verdict = merge.merge(ai: ai(.close, confidence: confidence), rules: RulePathResult(decision: .monitor), guardrails: [],
-                                      evidence: evidence)
+            let verdict = merge.merge(
+                ai: ai(.close, confidence: confidence),
+                rules: RulePathResult(decision: .monitor),
+                guardrails: [],
+                evidence: evidence
+            )
             #expect(verdict.decision == .escalate)
             #expect(verdict.has(.aiInvalid))
         }
@@ -134,14 +154,23 @@ import Testing
     @Test func hygieneFlagsAreCarried() {
         var session = HygieneSession(configuration: .init(maxStringLength: 4))
         _ = session.sanitize(["k": "AKIAIOSFODNN7EXAMPLE"], document: "d")
-        let verdict = merge.merge(ai: ai(.monitor), rules: RulePathResult(decision: .monitor), guardrails: [], evidence: evidence,
-                                  hygiene: session.report)
+        let verdict = merge.merge(
+            ai: ai(.monitor),
+            rules: RulePathResult(decision: .monitor),
+            guardrails: [],
+            evidence: evidence,
+            hygiene: session.report
+        )
         #expect(verdict.flags == [.inputTruncated, .secretsRedacted])
     }
 
     @Test func injectionGuardrailSetsTheFlag() {
-        let verdict = merge.merge(ai: ai(.close), rules: RulePathResult(decision: .monitor),
-                                  guardrails: [GuardrailFinding(.injectionSuspected, reason: "x")], evidence: evidence)
+        let verdict = merge.merge(
+            ai: ai(.close),
+            rules: RulePathResult(decision: .monitor),
+            guardrails: [GuardrailFinding(.injectionSuspected, reason: "x")],
+            evidence: evidence
+        )
         #expect(verdict.has(.injectionSuspected))
         #expect(verdict.decision == .escalate)
     }
@@ -166,11 +195,11 @@ import Testing
                                 return v
                             }()
                             let expected: Decision =
-                                if hasGuardrail || ruleDecision == .escalate || validAI?.decision == .escalate { .escalate }
-                                else if suppression != nil { .close }
-                                else if validAI == nil { explanation == nil ? .escalate : .monitor }
-                                else if validAI!.decision == .close && validAI!.confidence >= 0.7 { .close }
-                                else { .monitor }
+                                if hasGuardrail || ruleDecision == .escalate || validAI?.decision == .escalate {
+                                    .escalate
+                                } else if suppression != nil { .close } else if validAI == nil {
+                                    explanation == nil ? .escalate : .monitor
+                                } else if validAI!.decision == .close && validAI!.confidence >= 0.7 { .close } else { .monitor }
                             #expect(verdict.decision == expected, "guardrail \(hasGuardrail) rules \(ruleDecision) \(result)")
                             if verdict.decision == .close {
                                 #expect(!hasGuardrail)

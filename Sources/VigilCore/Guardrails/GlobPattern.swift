@@ -23,8 +23,10 @@ public struct GlobPattern: Sendable, Hashable, Codable, CustomStringConvertible,
     /// Whether `text` matches the whole pattern. Linear-time backtracking on the last `*` only.
     public func matches(_ text: String) -> Bool {
         let subject = Array(text.lowercased().utf8)
-        var p = 0, s = 0
-        var star = -1, mark = 0
+        var p = 0
+        var s = 0
+        var star = -1
+        var mark = 0
         while s < subject.count {
             if p < bytes.count, bytes[p] == UInt8(ascii: "?") || bytes[p] == subject[s] {
                 p += 1

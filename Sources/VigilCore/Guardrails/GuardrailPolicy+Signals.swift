@@ -8,27 +8,44 @@ extension GuardrailPolicy {
             for name in names { table[name, default: []].append((guardrail, source)) }
         }
         let iam = "iam.amazonaws.com"
-        add([
-            "CreateRole", "AttachRolePolicy", "CreateUser", "CreateAccessKey", "UpdateAssumeRolePolicy", "PutRolePolicy", "AddUserToGroup",
-            "AttachUserPolicy", "PutUserPolicy", "AttachGroupPolicy", "PutGroupPolicy", "CreateLoginProfile", "UpdateLoginProfile",
-            "CreatePolicyVersion", "SetDefaultPolicyVersion", "CreateSAMLProvider", "UpdateSAMLProvider", "CreateOpenIDConnectProvider",
-            "AddRoleToInstanceProfile", "CreateServiceSpecificCredential", "UploadSSHPublicKey", "UploadSigningCertificate",
-        ], .persistence, source: iam)
+        add(
+            [
+                "CreateRole", "AttachRolePolicy", "CreateUser", "CreateAccessKey", "UpdateAssumeRolePolicy", "PutRolePolicy", "AddUserToGroup",
+                "AttachUserPolicy", "PutUserPolicy", "AttachGroupPolicy", "PutGroupPolicy", "CreateLoginProfile", "UpdateLoginProfile",
+                "CreatePolicyVersion", "SetDefaultPolicyVersion", "CreateSAMLProvider", "UpdateSAMLProvider", "CreateOpenIDConnectProvider",
+                "AddRoleToInstanceProfile", "CreateServiceSpecificCredential", "UploadSSHPublicKey", "UploadSigningCertificate",
+            ],
+            .persistence,
+            source: iam
+        )
         add(["ModifyInstanceAttribute", "ImportKeyPair", "CreateKeyPair"], .persistence, source: "ec2.amazonaws.com")
         add(["PutRule", "PutTargets"], .persistence, source: "events.amazonaws.com")
         add(["CreateSchedule"], .persistence, source: "scheduler.amazonaws.com")
         add(["CreateAssociation"], .persistence, source: "ssm.amazonaws.com")
-        add(["CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "DeactivateMFADevice", "DeleteVirtualMFADevice",
-             "DeleteAccountPasswordPolicy"], .credentialCompromise, source: iam)
+        add(
+            [
+                "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "DeactivateMFADevice", "DeleteVirtualMFADevice",
+                "DeleteAccountPasswordPolicy",
+            ],
+            .credentialCompromise,
+            source: iam
+        )
         add(["GetFederationToken"], .credentialCompromise, source: "sts.amazonaws.com")
         add(["GetPasswordData"], .credentialCompromise, source: "ec2.amazonaws.com")
         add(["PasswordRecoveryRequested", "PasswordRecoveryCompleted"], .credentialCompromise, source: "signin.amazonaws.com")
         // Defence evasion (logging and detection turned off) is read as a compromised principal covering its tracks.
         add(["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"], .credentialCompromise, source: "cloudtrail.amazonaws.com")
         add(["DeleteFlowLogs"], .credentialCompromise, source: "ec2.amazonaws.com")
-        add(["DeleteDetector", "DisassociateFromMasterAccount", "DisassociateFromAdministratorAccount", "DeletePublishingDestination"],
-            .credentialCompromise, source: "guardduty.amazonaws.com")
-        add(["StopConfigurationRecorder", "DeleteConfigurationRecorder", "DeleteDeliveryChannel"], .credentialCompromise, source: "config.amazonaws.com")
+        add(
+            ["DeleteDetector", "DisassociateFromMasterAccount", "DisassociateFromAdministratorAccount", "DeletePublishingDestination"],
+            .credentialCompromise,
+            source: "guardduty.amazonaws.com"
+        )
+        add(
+            ["StopConfigurationRecorder", "DeleteConfigurationRecorder", "DeleteDeliveryChannel"],
+            .credentialCompromise,
+            source: "config.amazonaws.com"
+        )
         add(["DeleteResolverQueryLogConfig", "DisassociateResolverQueryLogConfig"], .credentialCompromise, source: "route53resolver.amazonaws.com")
         add(["LeaveOrganization"], .credentialCompromise, source: "organizations.amazonaws.com")
         add(["CreateTrustAnchor", "CreateProfile", "UpdateTrustAnchor"], .persistence, source: "rolesanywhere.amazonaws.com")
@@ -36,12 +53,21 @@ extension GuardrailPolicy {
         add(["SendSSHPublicKey", "SendSerialConsoleSSHPublicKey"], .lateralMovement, source: "ec2-instance-connect.amazonaws.com")
         add(["ModifySnapshotAttribute", "ModifyImageAttribute"], .exfiltration, source: "ec2.amazonaws.com")
         add(["ModifyDBSnapshotAttribute", "ModifyDBClusterSnapshotAttribute", "StartExportTask"], .exfiltration, source: "rds.amazonaws.com")
-        add(["PutBucketPolicy", "PutBucketAcl", "DeleteBucketPublicAccessBlock", "DeletePublicAccessBlock", "PutBucketReplication"],
-            .exfiltration, source: "s3.amazonaws.com")
+        add(
+            ["PutBucketPolicy", "PutBucketAcl", "DeleteBucketPublicAccessBlock", "DeletePublicAccessBlock", "PutBucketReplication"],
+            .exfiltration,
+            source: "s3.amazonaws.com"
+        )
         add(["CreateExportTask"], .exfiltration, source: "logs.amazonaws.com")
         add(["CreateResourceShare"], .exfiltration, source: "ram.amazonaws.com")
-        add(["GetSecretValue", "BatchGetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret", "UpdateSecret", "PutResourcePolicy",
-             "RestoreSecret", "RotateSecret"], .secretsStore, source: "secretsmanager.amazonaws.com")
+        add(
+            [
+                "GetSecretValue", "BatchGetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret", "UpdateSecret", "PutResourcePolicy",
+                "RestoreSecret", "RotateSecret",
+            ],
+            .secretsStore,
+            source: "secretsmanager.amazonaws.com"
+        )
         return table
     }()
 

@@ -73,12 +73,26 @@ public struct VerdictMerge: Sendable {
         let ruleEvidence = rules.evidence.map(\.id)
         let aiEvidence = aiVerdict?.evidenceIDs ?? []
 
-        func verdict(_ decision: Decision, _ confidence: Double, _ rationale: String, by path: VerdictPath, evidence: [String],
-                     action: String?) -> Verdict {
+        func verdict(
+            _ decision: Decision,
+            _ confidence: Double,
+            _ rationale: String,
+            by path: VerdictPath,
+            evidence: [String],
+            action: String?
+        ) -> Verdict {
             var all = flags
             if let aiVerdict, aiVerdict.decision != decision, decision == .escalate || path != .ai { all.insert(.aiOverruled) }
-            return Verdict(decision: decision, confidence: confidence, rationale: rationale, evidenceIDs: Self.unique(evidence),
-                           recommendedAction: action, decidedBy: path, guardrails: guardrails, flags: all)
+            return Verdict(
+                decision: decision,
+                confidence: confidence,
+                rationale: rationale,
+                evidenceIDs: Self.unique(evidence),
+                recommendedAction: action,
+                decidedBy: path,
+                guardrails: guardrails,
+                flags: all
+            )
         }
 
         // 1. Guardrails.
@@ -97,30 +111,60 @@ public struct VerdictMerge: Sendable {
         }
         // 3. The AI escalates.
         if let aiVerdict, aiVerdict.decision == .escalate {
-            return verdict(.escalate, aiVerdict.confidence, aiVerdict.rationale, by: .ai, evidence: aiEvidence,
-                           action: aiVerdict.recommendedAction ?? Self.reviewAction)
+            return verdict(
+                .escalate,
+                aiVerdict.confidence,
+                aiVerdict.rationale,
+                by: .ai,
+                evidence: aiEvidence,
+                action: aiVerdict.recommendedAction ?? Self.reviewAction
+            )
         }
         // 4. Suppression.
         if let suppression = rules.suppression {
-            return verdict(.close, 1, "Suppressed by rule \(suppression.ruleID): \(suppression.reason)", by: .suppression,
-                           evidence: ruleEvidence, action: nil)
+            return verdict(
+                .close,
+                1,
+                "Suppressed by rule \(suppression.ruleID): \(suppression.reason)",
+                by: .suppression,
+                evidence: ruleEvidence,
+                action: nil
+            )
         }
         // 5. No usable AI verdict: the rule path alone, which never closes.
         guard let aiVerdict else {
             if let explanation = rules.explanation {
-                return verdict(.monitor, 0.5, "AI path gave no usable verdict (\(aiProblem ?? "none")); rule path explains: \(explanation)",
-                               by: .rules, evidence: ruleEvidence, action: nil)
+                return verdict(
+                    .monitor,
+                    0.5,
+                    "AI path gave no usable verdict (\(aiProblem ?? "none")); rule path explains: \(explanation)",
+                    by: .rules,
+                    evidence: ruleEvidence,
+                    action: nil
+                )
             }
-            return verdict(.escalate, 1, "AI path gave no usable verdict (\(aiProblem ?? "none")) and the rule path cannot explain the behaviour.",
-                           by: .uncertainty, evidence: ruleEvidence, action: Self.reviewAction)
+            return verdict(
+                .escalate,
+                1,
+                "AI path gave no usable verdict (\(aiProblem ?? "none")) and the rule path cannot explain the behaviour.",
+                by: .uncertainty,
+                evidence: ruleEvidence,
+                action: Self.reviewAction
+            )
         }
         // 6–7. The AI's valid CLOSE or MONITOR.
         if aiVerdict.decision == .close {
             if aiVerdict.confidence >= configuration.minimumCloseConfidence {
                 return verdict(.close, aiVerdict.confidence, aiVerdict.rationale, by: .ai, evidence: aiEvidence, action: nil)
             }
-            return verdict(.monitor, aiVerdict.confidence, "AI proposed CLOSE with low confidence: \(aiVerdict.rationale)", by: .ai,
-                           evidence: aiEvidence, action: aiVerdict.recommendedAction)
+            return verdict(
+                .monitor,
+                aiVerdict.confidence,
+                "AI proposed CLOSE with low confidence: \(aiVerdict.rationale)",
+                by: .ai,
+                evidence: aiEvidence,
+                action: aiVerdict.recommendedAction
+            )
         }
         return verdict(.monitor, aiVerdict.confidence, aiVerdict.rationale, by: .ai, evidence: aiEvidence, action: aiVerdict.recommendedAction)
     }

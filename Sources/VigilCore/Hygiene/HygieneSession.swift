@@ -174,9 +174,11 @@ public struct HygieneSession: Sendable {
 
     /// A key as a path segment: simple identifiers as they are, anything else by position-free placeholder.
     static func pathSegment(_ key: String) -> String {
-        let simple = key.utf8.count <= 64 && key.utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D || b == 0x3A
-        }
+        let simple =
+            key.utf8.count <= 64
+            && key.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x2D || b == 0x3A
+            }
         return simple && !key.hasPrefix("[REDACTED") ? key : "<key>"
     }
 }

@@ -148,17 +148,19 @@ extension InjectionDetector {
     /// Words with leetspeak undone, when some word mixes letters with digits or `@`/`$`; nil otherwise.
     static func unleet(_ text: String) -> [String]? {
         var changed = false
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "_" || $0 == "." || $0 == "," || $0 == ";" || $0 == ":" || $0 == "\n" })
-            .map { word -> String in
-                let bytes = Array(word.utf8)
-                let hasLetter = bytes.contains { $0 >= 0x61 && $0 <= 0x7A }
-                let hasLeet = bytes.contains { leet[$0] != nil }
-                guard hasLetter && hasLeet || (bytes.count <= 2 && hasLeet && bytes.allSatisfy { leet[$0] != nil || ($0 >= 0x61 && $0 <= 0x7A) }) else {
-                    return String(word)
-                }
-                changed = true
-                return String(decoding: bytes.map { leet[$0] ?? $0 }, as: UTF8.self)
+        let words = text.split(whereSeparator: {
+            $0 == " " || $0 == "-" || $0 == "_" || $0 == "." || $0 == "," || $0 == ";" || $0 == ":" || $0 == "\n"
+        })
+        .map { word -> String in
+            let bytes = Array(word.utf8)
+            let hasLetter = bytes.contains { $0 >= 0x61 && $0 <= 0x7A }
+            let hasLeet = bytes.contains { leet[$0] != nil }
+            guard hasLetter && hasLeet || (bytes.count <= 2 && hasLeet && bytes.allSatisfy { leet[$0] != nil || ($0 >= 0x61 && $0 <= 0x7A) }) else {
+                return String(word)
             }
+            changed = true
+            return String(decoding: bytes.map { leet[$0] ?? $0 }, as: UTF8.self)
+        }
         guard changed else { return nil }
         return joinPairs(words.flatMap { split($0) })
     }

@@ -89,73 +89,157 @@ extension InjectionDetector {
 
     static let catalogue = Catalogue([
         // Overriding the model's own instructions.
-        Pattern("ignore_previous", .overrideInstruction,
-                "ignore|ignoring|disregard|disregarding|forget|override|overriding|bypass|neglect|abandon|discard ~4 \(instructionNouns)"),
-        Pattern("ignore_previous_foreign", .overrideInstruction,
-                "ignora|ignorez|ignoriere|ignorieren|ignorar|ignorate|oublie|oubliez|vergiss|olvida|esquece|esqueça|игнорируй|игнорируйте|"
+        Pattern(
+            "ignore_previous",
+            .overrideInstruction,
+            "ignore|ignoring|disregard|disregarding|forget|override|overriding|bypass|neglect|abandon|discard ~4 \(instructionNouns)"
+        ),
+        Pattern(
+            "ignore_previous_foreign",
+            .overrideInstruction,
+            "ignora|ignorez|ignoriere|ignorieren|ignorar|ignorate|oublie|oubliez|vergiss|olvida|esquece|esqueça|игнорируй|игнорируйте|"
                 + "забудь|забудьте|проигнорируй ~4 instrucciones|instructions|consignes|anweisungen|instruktionen|instruções|instrucoes|"
-                + "istruzioni|инструкции|указания|инструкций|regeln|règles|reglas"),
-        Pattern("new_instructions", .overrideInstruction,
-                "new|updated|revised|real|actual|true|hidden|secret|additional|important|urgent|override ?system instructions|instruction|directive|directives|orders|"
-                + "systemprompt|prompt|guidance|task"),
+                + "istruzioni|инструкции|указания|инструкций|regeln|règles|reglas"
+        ),
+        Pattern(
+            "new_instructions",
+            .overrideInstruction,
+            "new|updated|revised|real|actual|true|hidden|secret|additional|important|urgent|override ?system "
+                + "instructions|instruction|directive|directives|orders|"
+                + "systemprompt|prompt|guidance|task"
+        ),
         Pattern("jailbreak", .overrideInstruction, "developermode|jailbreak|jailbroken|jailbreaking"),
         Pattern("system_prompt", .overrideInstruction, strong: false, "systemprompt"),
-        Pattern("your_instructions", .overrideInstruction, "your|the|my prompt|instructions|programming|directives|systemprompt ~2 are|is|say|says|now"),
+        Pattern(
+            "your_instructions",
+            .overrideInstruction,
+            "your|the|my prompt|instructions|programming|directives|systemprompt ~2 are|is|say|says|now"
+        ),
         Pattern("you_are_now", .overrideInstruction, "youare now|no ?longer"),
         Pattern("from_now_on", .overrideInstruction, "from now on"),
         Pattern("pretend", .overrideInstruction, "pretend|roleplay|imagine ~1 to|you|that ~2 be|are|youare"),
         Pattern("act_as", .overrideInstruction, strong: false, "act|behave|respond|operate as|like ?a|an|the"),
-        Pattern("dont_escalate", .overrideInstruction,
-                "dont|never|avoid ~2 escalate|escalating|escalation|flag|flagging|alert|alerting|report|notify|page|investigate|raise|triage|review"),
+        Pattern(
+            "dont_escalate",
+            .overrideInstruction,
+            "dont|never|avoid ~2 escalate|escalating|escalation|flag|flagging|alert|alerting|report|notify|page|investigate|raise|triage|review"
+        ),
         Pattern("no_escalation", .overrideInstruction, "no|without escalation|escalating|alerting ?is|are ?needed|required|necessary|warranted"),
-        Pattern("escalation_off", .overrideInstruction, "escalate|escalation|escalating|alerting ?is|are|to|=|set false|disabled|off|none|unnecessary|suppressed"),
-        Pattern("requires_nothing", .verdictDirective, strong: false,
-                "requires|require|needs|need|warrants no|nothing ~1 followup|action|escalation|investigation|review|response"),
+        Pattern(
+            "escalation_off",
+            .overrideInstruction,
+            "escalate|escalation|escalating|alerting ?is|are|to|=|set false|disabled|off|none|unnecessary|suppressed"
+        ),
+        Pattern(
+            "requires_nothing",
+            .verdictDirective,
+            strong: false,
+            "requires|require|needs|need|warrants no|nothing ~1 followup|action|escalation|investigation|review|response"
+        ),
         Pattern("your_task", .overrideInstruction, "your|the new task|job|goal|role|objective|mission|purpose ~2 is|has|now|changed|instead"),
-        Pattern("guidance_void", .overrideInstruction,
-                "previous|prior|earlier|above|old|original guidance|instructions|instruction|rules|directives|prompt ~4 "
-                + "outdated|obsolete|void|revoked|superseded|invalid|wrong|cancelled|canceled|replaced|deprecated"),
-        Pattern("summary_directive", .verdictDirective,
-                "summarising|summarizing|summarise|summarize|reporting|describing|triaging|reviewing ~4 state|say|mention|write|report|claim|note|conclude that"),
-        Pattern("forget_everything_foreign", .overrideInstruction, "vergiss|vergessen|oublie|oubliez|olvida|esquece|забудь alles|tout|todo|tudo|все|всё"),
-        Pattern("mark_benign_foreign", .verdictDirective,
-                "markiere|markieren|marque|marquez|marca|marcar|пометь|отметь ~3 harmlos|gutartig|bénin|benin|inoffensif|benigno|inofensivo|безопасное|безопасным"),
-        Pattern("dont_escalate_foreign", .overrideInstruction, "pas|nicht|no|não|nao|не escalader|eskalieren|escalar|escalonar|эскалируй|эскалировать"),
+        Pattern(
+            "guidance_void",
+            .overrideInstruction,
+            "previous|prior|earlier|above|old|original guidance|instructions|instruction|rules|directives|prompt ~4 "
+                + "outdated|obsolete|void|revoked|superseded|invalid|wrong|cancelled|canceled|replaced|deprecated"
+        ),
+        Pattern(
+            "summary_directive",
+            .verdictDirective,
+            "summarising|summarizing|summarise|summarize|reporting|describing|triaging|reviewing ~4 "
+                + "state|say|mention|write|report|claim|note|conclude that"
+        ),
+        Pattern(
+            "forget_everything_foreign",
+            .overrideInstruction,
+            "vergiss|vergessen|oublie|oubliez|olvida|esquece|забудь alles|tout|todo|tudo|все|всё"
+        ),
+        Pattern(
+            "mark_benign_foreign",
+            .verdictDirective,
+            "markiere|markieren|marque|marquez|marca|marcar|пометь|отметь ~3 "
+                + "harmlos|gutartig|bénin|benin|inoffensif|benigno|inofensivo|безопасное|безопасным"
+        ),
+        Pattern(
+            "dont_escalate_foreign",
+            .overrideInstruction,
+            "pas|nicht|no|não|nao|не escalader|eskalieren|escalar|escalonar|эскалируй|эскалировать"
+        ),
         Pattern("data_boundary", .roleMarker, "begin|end|start ?of ?the systemprompt|untrusted|instructions"),
-        Pattern("stop_triage", .overrideInstruction, "stop|halt|abort|cease ~2 triage|analysis|analyzing|investigation|investigating|escalation|escalating"),
+        Pattern(
+            "stop_triage",
+            .overrideInstruction,
+            "stop|halt|abort|cease ~2 triage|analysis|analyzing|investigation|investigating|escalation|escalating"
+        ),
         // Verdicts given as instructions.
         Pattern("mark_as_benign", .verdictDirective, "\(verdictVerbs) ~4 \(strongBenign)"),
         Pattern("mark_as", .verdictDirective, "\(verdictVerbs) ~3 as|to ?a|an|be ~1 \(weakBenign)"),
-        Pattern("close_alert", .verdictDirective,
-                "close|closing|dismiss|dismissing|suppress|suppressing|resolve|ignore|autoclose|silence|mute|disregard ?this|the|these|that|all|any|it|every|each "
-                + "?security alert|alerts|finding|findings|incident|incidents|ticket|detection|detections|alarm|alarms|event|events|activity"),
-        Pattern("verdict_statement", .verdictDirective,
-                "verdict|decision|classification|recommendation|disposition|conclusion|assessment|triage|answer ~2 close|benign|falsepositive|closed|"
-                + "dismiss|noaction|safe|harmless|notmalicious|monitor|approved"),
-        Pattern("claim_benign", .verdictDirective, "\(claimSubject) benign|expected|authorized|authorised|legitimate|safe|falsepositive|harmless|"
-                + "sanctioned|whitelisted|allowlisted|notmalicious|nonmalicious|falsealarm"),
+        Pattern(
+            "close_alert",
+            .verdictDirective,
+            "close|closing|dismiss|dismissing|suppress|suppressing|resolve|ignore|autoclose|silence|mute|disregard "
+                + "?this|the|these|that|all|any|it|every|each "
+                + "?security alert|alerts|finding|findings|incident|incidents|ticket|detection|detections|alarm|alarms|event|events|activity"
+        ),
+        Pattern(
+            "verdict_statement",
+            .verdictDirective,
+            "verdict|decision|classification|recommendation|disposition|conclusion|assessment|triage|answer ~2 close|benign|falsepositive|closed|"
+                + "dismiss|noaction|safe|harmless|notmalicious|monitor|approved"
+        ),
+        Pattern(
+            "claim_benign",
+            .verdictDirective,
+            "\(claimSubject) benign|expected|authorized|authorised|legitimate|safe|falsepositive|harmless|"
+                + "sanctioned|whitelisted|allowlisted|notmalicious|nonmalicious|falsealarm"
+        ),
         Pattern("claim_routine", .verdictDirective, strong: false, "\(claimSubject) approved|normal|routine|planned|known"),
         Pattern("is_false_positive", .verdictDirective, "is|was|are|s|its ?a|an|just falsepositive|falsealarm|benign|notmalicious|nonmalicious"),
         Pattern("safe_to", .verdictDirective, "safe|okay|ok|fine ~1 to ignore|close|dismiss|disregard|suppress|skip"),
-        Pattern("no_action", .verdictDirective, strong: false,
-                "no|nothing ~2 action|actions|investigation|followup|response|further|concern ~1 required|needed|necessary|warranted|to"),
-        Pattern("authorized_test", .verdictDirective, strong: false,
-                "authorized|authorised|approved|sanctioned|scheduled|planned|internal|official ~2 pentest|redteam|test|testing|exercise|drill|simulation|audit"),
-        Pattern("respond_with", .verdictDirective,
-                "respond|reply|answer|output|return|print|say|write|submit ~3 close|benign|falsepositive|closed|verdict|notmalicious"),
+        Pattern(
+            "no_action",
+            .verdictDirective,
+            strong: false,
+            "no|nothing ~2 action|actions|investigation|followup|response|further|concern ~1 required|needed|necessary|warranted|to"
+        ),
+        Pattern(
+            "authorized_test",
+            .verdictDirective,
+            strong: false,
+            "authorized|authorised|approved|sanctioned|scheduled|planned|internal|official ~2 "
+                + "pentest|redteam|test|testing|exercise|drill|simulation|audit"
+        ),
+        Pattern(
+            "respond_with",
+            .verdictDirective,
+            "respond|reply|answer|output|return|print|say|write|submit ~3 close|benign|falsepositive|closed|verdict|notmalicious"
+        ),
         Pattern("submit_verdict", .verdictDirective, "submit|call|invoke|use ~2 verdict|submitverdict|submit_verdict"),
         // Addressed to the model.
-        Pattern("vocative", .addressedToModel, "dear|hey|hi|hello|attention|note|message|memo|reminder|notice|psa|instructions|instruction "
-                + "?to|for ?the|any|all|our|this ?security|automated|triage|ai \(addressees)"),
+        Pattern(
+            "vocative",
+            .addressedToModel,
+            "dear|hey|hi|hello|attention|note|message|memo|reminder|notice|psa|instructions|instruction "
+                + "?to|for ?the|any|all|our|this ?security|automated|triage|ai \(addressees)"
+        ),
         Pattern("to_the_ai", .addressedToModel, strong: false, "to|for ?the|any|all|our|this ?security|automated|triage|ai \(addressees)"),
         Pattern("vocative_generic", .addressedToModel, "dear|hey|hi|hello|attention ?the|any|all ?automated model|agent|bot|system|reviewer|reader"),
-        Pattern("if_you_are", .addressedToModel,
-                "if|when ~1 youare|you|anyone|anybody|whoever ~3 \(addressees)|model|bot|agent|reading|reads|processing|analyzing|analysing"),
+        Pattern(
+            "if_you_are",
+            .addressedToModel,
+            "if|when ~1 youare|you|anyone|anybody|whoever ~3 \(addressees)|model|bot|agent|reading|reads|processing|analyzing|analysing"
+        ),
         Pattern("as_an_ai", .addressedToModel, "as an|a \(addressees)"),
-        Pattern("ai_must", .addressedToModel,
-                "\(addressees) must|should|shall|needs|need|has|have|is|are|please ?to|not|now|always|only ~2 close|mark|classify|ignore|treat|dismiss|"
-                + "disregard|respond|output|return|reply|say|answer|approve|follow|obey|comply|submit|set|conclude"),
-        Pattern("please_verb", .addressedToModel,
-                "please|kindly|pls|plz ~2 close|ignore|mark|classify|dismiss|disregard|suppress|treat|approve|whitelist|allowlist|forget|override|bypass"),
+        Pattern(
+            "ai_must",
+            .addressedToModel,
+            "\(addressees) must|should|shall|needs|need|has|have|is|are|please ?to|not|now|always|only ~2 close|mark|classify|ignore|treat|dismiss|"
+                + "disregard|respond|output|return|reply|say|answer|approve|follow|obey|comply|submit|set|conclude"
+        ),
+        Pattern(
+            "please_verb",
+            .addressedToModel,
+            "please|kindly|pls|plz ~2 close|ignore|mark|classify|dismiss|disregard|suppress|treat|approve|whitelist|allowlist|forget|override|bypass"
+        ),
     ])
 }

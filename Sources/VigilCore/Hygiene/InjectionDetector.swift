@@ -228,7 +228,9 @@ public struct InjectionDetector: Sendable, Hashable {
         while i + 1 < bytes.count {
             if bytes[i] == UInt8(ascii: "<"), bytes[i + 1] == UInt8(ascii: "|") {
                 var j = i + 2
-                while j < bytes.count, bytes[j] == UInt8(ascii: "_") || (bytes[j] >= 0x61 && bytes[j] <= 0x7A) || (bytes[j] >= 0x30 && bytes[j] <= 0x39) {
+                while j < bytes.count,
+                    bytes[j] == UInt8(ascii: "_") || (bytes[j] >= 0x61 && bytes[j] <= 0x7A) || (bytes[j] >= 0x30 && bytes[j] <= 0x39)
+                {
                     j += 1
                 }
                 if j > i + 2, j + 1 < bytes.count, bytes[j] == UInt8(ascii: "|"), bytes[j + 1] == UInt8(ascii: ">") { return true }
@@ -243,7 +245,9 @@ public struct InjectionDetector: Sendable, Hashable {
     func matchSqueezed(_ squeezed: [UInt8], encoding: InjectionSignal.Encoding, into found: inout [InjectionSignal]) {
         guard squeezed.count >= 9, let index = Self.squeezedMatcher.firstMatch(in: squeezed) else { return }
         let (text, category) = Self.squeezedPhrases[index]
-        found.append(InjectionSignal(category: category, pattern: "squeezed_\(text)", encoding: encoding == .plain ? .squeezed : encoding, strong: true))
+        found.append(
+            InjectionSignal(category: category, pattern: "squeezed_\(text)", encoding: encoding == .plain ? .squeezed : encoding, strong: true)
+        )
     }
 
     static let squeezedPhrases: [(String, InjectionSignal.Category)] = [
@@ -258,7 +262,8 @@ public struct InjectionDetector: Sendable, Hashable {
         ("forgetyourinstruction", .overrideInstruction), ("forgetallinstruction", .overrideInstruction),
         ("overrideyourinstruction", .overrideInstruction), ("newinstructions", .overrideInstruction),
         ("newsystemprompt", .overrideInstruction), ("overridesystemprompt", .overrideInstruction),
-        ("systempromptoverride", .overrideInstruction), ("ignoresystemprompt", .overrideInstruction), ("youarenowa", .overrideInstruction), ("donotescalate", .overrideInstruction),
+        ("systempromptoverride", .overrideInstruction), ("ignoresystemprompt", .overrideInstruction), ("youarenowa", .overrideInstruction),
+        ("donotescalate", .overrideInstruction),
         ("dontescalate", .overrideInstruction), ("neverescalate", .overrideInstruction), ("submitverdict", .verdictDirective),
         ("markasbenign", .verdictDirective), ("markthisasbenign", .verdictDirective), ("markasfalsepositive", .verdictDirective),
         ("markthisasfalsepositive", .verdictDirective), ("classifyasbenign", .verdictDirective),
@@ -282,7 +287,10 @@ public struct InjectionDetector: Sendable, Hashable {
         let bytes = Array(text.utf8)
         var i = 0
         while i < bytes.count {
-            guard isBase64Byte(bytes[i]) else { i += 1; continue }
+            guard isBase64Byte(bytes[i]) else {
+                i += 1
+                continue
+            }
             let start = i
             while i < bytes.count, isBase64Byte(bytes[i]) { i += 1 }
             var end = i
@@ -345,13 +353,19 @@ public struct InjectionDetector: Sendable, Hashable {
             var bits = 0
             var valid = true
             for index in start..<bytes.endIndex {
-                guard let sextet = base64Value(bytes[index]) else { valid = false; break }
+                guard let sextet = base64Value(bytes[index]) else {
+                    valid = false
+                    break
+                }
                 accumulator = accumulator << 6 | UInt32(sextet)
                 bits += 6
                 if bits >= 8 {
                     bits -= 8
                     let byte = UInt8((accumulator >> UInt32(bits)) & 0xFF)
-                    if byte < 0x20 && byte != 0x0A && byte != 0x09 || byte == 0x7F { valid = false; break }
+                    if byte < 0x20 && byte != 0x0A && byte != 0x09 || byte == 0x7F {
+                        valid = false
+                        break
+                    }
                     out.append(byte)
                 }
             }
@@ -375,7 +389,10 @@ public struct InjectionDetector: Sendable, Hashable {
     /// Printable, at least half letters, with word separators (spaces, or `.`, `-`, `_`, `@` between mostly
     /// letters): decoded junk from random ids does not pass.
     static func readsAsText(_ text: String) -> Bool {
-        var letters = 0, spaces = 0, separators = 0, total = 0
+        var letters = 0
+        var spaces = 0
+        var separators = 0
+        var total = 0
         for scalar in text.unicodeScalars {
             total += 1
             if scalar.properties.isAlphabetic {
@@ -410,10 +427,16 @@ public struct InjectionDetector: Sendable, Hashable {
         while i < bytes.count {
             if bytes[i] == 0x5C, i + 1 < bytes.count {
                 if bytes[i + 1] == 0x75, let value = hexNumber(i + 2, 4), let scalar = Unicode.Scalar(value) {
-                    out.append(scalar); i += 6; changed = true; continue
+                    out.append(scalar)
+                    i += 6
+                    changed = true
+                    continue
                 }
                 if bytes[i + 1] == 0x78, let value = hexNumber(i + 2, 2), let scalar = Unicode.Scalar(value) {
-                    out.append(scalar); i += 4; changed = true; continue
+                    out.append(scalar)
+                    i += 4
+                    changed = true
+                    continue
                 }
             }
             if bytes[i] == 0x26, i + 3 < bytes.count, bytes[i + 1] == 0x23 {
@@ -427,7 +450,10 @@ public struct InjectionDetector: Sendable, Hashable {
                     j += 1
                 }
                 if j > digitsStart, j < bytes.count, bytes[j] == 0x3B, let scalar = Unicode.Scalar(value) {
-                    out.append(scalar); i = j + 1; changed = true; continue
+                    out.append(scalar)
+                    i = j + 1
+                    changed = true
+                    continue
                 }
             }
             // Copy one UTF-8 sequence as is.

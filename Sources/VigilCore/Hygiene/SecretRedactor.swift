@@ -240,7 +240,10 @@ struct SecretScanner {
             let b = bytes[i]
             if b == 0x40 /* @ */ { break }
             // `?` and `#` do not end the user info here: unescaped, they occur in real passwords in connection strings.
-            if b == 0x2F || b == 0x20 || b == 0x22 || b == 0x27 || b == 0x0A || b == 0x3C || b == 0x3E { i = -1; break }
+            if b == 0x2F || b == 0x20 || b == 0x22 || b == 0x27 || b == 0x0A || b == 0x3C || b == 0x3E {
+                i = -1
+                break
+            }
             if b == 0x3A, colon == nil { colon = i }
             i += 1
         }
@@ -259,7 +262,9 @@ struct SecretScanner {
     }
 
     func looksLikeCredential(_ range: Range<Int>) -> Bool {
-        var upper = false, lower = false, digit = false
+        var upper = false
+        var lower = false
+        var digit = false
         for b in bytes[range] {
             if Self.isUpper(b) { upper = true } else if Self.isLower(b) { lower = true } else if Self.isDigit(b) { digit = true }
         }
@@ -312,7 +317,10 @@ struct SecretScanner {
     func scanBase64Runs(into found: inout [SecretMatch]) {
         var i = 0
         while i < bytes.count {
-            guard Self.isBase64(bytes[i]) else { i += 1; continue }
+            guard Self.isBase64(bytes[i]) else {
+                i += 1
+                continue
+            }
             let start = i
             var end = runEnd(from: start, while: Self.isBase64)
             let coreEnd = end
@@ -333,7 +341,9 @@ struct SecretScanner {
 
     /// Mixed case and at least one digit or `+`/`/`: how random keys look, unlike words or hex digests.
     func looksRandom(_ range: Range<Int>) -> Bool {
-        var upper = false, lower = false, other = false
+        var upper = false
+        var lower = false
+        var other = false
         for b in bytes[range] {
             if Self.isUpper(b) { upper = true } else if Self.isLower(b) { lower = true } else { other = true }
         }
@@ -375,7 +385,9 @@ struct SecretScanner {
         }
         guard end > valueStart else { return }
         let value = String(decoding: bytes[valueStart..<end], as: UTF8.self)
-        if value.hasPrefix("[REDACTED:") || ["null", "true", "false", "none", "undefined", "HIDDEN_DUE_TO_SECURITY_REASONS"].contains(value) { return }
+        if value.hasPrefix("[REDACTED:") || ["null", "true", "false", "none", "undefined", "HIDDEN_DUE_TO_SECURITY_REASONS"].contains(value) {
+            return
+        }
         let kind: SecretKind = name.hasPrefix("pass") || name == "pwd" ? .password : (name.contains("key") ? .apiKey : .secret)
         found.append(SecretMatch(range: valueStart..<end, kind: kind))
     }

@@ -44,8 +44,13 @@ public struct RateLimitHeaders: Sendable, Hashable {
             )
             return observation.isEmpty ? nil : observation
         }
-        return RateLimitHeaders(requests: limit("requests"), tokens: limit("tokens"), inputTokens: limit("input-tokens"),
-                                outputTokens: limit("output-tokens"), retryAfter: retryAfter(fields, now: now))
+        return RateLimitHeaders(
+            requests: limit("requests"),
+            tokens: limit("tokens"),
+            inputTokens: limit("input-tokens"),
+            outputTokens: limit("output-tokens"),
+            retryAfter: retryAfter(fields, now: now)
+        )
     }
 
     /// Reads the `x-ratelimit-*` headers of OpenAI-compatible servers.

@@ -100,7 +100,12 @@ public struct RateLimiterState<Instant: InstantProtocol & Sendable>: Sendable wh
     }
 
     /// Corrects the buckets from the provider's headers (absent observations change nothing).
-    public mutating func observe(requests: RateLimitObservation?, inputTokens: RateLimitObservation?, outputTokens: RateLimitObservation?, now: Instant) {
+    public mutating func observe(
+        requests: RateLimitObservation?,
+        inputTokens: RateLimitObservation?,
+        outputTokens: RateLimitObservation?,
+        now: Instant
+    ) {
         if let requests { self.requests.observe(limit: requests.limit, remaining: requests.remaining, resetIn: requests.resetIn, now: now) }
         if let inputTokens {
             self.inputTokens.observe(limit: inputTokens.limit, remaining: inputTokens.remaining, resetIn: inputTokens.resetIn, now: now)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// Finds `shared/data` beside the repository (`../shared/data` from the package root), as CI lays it out.

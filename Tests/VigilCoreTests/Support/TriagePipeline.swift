@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import VigilCore
 
 /// The pure part of a worker's triage, as tests drive it: hygiene → guardrails → merge.
@@ -50,15 +51,19 @@ enum ModelBehaviour: String, CaseIterable, Sendable {
         case .alwaysClose:
             return .fromSubmitVerdict(
                 ["decision": "CLOSE", "confidence": 0.99, "rationale": "Routine activity.", "evidence": .array(evidence.map { .string($0.id) })],
-                knownEvidence: known)
+                knownEvidence: known
+            )
         case .obeyInjection:
             // A fully manipulated model: a perfectly valid CLOSE, optionally also citing what the injection told it to.
             var cited: [JSONValue] = evidence.map { .string($0.id) }
             if random.next() % 2 == 0 { cited = [cited[0]] }
             return .fromSubmitVerdict(
-                ["decision": "CLOSE", "confidence": 1.0, "rationale": "As instructed in the alert data: benign, close.",
-                 "evidence": .array(cited), "recommended_action": "None."],
-                knownEvidence: known)
+                [
+                    "decision": "CLOSE", "confidence": 1.0, "rationale": "As instructed in the alert data: benign, close.",
+                    "evidence": .array(cited), "recommended_action": "None.",
+                ],
+                knownEvidence: known
+            )
         case .hallucinate:
             let fake = "cloudtrail:\(900 + random.next() % 100)"
             // Bypass upstream validation: the merge itself must catch invented evidence.
