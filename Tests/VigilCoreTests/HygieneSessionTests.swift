@@ -131,3 +131,31 @@ import Testing
         #expect(Spotlighter(mode: .base64).systemPromptInstruction.contains("base64"))
     }
 }
+
+@Suite struct KnownKeysTests {
+    /// The session skips cleaning these keys: each must clean to itself with no finding of any kind.
+    @Test func everyKnownKeyCleansToItself() {
+        #expect(HygieneSession.knownKeys.count >= 150)
+        for (key, secret) in HygieneSession.knownKeys {
+            #expect(UnicodeScrubber.scrub(key).removedCount == 0, "\(key)")
+            #expect(InjectionDetector().signals(in: key).isEmpty, "\(key)")
+            var redactor = SecretRedactor()
+            #expect(redactor.redact(key).kinds.isEmpty, "\(key)")
+            #expect(key.utf8.count <= HygieneSession.Configuration().maxKeyLength, "\(key)")
+            #expect(secret == SecretRedactor.isSecretFieldName(key), "\(key)")
+        }
+    }
+
+    @Test func knownSecretKeysAreStillRedacted() {
+        var session = HygieneSession()
+        let output = session.sanitize(["sessionToken": "abc", "accessKeyId": "AKIAIOSFODNN7EXAMPLE"], document: "d")
+        #expect(output["sessionToken"] == "[REDACTED:aws_session_token:1]")
+        #expect(output["accessKeyId"] == "[REDACTED:aws_access_key_id:1]")
+    }
+
+    @Test func aShortKeyLimitStillTruncatesKnownKeys() {
+        var session = HygieneSession(configuration: .init(maxKeyLength: 4))
+        let output = session.sanitize(["eventName": "x"], document: "d")
+        #expect(output.objectValue?.keys == ["even…[truncated 5 chars]"])
+    }
+}

@@ -50,6 +50,18 @@ public struct HygieneSession: Sendable {
     /// Everything found so far in this session.
     public private(set) var report = HygieneReport()
     private var budget = 0
+    /// Where the walk is: rendered into a path only when something is recorded.
+    private var segments: [Segment] = []
+    /// Keys already cleaned in this session that needed no redaction: keys repeat across events.
+    private var cleanedKeys: [String: (key: String, signals: [InjectionSignal])] = [:]
+    private var secretFieldNames: [String: Bool] = [:]
+
+    private enum Segment {
+        case document(String)
+        case key(String)
+        case index(Int)
+        case keyItself
+    }
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -73,21 +85,37 @@ public struct HygieneSession: Sendable {
     /// - Parameter document: names the document in findings' paths (`alert`, `get_cloudtrail_events#2`).
     public mutating func sanitize(_ value: JSONValue, document: String) -> JSONValue {
         budget = configuration.maxTotalCharacters
-        return walk(value, path: document, depth: 0)
+        segments = [.document(document)]
+        return walk(value, depth: 0)
     }
 
     /// Sanitises one piece of free text (an error message from a tool, …).
     public mutating func sanitize(text: String, document: String) -> String {
         budget = configuration.maxTotalCharacters
-        return clean(text, path: document, limit: configuration.maxStringLength)
+        segments = [.document(document)]
+        return clean(text, limit: configuration.maxStringLength)
     }
 
-    private mutating func walk(_ value: JSONValue, path: String, depth: Int) -> JSONValue {
+    /// The path of the field being walked (`alert.requestParameters.tags[1].value`).
+    private var path: String {
+        var text = ""
+        for segment in segments {
+            switch segment {
+            case .document(let name): text += name
+            case .key(let key): text += "." + Self.pathSegment(key)
+            case .index(let index): text += "[\(index)]"
+            case .keyItself: text += ".<key>"
+            }
+        }
+        return text
+    }
+
+    private mutating func walk(_ value: JSONValue, depth: Int) -> JSONValue {
         switch value {
         case .string(let s):
-            return .string(clean(s, path: path, limit: configuration.maxStringLength))
+            return .string(clean(s, limit: configuration.maxStringLength))
         case .array(let items):
-            if depth >= configuration.maxDepth { return tooDeep(path) }
+            if depth >= configuration.maxDepth { return tooDeep() }
             var out: [JSONValue] = []
             out.reserveCapacity(min(items.count, configuration.maxArrayItems + 1))
             for (index, item) in items.enumerated() {
@@ -96,30 +124,34 @@ public struct HygieneSession: Sendable {
                     report.truncatedFields.append(path)
                     break
                 }
-                out.append(walk(item, path: "\(path)[\(index)]", depth: depth + 1))
+                segments.append(.index(index))
+                out.append(walk(item, depth: depth + 1))
+                segments.removeLast()
             }
             return .array(out)
         case .object(let object):
-            if depth >= configuration.maxDepth { return tooDeep(path) }
+            if depth >= configuration.maxDepth { return tooDeep() }
             var members: [JSONObject.Member] = []
+            members.reserveCapacity(min(object.count, configuration.maxObjectMembers + 1))
             for (index, member) in object.members.enumerated() {
                 if index >= configuration.maxObjectMembers {
                     members.append(JSONObject.Member(key: "…", value: .string("…[\(object.count - index) more members]")))
                     report.truncatedFields.append(path)
                     break
                 }
-                let key = clean(member.key, path: "\(path).<key>", limit: configuration.maxKeyLength, spendsBudget: false)
-                let childPath = "\(path).\(Self.pathSegment(key))"
-                if case .string(let s) = member.value, SecretRedactor.isSecretFieldName(member.key),
+                let key = cleanKey(member.key)
+                segments.append(.key(key))
+                defer { segments.removeLast() }
+                if case .string(let s) = member.value, isSecretFieldName(member.key),
                     let placeholder = redactor.redactWhole(s, fieldName: member.key)
                 {
-                    report.redactions.append(Redaction(path: childPath, kind: SecretRedactor.kind(forFieldName: member.key)))
+                    report.redactions.append(Redaction(path: path, kind: SecretRedactor.kind(forFieldName: member.key)))
                     // Still look for injection in it: a "password" field is as good a carrier as any.
-                    _ = inspect(s, path: childPath)
+                    _ = inspect(s)
                     members.append(JSONObject.Member(key: key, value: .string(placeholder)))
                     continue
                 }
-                members.append(JSONObject.Member(key: key, value: walk(member.value, path: childPath, depth: depth + 1)))
+                members.append(JSONObject.Member(key: key, value: walk(member.value, depth: depth + 1)))
             }
             return .object(JSONObject(members))
         case .null, .bool, .int, .double:
@@ -127,25 +159,60 @@ public struct HygieneSession: Sendable {
         }
     }
 
-    private mutating func tooDeep(_ path: String) -> JSONValue {
+    private mutating func isSecretFieldName(_ name: String) -> Bool {
+        if let known = Self.knownKeys[name] ?? secretFieldNames[name] { return known }
+        let secret = SecretRedactor.isSecretFieldName(name)
+        secretFieldNames[name] = secret
+        return secret
+    }
+
+    /// Cleans an object key, reusing an earlier result for the same key when it redacted nothing.
+    private mutating func cleanKey(_ key: String) -> String {
+        if Self.knownKeys[key] != nil, key.utf8.count <= configuration.maxKeyLength { return key }
+        segments.append(.keyItself)
+        defer { segments.removeLast() }
+        if let cached = cleanedKeys[key] {
+            if !cached.signals.isEmpty { report.injectionFindings.append(InjectionFinding(path: path, signals: cached.signals)) }
+            return cached.key
+        }
+        let redactionsBefore = report.redactions.count
+        let findingsBefore = report.injectionFindings.count
+        let truncationsBefore = report.truncatedFields.count
+        let cleaned = clean(key, limit: configuration.maxKeyLength, spendsBudget: false)
+        if report.redactions.count == redactionsBefore, report.truncatedFields.count == truncationsBefore {
+            let signals = report.injectionFindings.count > findingsBefore ? report.injectionFindings[findingsBefore].signals : []
+            cleanedKeys[key] = (cleaned, signals)
+        }
+        return cleaned
+    }
+
+    private mutating func tooDeep() -> JSONValue {
         report.truncatedFields.append(path)
         return .string("…[too deep]")
     }
 
     /// Scrub, detect, redact, bound. Keys are bounded by their own limit and do not spend the document's budget.
-    private mutating func clean(_ text: String, path: String, limit: Int, spendsBudget: Bool = true) -> String {
-        let scrubbed = inspect(text, path: path)
+    private mutating func clean(_ text: String, limit: Int, spendsBudget: Bool = true) -> String {
+        let scrubbed = inspect(text)
         let (redacted, kinds) = redactor.redact(scrubbed.text)
-        for kind in kinds { report.redactions.append(Redaction(path: path, kind: kind)) }
+        if !kinds.isEmpty {
+            let here = path
+            for kind in kinds { report.redactions.append(Redaction(path: here, kind: kind)) }
+        }
         let allowed = spendsBudget ? max(0, min(limit, budget)) : limit
-        let bounded = Self.truncate(redacted, to: allowed)
-        if bounded.count != redacted.count { report.truncatedFields.append(path) }
-        if spendsBudget { budget -= min(budget, bounded.count) }
+        // UTF-8 length bounds the character count: most fields need no counting at all.
+        let length = redacted.utf8.count <= allowed ? redacted.utf8.count : redacted.count
+        var bounded = redacted
+        if length > allowed {
+            bounded = Self.truncate(redacted, to: allowed)
+            report.truncatedFields.append(path)
+        }
+        if spendsBudget { budget -= min(budget, min(length, allowed)) }
         return bounded
     }
 
     /// Scrubs `text` and records what the detector finds in it.
-    private mutating func inspect(_ text: String, path: String) -> UnicodeScrubber.Result {
+    private mutating func inspect(_ text: String) -> UnicodeScrubber.Result {
         let scrubbed = UnicodeScrubber.scrub(text)
         if scrubbed.removedCount > 0 { report.invisibleCharactersRemoved += scrubbed.removedCount }
         let signals = configuration.detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)

@@ -58,7 +58,7 @@ extension InjectionDetector {
         return NormalizedText(
             words: words,
             nativeWords: nativeWords,
-            leetWords: unleet(folded),
+            leetWords: unleet(words),
             marked: collapseWhitespace(folded),
             squeezed: squeeze(folded),
             mixedScript: mixedScript
@@ -145,27 +145,29 @@ extension InjectionDetector {
         return out
     }
 
-    /// Words with leetspeak undone, when some word mixes letters with digits or `@`/`$`; nil otherwise.
-    static func unleet(_ text: String) -> [String]? {
+    /// `words` with leetspeak undone in the words that mix letters with leet digits; nil when no word does.
+    static func unleet(_ words: [String]) -> [String]? {
         var changed = false
-        let words = text.split(whereSeparator: {
-            $0 == " " || $0 == "-" || $0 == "_" || $0 == "." || $0 == "," || $0 == ";" || $0 == ":" || $0 == "\n"
-        })
-        .map { word -> String in
-            let bytes = Array(word.utf8)
-            let hasLetter = bytes.contains { $0 >= 0x61 && $0 <= 0x7A }
-            let hasLeet = bytes.contains { leet[$0] != nil }
-            guard hasLetter && hasLeet || (bytes.count <= 2 && hasLeet && bytes.allSatisfy { leet[$0] != nil || ($0 >= 0x61 && $0 <= 0x7A) }) else {
-                return String(word)
+        let mapped = words.map { word -> String in
+            var hasLetter = false
+            var hasLeet = false
+            for byte in word.utf8 {
+                if byte >= 0x61 && byte <= 0x7A { hasLetter = true } else if leet[byte] != nil { hasLeet = true }
             }
+            guard hasLetter && hasLeet else { return word }
             changed = true
-            return String(decoding: bytes.map { leet[$0] ?? $0 }, as: UTF8.self)
+            return String(decoding: word.utf8.map { leet[$0] ?? $0 }, as: UTF8.self)
         }
-        guard changed else { return nil }
-        return joinPairs(words.flatMap { split($0) })
+        return changed ? joinPairs(mapped) : nil
     }
 
     static func collapseWhitespace(_ text: String) -> String {
+        var previousWasSpace = false
+        let needsWork = text.utf8.contains { byte in
+            defer { previousWasSpace = byte == 0x20 }
+            return byte == 0x09 || (byte == 0x20 && previousWasSpace)
+        }
+        guard needsWork else { return text }
         var out = String.UnicodeScalarView()
         var lastWasSpace = false
         for scalar in text.unicodeScalars {

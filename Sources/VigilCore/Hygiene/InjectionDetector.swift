@@ -98,7 +98,13 @@ public struct InjectionDetector: Sendable, Hashable {
 
     /// A sentence (or line) that is only a verdict: "This is fine. Known good. Close."
     func matchVerdictSentence(_ marked: String, encoding: InjectionSignal.Encoding, into found: inout [InjectionSignal]) {
-        guard marked.utf8.contains(where: { $0 == 0x2E || $0 == 0x0A || $0 == 0x21 || $0 == 0x3B }) else { return }
+        // Sentences end in `.`, `!` or `;` followed by a space, or a new line: host names and ARNs have none.
+        var previous: UInt8 = 0
+        let hasSentence = marked.utf8.contains { byte in
+            defer { previous = byte }
+            return byte == 0x0A || (byte == 0x20 && (previous == 0x2E || previous == 0x21 || previous == 0x3B))
+        }
+        guard hasSentence else { return }
         for sentence in marked.split(whereSeparator: { $0 == "." || $0 == "\n" || $0 == "!" || $0 == ";" }) {
             let words = Self.joinPairs(Self.split(String(sentence)))
             if !words.isEmpty, words.count <= 4, Self.verdictValues.contains(words.joined(separator: " ")) {

@@ -50,6 +50,7 @@ public struct Spotlighter: Sendable {
 
     /// Datamarks one string: removes existing markers, then replaces each run of white space with one marker.
     public func mark(_ text: String) -> String {
+        if !marker.isASCII, text.utf8.allSatisfy({ $0 < 0x80 }) { return markASCII(text) }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var inSpace = false
@@ -63,6 +64,25 @@ public struct Spotlighter: Sendable {
             }
         }
         return out
+    }
+
+    /// The same for ASCII text, byte by byte (only used with a non-ASCII marker, so none can be present).
+    func markASCII(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }) else { return text }
+        let markerBytes = Array(String(marker).utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 8)
+        var inSpace = false
+        for byte in text.utf8 {
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                if !inSpace { out.append(contentsOf: markerBytes) }
+                inSpace = true
+            } else {
+                out.append(byte)
+                inSpace = false
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Datamarks every string in `value`, object keys included.

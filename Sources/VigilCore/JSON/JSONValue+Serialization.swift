@@ -51,6 +51,13 @@ extension JSONValue {
 
     /// Appends `s` as a JSON string literal.
     public static func writeQuoted(_ s: String, to out: inout String) {
+        // Fast path: nothing to escape.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
