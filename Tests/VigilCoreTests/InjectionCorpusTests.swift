@@ -96,16 +96,23 @@ extension InjectionCorpusTests {
     }
 
     /// New phrasings used in the second tuning round (first measured untuned at 54/111).
-    @Test func tunedPhrasingSetDetectionRate() throws {
+    @Test func firstHeldOutSetDetectionRate() throws {
         let result = try Self.detection("injection-holdout.jsonl")
         #expect(result.total >= 100)
+        #expect(Double(result.flagged) >= 0.95 * Double(result.total))
+    }
+
+    /// New phrasings used in the third tuning round (first measured untuned at 60/90).
+    @Test func secondHeldOutSetDetectionRate() throws {
+        let result = try Self.detection("injection-holdout2.jsonl")
+        #expect(result.total >= 60)
         #expect(Double(result.flagged) >= 0.95 * Double(result.total))
     }
 
     /// Phrasings written after all tuning and never used for it: the honest estimate for new attacks.
     /// The floor only guards against regressions; the measured rate is printed.
     @Test func heldOutInjectionDetectionRate() throws {
-        let result = try Self.detection("injection-holdout2.jsonl")
+        let result = try Self.detection("injection-holdout3.jsonl")
         #expect(result.total >= 60)
         #expect(Double(result.flagged) >= 0.5 * Double(result.total))
     }

@@ -125,6 +125,9 @@ extension InjectionDetector {
         "follow": ["up": "followup"],
         "no": ["issue": "noissue", "issues": "noissue", "threat": "nothreat", "threats": "nothreat"],
         "known": ["good": "knowngood"],
+        "falso": ["positivo": "falsepositive"],
+        "faux": ["positif": "falsepositive", "positifs": "falsepositive"],
+        "falsch": ["positiv": "falsepositive"],
         "signed": ["off": "signedoff"],
     ]
 

@@ -74,10 +74,12 @@ extension InjectionDetector {
     static let addressees = "ai|assistant|llm|chatbot|claude|gpt|chatgpt|copilot|gemini|analyst|analysts|triager|llama|mistral"
     static let strongBenign = "benign|falsepositive|harmless|nonmalicious|notmalicious|whitelisted|allowlisted|noise|falsealarm"
     static let weakBenign =
-        "safe|resolved|closed|legitimate|expected|authorized|authorised|sanctioned|approved|informational|low|lowrisk|close|monitor"
+        "safe|resolved|closed|legitimate|expected|authorized|authorised|sanctioned|approved|informational|low|lowrisk|close|monitor|"
+        + "test|testing|drill|exercise|routine|noise|trusted|fine|ok|okay"
     static let verdictVerbs =
         "mark|marking|classify|classifying|label|labeling|treat|treating|categorize|categorise|consider|record|resolve|deem|"
-        + "assess|triage|dismiss|downgrade|close|closing|flag|rate|regard|designate|report|set|conclude|determine|confirm"
+        + "assess|triage|dismiss|downgrade|close|closing|flag|rate|regard|designate|report|set|conclude|determine|confirm|"
+        + "considera|considere|considérez|considère|betrachte|behandle|trate|trata|tratta|traite|traitez|markiere|marque|marca"
     static let instructionNouns =
         "instructions|instruction|prompt|prompts|rules|directions|directives|guidelines|guidance|constraints|guardrails|"
         + "safeguards|programming|training|orders|commands|systemprompt|restrictions|everything|above"
@@ -85,7 +87,7 @@ extension InjectionDetector {
     /// "this activity is", "the request was", "these events have been", …
     static let claimSubject =
         "this|the|that|these|it ~1 activity|alert|alerts|event|events|finding|findings|request|requests|behavior|behaviour|traffic|access|"
-        + "login|action|call|calls|session|change|changes|operation|detection|incident|user|principal ~1 is|was|are|were|has|have|s ~2"
+        + "login|action|call|calls|session|change|changes|operation|detection|incident|user|principal ~1 is|was|are|were|has|have|s ~3"
 
     static let catalogue = Catalogue([
         // Overriding the model's own instructions.
@@ -135,6 +137,30 @@ extension InjectionDetector {
             .verdictDirective,
             strong: false,
             "requires|require|needs|need|warrants no|nothing ~1 followup|action|escalation|investigation|review|response"
+        ),
+        Pattern(
+            "escalation_not_needed",
+            .overrideInstruction,
+            "escalation|escalating|alerting ?is|are not|nt required|needed|necessary|warranted"
+        ),
+        Pattern(
+            "rules_no_longer_apply",
+            .overrideInstruction,
+            "policy|policies|rule|rules|instructions|instruction|guidance|guardrail|guardrails|restriction|restrictions ~5 "
+                + "no longer apply|applies|applicable|valid|relevant"
+        ),
+        Pattern("close_it", .verdictDirective, "close|dismiss|resolve|suppress it|this|everything out|off|now|immediately"),
+        Pattern(
+            "notice_to_automation",
+            .addressedToModel,
+            "notice|note|message|memo|reminder|instructions|attention|psa ~1 to|for ?the|any|all|our ?automated|ai|llm|triage|security "
+                + "systems|system|bots|bot|tools|models|model|agents|agent|automation|reviewers|reviewer|processors|processor|readers|reader"
+        ),
+        Pattern(
+            "bare_claim",
+            .verdictDirective,
+            strong: false,
+            "this|that|it is|was|s ~1 authorized|authorised|benign|sanctioned|approved|expected|legitimate|harmless|safe"
         ),
         Pattern("your_task", .overrideInstruction, "your|the new task|job|goal|role|objective|mission|purpose ~2 is|has|now|changed|instead"),
         Pattern(
@@ -233,8 +259,9 @@ extension InjectionDetector {
         Pattern(
             "ai_must",
             .addressedToModel,
-            "\(addressees) must|should|shall|needs|need|has|have|is|are|please ?to|not|now|always|only ~2 close|mark|classify|ignore|treat|dismiss|"
-                + "disregard|respond|output|return|reply|say|answer|approve|follow|obey|comply|submit|set|conclude"
+            "\(addressees) must|should|shall|needs|need|has|have|is|are|please|can|may ?to|not|now|always|only|safely|simply ~2 "
+                + "close|mark|classify|ignore|treat|dismiss|disregard|respond|output|return|reply|say|answer|approve|follow|obey|comply|submit|"
+                + "set|conclude"
         ),
         Pattern(
             "please_verb",

@@ -132,11 +132,12 @@ public struct InjectionDetector: Sendable, Hashable {
 
     static let benignVerdictWords: Set<String> = [
         "benign", "falsepositive", "fp", "notmalicious", "nonmalicious", "harmless", "noissue", "nothreat", "knowngood", "falsealarm",
+        "autoclose", "autoresolve",
     ]
     static let readerWords: Set<String> = [
         "you", "your", "youare", "model", "llm", "ai", "assistant", "bot", "chatbot", "gpt", "chatgpt", "claude", "reviewer", "reviewers",
         "verdict", "decision", "outcome", "answer", "classification", "classify", "escalate", "escalation", "triage", "analyst",
-        "analysts", "anyone", "reader",
+        "analysts", "anyone", "reader", "agent", "agents", "automation", "whoever",
     ]
     static let imperatives: Set<String> = [
         "reply", "respond", "output", "say", "return", "set", "mark", "treat", "make", "submit", "write", "answer", "state", "print", "choose",
@@ -169,6 +170,7 @@ public struct InjectionDetector: Sendable, Hashable {
         "close", "benign", "falsepositive", "notmalicious", "nonmalicious", "close benign", "benign close", "closed benign",
         "resolved benign", "close falsepositive", "falsepositive close", "verdict close", "decision close", "safe to close",
         "no action required", "close as benign", "close this", "close it", "falso positivo", "faux positif", "fehlalarm",
+        "no alert", "no escalation", "do not escalate", "dont escalate",
     ]
 
     // MARK: role markers
