@@ -14,13 +14,8 @@ enum SharedData {
 
     /// `../shared/data`, or a recorded test failure when it is missing (never a silent skip).
     static func directory(sourceLocation: SourceLocation = #_sourceLocation) -> URL? {
-        let candidates = [
-            packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data"),
-            URL(fileURLWithPath: "/work/shared/data"),
-        ]
-        for candidate in candidates where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) {
-            return candidate
-        }
+        let candidate = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate }
         Issue.record("shared/data not found beside the repository (expected ../shared/data)", sourceLocation: sourceLocation)
         return nil
     }
