@@ -51,14 +51,9 @@ extension JSONValue {
 
     /// Appends `s` as a JSON string literal.
     public static func writeQuoted(_ s: String, to out: inout String) {
-<<<<<<< HEAD
         // Fast path: most strings need no escape and are appended whole.
         let needsEscape: (UInt8) -> Bool = { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
         if !(s.utf8.withContiguousStorageIfAvailable { $0.contains(where: needsEscape) } ?? s.utf8.contains(where: needsEscape)) {
-=======
-        // Fast path: nothing to escape.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
->>>>>>> wt-core
             out += "\""
             out += s
             out += "\""
