@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build -c release --product vigil
-exec .build/release/vigil doctor --embedded "$@"
+swift build -c release --scratch-path .build-release --product vigil
+exec .build-release/release/vigil doctor --embedded "$@"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/install-deps.sh
-swift build -c release --product vigil
+swift build -c release --scratch-path .build-release --product vigil
 eval "$(bash scripts/pg-throwaway.sh start)"
 trap 'bash scripts/pg-throwaway.sh stop "$VIGIL_PG_DIR"' EXIT
-.build/release/vigil bench copy --database-url "$DATABASE_URL" "$@"
+.build-release/release/vigil bench copy --database-url "$DATABASE_URL" "$@"

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/install-deps.sh
-swift build -c release --product vigil
-V=.build/release/vigil
+swift build -c release --scratch-path .build-release --product vigil
+V=.build-release/release/vigil
 eval "$(bash scripts/pg-throwaway.sh start)"
 coordinator=""
 cleanup() {

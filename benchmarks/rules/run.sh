@@ -11,9 +11,15 @@ SHARED=${VIGIL_SHARED_DATA:-$ROOT/../shared/data}
 VENV=$ROOT/.venv-rules
 if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check 'pysigma==2.0.1' 'pysigma-backend-sqlite==2.1.1'
-SCRATCH=$ROOT/.build-rules-bench
-swift build -c release --scratch-path "$SCRATCH" --product vigil >&2
-VIGIL=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/vigil
+# VIGIL_BIN names an already-built vigil (CI passes its debug build for the conformance check);
+# otherwise build in release into the shared benchmark scratch path.
+if [ -n "${VIGIL_BIN:-}" ]; then
+    VIGIL=$VIGIL_BIN
+else
+    SCRATCH=$ROOT/.build-release
+    swift build -c release --scratch-path "$SCRATCH" --product vigil >&2
+    VIGIL=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/vigil
+fi
 status=0
 if [ "$MODE" = conformance ] || [ "$MODE" = all ]; then
     "$VENV/bin/python" "$ROOT/benchmarks/rules/oracle.py" conformance --vigil "$VIGIL" --shared "$SHARED" || status=1
