@@ -2,6 +2,15 @@ import Foundation
 import VigilCore
 import VigilPostgres
 
+/// One alert as it is staged for the set-based inserts.
+struct StageRow: Sendable {
+    var shard: Int
+    var id: UUID
+    var alert: Alert
+    var payload: String
+    var keyShard: Int
+}
+
 /// Stores validated alerts and their triage jobs: one transaction per batch, acknowledged only after commit.
 ///
 /// Each alert goes to `shard = hash(routing key) mod S` (``ShardRouter``); its idempotency key
@@ -20,13 +29,23 @@ public struct AlertIngestStore: Sendable {
     /// The channel workers LISTEN on; the payload is the shard number.
     public static let jobChannel = "vigil_jobs"
 
+    /// A per-connection staging table the batch is streamed into with COPY; emptied at every commit.
+    static let createStage = """
+        CREATE TEMP TABLE IF NOT EXISTS vigil_ingest_stage (
+            shard integer NOT NULL, id uuid NOT NULL, source text NOT NULL, external_id text NOT NULL,
+            kind text NOT NULL, severity text NOT NULL, occurred_at timestamptz NOT NULL,
+            principal text, resource text, account text, source_ip inet, payload jsonb NOT NULL, key_shard integer NOT NULL
+        ) ON COMMIT DELETE ROWS
+        """
+
+    static let copyStage = """
+        COPY vigil_ingest_stage (shard, id, source, external_id, kind, severity, occurred_at,
+                                 principal, resource, account, source_ip, payload, key_shard) FROM STDIN
+        """
+
     static let insertBatch = """
         WITH input AS (
-            SELECT * FROM unnest(
-                $1::int4[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-                $8::text[], $9::text[], $10::text[], $11::inet[], $12::jsonb[], $13::int4[]
-            ) AS t (shard, id, source, external_id, kind, severity, occurred_at,
-                    principal, resource, account, source_ip, payload, key_shard)
+            SELECT * FROM vigil_ingest_stage
         ),
         new_keys AS (
             INSERT INTO alert_key (key_shard, source, external_id, shard, alert_id)
@@ -79,23 +98,26 @@ public struct AlertIngestStore: Sendable {
         let ids = accepted.map { _ in UUID.v7() }
         let alerts = accepted.map(\.alert.alert)
         let keyShards = alerts.map { keyShard(source: $0.source, externalID: $0.externalID) }
-        let parameters: [any PostgresEncodable] = [
-            alerts.map { router.shard(for: $0) },
-            ids,
-            alerts.map(\.source),
-            alerts.map(\.externalID),
-            alerts.map(\.kind),
-            alerts.map(\.severity.rawValue),
-            alerts.map(\.occurredAt),
-            alerts.map(\.principal),
-            alerts.map(\.resource),
-            alerts.map(\.account),
-            alerts.map(\.sourceIP),
-            accepted.map(\.alert.payloadJSON),
-            keyShards,
-        ]
+        let shards = alerts.map { router.shard(for: $0) }
+        let rows = (0..<alerts.count).map { StageRow(shard: shards[$0], id: ids[$0], alert: alerts[$0], payload: accepted[$0].alert.payloadJSON, keyShard: keyShards[$0]) }
         return try await pool.withTransaction { connection in
-            let rows = try await connection.query(Self.insertBatch, parameters)
+            try await connection.executeScript(Self.createStage)
+            try await connection.copyFrom(Self.copyStage, rows: rows) { row, writer in
+                writer.field(Int64(row.shard))
+                writer.field(row.id)
+                writer.field(row.alert.source)
+                writer.field(row.alert.externalID)
+                writer.field(row.alert.kind)
+                writer.field(row.alert.severity.rawValue)
+                writer.field(row.alert.occurredAt)
+                writer.field(row.alert.principal)
+                writer.field(row.alert.resource)
+                writer.field(row.alert.account)
+                writer.field(row.alert.sourceIP)
+                writer.field(row.payload)
+                writer.field(Int64(row.keyShard))
+            }
+            let rows = try await connection.query(Self.insertBatch)
             var byRequested: [String: IngestResponse.Stored] = [:]
             var unresolved: [Int] = []
             for row in rows {

@@ -90,7 +90,9 @@ struct IngestBenchmarkCommand: AsyncParsableCommand {
             try await connection.executeScript("DROP TABLE IF EXISTS bench_ingest_alert; CREATE TABLE bench_ingest_alert (LIKE alert INCLUDING ALL)")
         }
         var writer = PostgresCopyRowWriter()
-        let decoder = try IngestDecoder()
+        var decoderConfiguration = IngestDecoder.Configuration()
+        decoderConfiguration.maxItems = alerts
+        let decoder = try IngestDecoder(configuration: decoderConfiguration)
         let batch = try decoder.decode(body: Array(lines.joined(separator: "\n").utf8), contentType: "application/x-ndjson", now: Date())
         let router = ShardRouter(shardCount: 64)!
         for (_, decoded) in batch.accepted {
