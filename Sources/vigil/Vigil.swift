@@ -10,6 +10,7 @@ struct Vigil: AsyncParsableCommand {
             MigrateCommand.self,
             DoctorCommand.self,
             BenchCommand.self,
+            WorkerCommand.self,
         ]
     )
 }
