@@ -7,10 +7,11 @@ import VigilPostgres
 /// Election: ``tryLead(on:)`` takes a session-level advisory lock on a connection the caller keeps open for as
 /// long as it leads; the lock ends with the connection (a crashed leader's lock is released by the server).
 public struct QueueMaintenance: Sendable {
-    /// The advisory-lock key of the maintenance leader ("vigil-mt" in ASCII).
-    public static let leaderLockKey: Int64 = 0x7669_6769_6c2d_6d74
+    /// The advisory-lock class of the maintenance leader ("vigi" in ASCII); the lock's second key is a hash of
+    /// the current schema, so clusters in different schemas of one database elect their own leaders.
+    public static let leaderLockKey: Int32 = 0x7669_6769
 
-    static let tryLockSQL = "SELECT pg_try_advisory_lock($1)"
+    static let tryLockSQL = "SELECT pg_try_advisory_lock($1::int, hashtext(current_schema()))"
 
     /// Tries to become the leader on `connection` (kept open while leading). Returns whether it leads.
     public static func tryLead(on connection: PostgresConnection) async throws -> Bool {
@@ -42,6 +43,11 @@ public struct QueueMaintenance: Sendable {
     public struct Report: Sendable, Hashable {
         public var rescuedJobs: Int
         public var reapedWorkers: Int
+
+        public init(rescuedJobs: Int, reapedWorkers: Int) {
+            self.rescuedJobs = rescuedJobs
+            self.reapedWorkers = reapedWorkers
+        }
     }
 
     /// One round on `connection` (the leader's).
