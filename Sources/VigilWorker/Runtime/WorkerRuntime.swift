@@ -47,6 +47,42 @@ final class WorkerRuntime: Sendable {
 
     private let jobState = Mutex(JobState())
 
+    /// What the process did, for its closing log line and benchmarks.
+    struct Statistics: Sendable {
+        var claims = 0
+        var claimed = 0
+        var applied = 0
+        var stale = 0
+        /// The latest claim round trips (at most 10,000), in microseconds.
+        var claimMicroseconds: [Int64] = []
+
+        /// The `fraction` quantile of the claim round trips, in milliseconds.
+        func claimQuantile(_ fraction: Double) -> Double {
+            guard !claimMicroseconds.isEmpty else { return 0 }
+            let sorted = claimMicroseconds.sorted()
+            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
+        }
+    }
+
+    private let statistics = Mutex(Statistics())
+
+    func recordClaim(jobs: Int, took duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        statistics.withLock { statistics in
+            statistics.claims += 1
+            statistics.claimed += jobs
+            if statistics.claimMicroseconds.count >= 10_000 { statistics.claimMicroseconds.removeFirst(5_000) }
+            statistics.claimMicroseconds.append(micros)
+        }
+    }
+
+    func recordResult(applied: Bool) {
+        statistics.withLock { applied ? ($0.applied += 1) : ($0.stale += 1) }
+    }
+
+    var currentStatistics: Statistics { statistics.withLock { $0 } }
+
     init(
         workerID: WorkerID, configuration: WorkerConfiguration, shardCount: Int, pool: PostgresPool, step: any TriageStep,
         logger: Logger

@@ -21,7 +21,9 @@ struct ClaimService: Service {
                     if free > 0, !leases.isEmpty {
                         let limit = min(free, configuration.claimBatch)
                         do {
+                            let sent = runtime.clock.now
                             let claimed = try await runtime.jobs.claim(leases: leases, limit: limit, jobLease: configuration.jobLease)
+                            runtime.recordClaim(jobs: claimed.count, took: sent.duration(to: runtime.clock.now))
                             failures = 0
                             for job in claimed {
                                 runtime.started(job)
@@ -55,6 +57,14 @@ struct ClaimService: Service {
                 }
             }
             runtime.claimingEnded()
+            let statistics = runtime.currentStatistics
+            runtime.logger.info(
+                "claim loop stopped",
+                metadata: [
+                    "claims": "\(statistics.claims)", "claimed": "\(statistics.claimed)", "applied": "\(statistics.applied)",
+                    "stale": "\(statistics.stale)", "claim_p50_ms": "\(statistics.claimQuantile(0.5))",
+                    "claim_p99_ms": "\(statistics.claimQuantile(0.99))",
+                ])
         } onGracefulShutdown: {
             runtime.beginStopping()
         }
@@ -82,6 +92,7 @@ struct ClaimService: Service {
         let placeholder = VerdictRecord(decision: .escalate, rationale: "", decidedBy: "none")
         let applied = await runtime.submit(
             JobResult(key: job.key, attempt: job.attempt, disposition: disposition, verdict: result.verdict ?? placeholder))
+        runtime.recordResult(applied: applied)
         if !applied { runtime.logger.info("stale result discarded", metadata: ["job": "\(job)"]) }
         runtime.ended(job, interrupted: false)
     }

@@ -1,0 +1,205 @@
+"""Vigil's worker vs PgQueuer on one PostgreSQL (fsync on), in one run; then Vigil's claim latency when idle.
+
+Run through run.sh, which builds Vigil (release), prepares the virtual environment and starts the server.
+"""
+import argparse
+import asyncio
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+import asyncpg
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+ENQUEUE_SQL = """
+WITH a AS (
+    INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at, principal, payload)
+    SELECT g % $2, gen_random_uuid(), 'bench', $3 || g, 'bench', 'high', now(), 'user-' || g, jsonb_build_object('n', g)
+    FROM generate_series(1, $1::int) g
+    RETURNING shard, id, source, external_id
+), k AS (
+    INSERT INTO alert_key (key_shard, source, external_id, shard, alert_id) SELECT shard, source, external_id, shard, id FROM a
+)
+INSERT INTO triage_job (shard, alert_id) SELECT shard, id FROM a
+"""
+
+
+def vigil_worker(binary, dsn, *extra):
+    log = open(os.devnull, "w")
+    return subprocess.Popen(
+        [binary, "worker", "--database-url", dsn, "--lease-seconds", "5", "--max-steals", "16", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+async def reset(conn):
+    await conn.execute("TRUNCATE alert, alert_key, triage_job, verdict, dead_job, queue_counter, worker")
+    await conn.execute("UPDATE shard_lease SET owner = NULL, expires_at = '-infinity'")
+    await conn.execute("VACUUM ANALYZE triage_job")
+
+
+async def wait_empty(conn, sql, timeout=600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await conn.fetchval(sql) == 0:
+            return time.monotonic()
+        await asyncio.sleep(0.02)
+    raise RuntimeError("queue did not drain in time")
+
+
+async def run_vigil(conn, args, dsn, workers, jobs, label):
+    await reset(conn)
+    await conn.execute(ENQUEUE_SQL, jobs, args.shards, label)
+    await conn.execute("CHECKPOINT")
+    start = time.monotonic()
+    procs = [
+        vigil_worker(args.vigil, dsn, "--max-in-flight", str(args.in_flight), "--claim-batch", str(args.in_flight))
+        for _ in range(workers)
+    ]
+    end = await wait_empty(conn, "SELECT count(*) FROM triage_job")
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        out, _ = p.communicate(timeout=60)
+        if p.returncode != 0:
+            print(out[-3000:], file=sys.stderr)
+            raise RuntimeError("a Vigil worker failed")
+    verdicts = await conn.fetchval("SELECT count(*) FROM verdict")
+    assert verdicts == jobs, (verdicts, jobs)
+    return jobs / (end - start)
+
+
+async def run_pgqueuer(conn, args, dsn, processes, batch, jobs):
+    python = sys.executable
+    script = os.path.join(HERE, "pgqueuer_worker.py")
+    await conn.execute("TRUNCATE pgqueuer, pgqueuer_log")
+    subprocess.run([python, script, dsn, "enqueue", str(jobs)], check=True)
+    await conn.execute("CHECKPOINT")
+    start = time.monotonic()
+    procs = [subprocess.Popen([python, script, dsn, "drain", str(batch)]) for _ in range(processes)]
+    end = await wait_empty(conn, "SELECT count(*) FROM pgqueuer")
+    for p in procs:
+        p.wait(timeout=120)
+    return jobs / (end - start)
+
+
+async def idle_latency(conn, args, dsn, samples):
+    """Commit-to-claim on an idle cluster: one job at a time, the worker woken by NOTIFY.
+
+    The job is enqueued and notified in one transaction; its commit time is clock_timestamp() just before COMMIT.
+    The claim time is the claim statement's now(), read back as lease_expires_at minus the job lease (the step
+    takes 200 ms, so the row is still there to read). Both are the database's clock."""
+    await reset(conn)
+    job_lease = 60
+    proc = vigil_worker(args.vigil, dsn, "--placeholder-work-ms", "200", "--job-lease-seconds", str(job_lease),
+                        "--poll-seconds", "5")
+    await asyncio.sleep(2)  # leases taken
+    delays = []
+    for i in range(samples):
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                """
+                WITH a AS (
+                    INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at, payload)
+                    VALUES ($1, gen_random_uuid(), 'latency', $2, 'bench', 'high', now(), '{}') RETURNING shard, id
+                ) INSERT INTO triage_job (shard, alert_id) SELECT shard, id FROM a RETURNING shard, alert_id
+                """, i % args.shards, f"l{i}")
+            await conn.execute("SELECT pg_notify('vigil_jobs', $1)", str(row["shard"]))
+            committed = await conn.fetchval("SELECT clock_timestamp()")
+        claimed = None
+        while claimed is None:
+            claimed = await conn.fetchval(
+                "SELECT lease_expires_at - $3 * interval '1 second' FROM triage_job WHERE shard = $1 AND alert_id = $2 AND state = 'running'",
+                row["shard"], row["alert_id"], job_lease)
+            if claimed is None:
+                await asyncio.sleep(0.002)
+        delays.append((claimed - committed).total_seconds() * 1000)
+        await wait_empty(conn, "SELECT count(*) FROM triage_job")
+        await asyncio.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    claim = re.search(r"claim_p50_ms=([\d.]+) claim_p99_ms=([\d.]+)", out)
+    return delays, claim
+
+
+def quantile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+async def table_size(conn):
+    return await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('triage_job'))"), \
+        await conn.fetchval("SELECT pg_total_relation_size('triage_job')")
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--vigil", required=True)
+    parser.add_argument("--dsn", required=True)
+    parser.add_argument("--jobs", type=int, default=50_000)
+    parser.add_argument("--shards", type=int, default=64)
+    parser.add_argument("--in-flight", type=int, default=256)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--pgq-batches", default="10,50,100")
+    parser.add_argument("--pgq-processes", default="1,2")
+    parser.add_argument("--latency-samples", type=int, default=200)
+    parser.add_argument("--big-run", type=int, default=0, help="also work this many jobs and show triage_job's size")
+    args = parser.parse_args()
+    conn = await asyncpg.connect(args.dsn)
+    await conn.execute("UPDATE cluster SET shard_count = $1", args.shards)
+    subprocess.run([sys.executable, os.path.join(HERE, "pgqueuer_worker.py"), args.dsn, "install"], check=True)
+
+    print(f"queue benchmark: {args.jobs} jobs per run, trivial step, fsync on, {os.cpu_count()} cores")
+    vigil = {}
+    pgq = {}
+    # Interleave the candidates so background load falls on all alike.
+    for n in [int(x) for x in args.workers.split(",")]:
+        vigil[n] = await run_vigil(conn, args, args.dsn, n, args.jobs, f"v{n}-")
+        print(f"  vigil worker x{n} (in-flight {args.in_flight}): {vigil[n]:9.0f} jobs/s", flush=True)
+        for p in [int(x) for x in args.pgq_processes.split(",")]:
+            for b in [int(x) for x in args.pgq_batches.split(",")]:
+                if (p, b) in pgq and n != 1:
+                    continue
+                rate = await run_pgqueuer(conn, args, args.dsn, p, b, args.jobs)
+                pgq[(p, b)] = max(rate, pgq.get((p, b), 0))
+                print(f"  pgqueuer x{p} batch {b:3d}: {rate:9.0f} jobs/s", flush=True)
+    best_key = max(pgq, key=pgq.get)
+    best = pgq[best_key]
+    print(f"PgQueuer best: {best:.0f} jobs/s (x{best_key[0]} processes, batch {best_key[1]})")
+    for n, rate in vigil.items():
+        print(f"Vigil x{n}: {rate:.0f} jobs/s = {rate / best:.2f}x PgQueuer best (target >= 2x)")
+
+    delays, claim = await idle_latency(conn, args, args.dsn, args.latency_samples)
+    print(f"idle commit-to-claim over {len(delays)} jobs: p50 {quantile(delays, 0.5):.2f} ms, p99 {quantile(delays, 0.99):.2f} ms, "
+          f"max {max(delays):.2f} ms (target p99 < 20 ms)")
+    if claim:
+        print(f"claim statement round trip (worker's own count, idle run): p50 {claim.group(1)} ms, p99 {claim.group(2)} ms")
+
+    if args.big_run:
+        await reset(conn)
+        await conn.execute("VACUUM FULL triage_job")
+        before = await table_size(conn)
+        chunk = 100_000
+        for start in range(0, args.big_run, chunk):
+            await conn.execute(ENQUEUE_SQL, min(chunk, args.big_run - start), args.shards, f"big{start}-")
+        loaded = await table_size(conn)
+        began = time.monotonic()
+        procs = [vigil_worker(args.vigil, args.dsn, "--max-in-flight", str(args.in_flight), "--claim-batch", str(args.in_flight))
+                 for _ in range(2)]
+        end = await wait_empty(conn, "SELECT count(*) FROM triage_job", timeout=3600)
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=60)
+        after = await table_size(conn)
+        await asyncio.sleep(5)
+        settled = await table_size(conn)
+        print(f"{args.big_run} jobs worked by 2 workers in {end - began:.1f} s ({args.big_run / (end - began):.0f} jobs/s); "
+              f"triage_job size: empty {before[0]}, loaded {loaded[0]}, after the run {after[0]}, 5 s later {settled[0]}")
+    await conn.close()
+
+
+asyncio.run(main())
