@@ -36,6 +36,8 @@ struct JobStoreTests {
         #expect(stolen == LeaseToken(shard: 0, epoch: 2))
         try await Task.sleep(for: .milliseconds(5))
         #expect(try await a.claim(leases: leasesA, limit: 10, jobLease: .seconds(30)).isEmpty, "A's old epoch claims nothing")
+        #expect(try await a.readyExpired(leases: leasesA) == 0, "nor can it touch the shard's jobs")
+        #expect(try await b.readyExpired(leases: [stolen!]) == 1, "the new owner readies the expired job")
         let jobB = try #require(try await b.claim(leases: [stolen!], limit: 10, jobLease: .seconds(30)).first)
         #expect(jobB.key == jobA.key && jobB.attempt == 2 && jobB.leaseEpoch == 2)
 

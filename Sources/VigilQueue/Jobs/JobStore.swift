@@ -20,27 +20,26 @@ public struct JobStore: Sendable {
 
     // MARK: Claim
 
-    /// Claims up to `limit` jobs in one statement: ready jobs due now, and running jobs whose job lease expired
-    /// (their worker stopped heartbeating), on `leases` only.
+    /// Claims up to `limit` ready jobs due now on `leases`, in one statement.
     ///
-    /// $1 me, $2 shards, $3 epochs (same order), $4 limit, $5 job-lease milliseconds. The lease join in the
-    /// UPDATE checks owner, epoch and expiry of each shard's lease, so a lease lost since the caller's last
-    /// tick claims nothing.
+    /// $1 me, $2 shards, $3 epochs (same order), $4 limit, $5 job-lease milliseconds. The `ready` CTE walks the
+    /// shards in the order given, taking each shard's due jobs oldest first through the partial index
+    /// `triage_job_ready` (an index scan that stops at the limit, however long the backlog), skipping rows other
+    /// claims hold. The lease join in the UPDATE checks owner, epoch and expiry of each shard's lease, so a lease
+    /// lost since the caller's last tick claims nothing.
     static let claimSQL = """
         WITH owned AS (
             SELECT t.shard, t.epoch
             FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
             JOIN shard_lease l ON l.shard = t.shard AND l.epoch = t.epoch AND l.owner = $1 AND l.expires_at > now()
-        ), ready AS (
-            SELECT j.shard, j.alert_id FROM triage_job j
-            WHERE j.shard = ANY($2::int[]) AND j.state = 'ready' AND j.run_at <= now()
-            LIMIT $4 FOR UPDATE SKIP LOCKED
-        ), expired AS (
-            SELECT j.shard, j.alert_id FROM triage_job j
-            WHERE j.state = 'running' AND j.lease_expires_at < now() AND j.shard = ANY($2::int[])
-            LIMIT $4 FOR UPDATE SKIP LOCKED
         ), picked AS (
-            SELECT shard, alert_id FROM ready UNION SELECT shard, alert_id FROM expired LIMIT $4
+            SELECT r.shard, r.alert_id FROM unnest($2::int[]) AS s(shard)
+            CROSS JOIN LATERAL (
+                SELECT j.shard, j.alert_id FROM triage_job j
+                WHERE j.shard = s.shard AND j.state = 'ready' AND j.run_at <= now()
+                ORDER BY j.run_at LIMIT $4 FOR UPDATE SKIP LOCKED
+            ) r
+            LIMIT $4
         )
         UPDATE triage_job j
         SET state = 'running', attempt = j.attempt + 1, owner = $1, lease_epoch = o.epoch,
@@ -52,13 +51,22 @@ public struct JobStore: Sendable {
             host(a.source_ip), a.payload::text
         """
 
-    /// Claims up to `limit` jobs under `leases` with a job lease of `jobLease`.
+    /// Claims up to `limit` jobs under `leases` with a job lease of `jobLease`. Rotate `leases` between calls to
+    /// spread claims over the shards.
     ///
     /// - Throws: ``PostgresError``; a row whose alert cannot be read back is a `.decoding` error.
-    public func claim(leases: [LeaseToken], limit: Int, jobLease: Duration) async throws -> [ClaimedJob] {
+    ///
+    /// - Parameter connection: the connection to claim on (the claim loop keeps one with
+    ///   `synchronous_commit = off`: a claim lost in a server crash only returns its jobs to ready, and their
+    ///   completions are then refused by the fence); nil takes one from the pool.
+    public func claim(leases: [LeaseToken], limit: Int, jobLease: Duration, on connection: PostgresConnection? = nil) async throws
+        -> [ClaimedJob]
+    {
         guard !leases.isEmpty, limit > 0 else { return [] }
-        let result = try await pool.query(
+        let statement = PostgresStatement(
             Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds])
+        let result =
+            if let connection { try await connection.run(statement) } else { try await pool.withConnection { try await $0.run(statement) } }
         var jobs: [ClaimedJob] = []
         jobs.reserveCapacity(result.count)
         let parser = JSONParser(duplicateKeys: .lastWins)
@@ -85,6 +93,36 @@ public struct JobStore: Sendable {
                     leaseEpoch: try row.decode(Int64.self, at: 4), previousDelay: previousDelay, alert: alert))
         }
         return jobs
+    }
+
+    // MARK: Expired jobs
+
+    /// $1 me, $2 shards, $3 epochs. Running jobs on these leases (still held at these epochs) whose job lease
+    /// expired become ready now: their worker stopped heartbeating (crashed, paused, lost the shard). Counted
+    /// in `rescued_jobs`.
+    static let readyExpiredSQL = """
+        WITH owned AS (
+            SELECT t.shard FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
+            JOIN shard_lease l ON l.shard = t.shard AND l.epoch = t.epoch AND l.owner = $1
+        ), rescued AS (
+            UPDATE triage_job j SET state = 'ready', run_at = now(), owner = NULL, lease_epoch = NULL, lease_expires_at = NULL,
+                last_error = 'interrupted: job lease expired'
+            FROM owned o
+            WHERE j.shard = o.shard AND j.state = 'running' AND j.lease_expires_at < now()
+            RETURNING j.shard
+        ), \(QueueCounter.incrementCTE("counted", counter: QueueCounter.rescuedJobs, countingRowsOf: "rescued"))
+        SELECT count(*) FROM rescued
+        """
+
+    /// Makes expired running jobs on `leases` ready again, so the shard's owner claims them at once rather than
+    /// waiting for the maintenance leader (who may be the very process that stopped). Run once per lease tick.
+    ///
+    /// - Returns: how many jobs were made ready.
+    @discardableResult
+    public func readyExpired(leases: [LeaseToken]) async throws -> Int {
+        guard !leases.isEmpty else { return 0 }
+        return try await pool.query(Self.readyExpiredSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch)])[0]
+            .decode(Int.self, at: 0)
     }
 
     // MARK: Heartbeat
@@ -129,7 +167,8 @@ public struct JobStore: Sendable {
     }
 
     /// $1 me, $2 a JSON array of completions. Deletes each fenced job and writes its verdict (first verdict
-    /// wins: `ON CONFLICT DO NOTHING`, counted as `duplicate_verdicts`), counting stale submissions.
+    /// wins: `ON CONFLICT DO NOTHING`, counted as `duplicate_verdicts`), counting stale submissions. Returns a
+    /// row per finished job (`false`) and another per verdict written (`true`).
     static let completeSQL = """
         WITH done AS (
             SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(
@@ -153,7 +192,7 @@ public struct JobStore: Sendable {
             WHERE n > 0
             ON CONFLICT (name) DO UPDATE SET value = queue_counter.value + EXCLUDED.value
         )
-        SELECT f.shard, f.alert_id, w.alert_id IS NOT NULL FROM finished f LEFT JOIN written w USING (shard, alert_id)
+        SELECT shard, alert_id, false FROM finished UNION ALL SELECT shard, alert_id, true FROM written
         """
 
     /// $1 me, $2 a JSON array of (shard, alert_id, attempt, delay_ms, error). Makes each fenced job ready again
@@ -169,7 +208,7 @@ public struct JobStore: Sendable {
             WHERE \(fence)
             RETURNING j.shard, j.alert_id
         ), \(staleCounter(submitted: "d", done: "moved"))
-        SELECT shard, alert_id, true FROM moved
+        SELECT shard, alert_id, false FROM moved
         """
 
     /// $1 me, $2 a JSON array of (shard, alert_id, attempt, error). Moves each fenced job to `dead_job`.
@@ -186,7 +225,7 @@ public struct JobStore: Sendable {
             ON CONFLICT (shard, alert_id) DO UPDATE
             SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, died_at = now()
         ), \(staleCounter(submitted: "d", done: "removed"))
-        SELECT shard, alert_id, true FROM removed
+        SELECT shard, alert_id, false FROM removed
         """
 
     /// Writes the results of finished attempts: completions, retries and dead-letters, each kind in one fenced
@@ -226,14 +265,15 @@ public struct JobStore: Sendable {
             }
         }
         var report = FinishReport()
+        var written: Set<ClaimedJob.Key> = []
         for (sql, rows) in [(Self.completeSQL, completions), (Self.retrySQL, retries), (Self.deadLetterSQL, deadLetters)]
         where !rows.isEmpty {
             let result = try await pool.query(sql, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText)])
             for row in result {
                 let key = ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1))
-                report.applied.insert(key)
-                if try !row.decode(Bool.self, at: 2) { report.duplicateVerdicts.insert(key) }
+                if try row.decode(Bool.self, at: 2) { written.insert(key) } else { report.applied.insert(key) }
             }
+            if sql == Self.completeSQL { report.duplicateVerdicts = report.applied.subtracting(written) }
         }
         return report
     }

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import VigilPostgres
 import VigilQueue
 
 /// The claim loop: claims jobs on claimable leases while in-flight slots are free, runs each in a child task,
@@ -15,14 +16,25 @@ struct ClaimService: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 var failures = 0
+                var rotation = 0
+                var connection: PostgresConnection?
                 while !runtime.isStopping {
                     let free = configuration.maxInFlight - runtime.inFlightCount
-                    let leases = runtime.claimableLeases()
-                    if free > 0, !leases.isEmpty {
+                    var leases = runtime.claimableLeases()
+                    if !leases.isEmpty {
+                        // Start each claim at another shard, so no shard waits behind the others' backlogs.
+                        rotation = (rotation + 1) % leases.count
+                        leases = Array(leases[rotation...] + leases[..<rotation])
+                    }
+                    // Claim in batches: wait for a quarter of the slots to come free unless nothing is running.
+                    let worthClaiming = free >= max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4) || free == configuration.maxInFlight
+                    if free > 0, worthClaiming, !leases.isEmpty {
                         let limit = min(free, configuration.claimBatch)
                         do {
+                            if connection == nil { connection = try await Self.claimConnection(runtime.pool.configuration) }
                             let sent = runtime.clock.now
-                            let claimed = try await runtime.jobs.claim(leases: leases, limit: limit, jobLease: configuration.jobLease)
+                            let claimed = try await runtime.jobs.claim(
+                                leases: leases, limit: limit, jobLease: configuration.jobLease, on: connection)
                             runtime.recordClaim(jobs: claimed.count, took: sent.duration(to: runtime.clock.now))
                             failures = 0
                             for job in claimed {
@@ -33,12 +45,15 @@ struct ClaimService: Service {
                         } catch {
                             failures += 1
                             runtime.logger.warning("claim failed", metadata: ["error": "\(error)"])
+                            await connection?.close()
+                            connection = nil
                             try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failures, 6))))
                             continue
                         }
                     }
                     await runtime.claimWake.wait(timeout: configuration.pollInterval)
                 }
+                await connection?.close()
                 // Phase 1: in-flight jobs may finish.
                 let deadline = runtime.clock.now.advanced(by: configuration.drainTimeout)
                 while runtime.inFlightCount > 0, runtime.clock.now < deadline {
@@ -68,6 +83,14 @@ struct ClaimService: Service {
         } onGracefulShutdown: {
             runtime.beginStopping()
         }
+    }
+
+    /// The claim loop's own connection. Claims commit without waiting for the WAL flush: a claim lost in a
+    /// server crash only returns its jobs to ready (their completions are then refused by the fence).
+    private static func claimConnection(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(configuration)
+        try await connection.executeScript("SET synchronous_commit = off")
+        return connection
     }
 
     /// Runs one job: the step, then its result through the completion writer.

@@ -52,6 +52,12 @@ struct LeaseService: Service {
                 try await take(shard: shard, epoch: epoch, from: owner, estimate: estimate)
             }
         }
+        // Jobs left running by a crashed or paused worker on our shards: ready them for our claims.
+        let rescued = try await runtime.jobs.readyExpired(leases: runtime.claimableLeases())
+        if rescued > 0 {
+            runtime.logger.info("took over expired jobs", metadata: ["count": "\(rescued)"])
+            runtime.claimWake.signal()
+        }
     }
 
     private func take(shard: Int, epoch: Int64, from owner: WorkerID?, estimate: DatabaseTimeEstimate<ContinuousClock.Instant>) async throws {
