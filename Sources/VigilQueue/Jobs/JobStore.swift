@@ -97,25 +97,27 @@ public struct JobStore: Sendable {
 
     // MARK: Expired jobs
 
-    /// $1 me, $2 shards, $3 epochs. Running jobs on these leases (still held at these epochs) whose job lease
-    /// expired become ready now: their worker stopped heartbeating (crashed, paused, lost the shard). Counted
-    /// in `rescued_jobs`.
+    /// $1 me, $2 shards, $3 epochs. Running jobs on these leases (still held at these epochs) that can no longer
+    /// finish become ready now: those claimed under an earlier epoch of the shard (their worker lost the lease, so
+    /// the fence refuses their results) and those whose job lease expired (their worker stopped heartbeating).
+    /// Counted in `rescued_jobs`.
     static let readyExpiredSQL = """
         WITH owned AS (
-            SELECT t.shard FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
+            SELECT t.shard, t.epoch FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
             JOIN shard_lease l ON l.shard = t.shard AND l.epoch = t.epoch AND l.owner = $1
         ), rescued AS (
             UPDATE triage_job j SET state = 'ready', run_at = now(), owner = NULL, lease_epoch = NULL, lease_expires_at = NULL,
-                last_error = 'interrupted: job lease expired'
+                last_error = 'interrupted: job lease expired or its shard lease was lost'
             FROM owned o
-            WHERE j.shard = o.shard AND j.state = 'running' AND j.lease_expires_at < now()
+            WHERE j.shard = o.shard AND j.state = 'running' AND (j.lease_epoch <> o.epoch OR j.lease_expires_at < now())
             RETURNING j.shard
         ), \(QueueCounter.incrementCTE("counted", counter: QueueCounter.rescuedJobs, countingRowsOf: "rescued"))
         SELECT count(*) FROM rescued
         """
 
-    /// Makes expired running jobs on `leases` ready again, so the shard's owner claims them at once rather than
-    /// waiting for the maintenance leader (who may be the very process that stopped). Run once per lease tick.
+    /// Makes running jobs on `leases` that cannot finish any more ready again (see ``readyExpiredSQL``), so the
+    /// shard's owner claims them at once rather than waiting for the maintenance leader (who may be the very
+    /// process that stopped). Run after taking a lease and once per lease tick.
     ///
     /// - Returns: how many jobs were made ready.
     @discardableResult

@@ -27,7 +27,8 @@ struct ClaimService: Service {
                         leases = Array(leases[rotation...] + leases[..<rotation])
                     }
                     // Claim in batches: wait for a quarter of the slots to come free unless nothing is running.
-                    let worthClaiming = free >= max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4) || free == configuration.maxInFlight
+                    let quarter = max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4)
+                    let worthClaiming = free >= quarter || free == configuration.maxInFlight
                     if free > 0, worthClaiming, !leases.isEmpty {
                         let limit = min(free, configuration.claimBatch)
                         do {

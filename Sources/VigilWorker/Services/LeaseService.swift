@@ -66,7 +66,10 @@ struct LeaseService: Service {
             shard: shard, expectedEpoch: epoch, from: owner, duration: runtime.configuration.leaseDuration)
         else { return }
         runtime.withLeaseMachine { $0.acquired(token, at: estimate.earliest(at: sentAt)) }
-        runtime.logger.debug("shard lease taken", metadata: ["lease": "\(token)", "from": "\(owner?.rawValue ?? "-")"])
+        // The previous owner's running jobs can no longer complete (the fence refuses their epoch): run them here.
+        let orphaned = try await runtime.jobs.readyExpired(leases: [token])
+        runtime.logger.debug(
+            "shard lease taken", metadata: ["lease": "\(token)", "from": "\(owner?.rawValue ?? "-")", "orphaned_jobs": "\(orphaned)"])
         runtime.claimWake.signal()
     }
 
