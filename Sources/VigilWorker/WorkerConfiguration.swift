@@ -30,12 +30,16 @@ public struct WorkerConfiguration: Sendable {
     public var reapAfter: Duration
     /// Completions written per statement at most (default 512).
     public var completionBatch: Int
+    /// The maintenance leader vacuums `triage_job` once it holds this many dead row versions (default 50,000;
+    /// nil: leave it to autovacuum). Needs the table's owner.
+    public var vacuumAfterDeadRows: Int?
 
     public init(
         maxInFlight: Int = 64, claimBatch: Int = 128, jobLease: Duration = .seconds(30), jobHeartbeatInterval: Duration? = nil,
         leaseDuration: Duration = .seconds(30), maxStealsPerTick: Int = 1, leaseTickInterval: Duration? = nil,
         pollInterval: Duration = .seconds(1), drainTimeout: Duration = .seconds(10), retryPolicy: RetryPolicy = RetryPolicy(),
-        maintenanceInterval: Duration? = nil, reapAfter: Duration? = nil, completionBatch: Int = 512
+        maintenanceInterval: Duration? = nil, reapAfter: Duration? = nil, completionBatch: Int = 512,
+        vacuumAfterDeadRows: Int? = 50_000
     ) {
         self.maxInFlight = maxInFlight
         self.claimBatch = claimBatch
@@ -50,6 +54,7 @@ public struct WorkerConfiguration: Sendable {
         self.maintenanceInterval = maintenanceInterval ?? leaseDuration / 2
         self.reapAfter = reapAfter ?? leaseDuration * 3
         self.completionBatch = completionBatch
+        self.vacuumAfterDeadRows = vacuumAfterDeadRows
     }
 
     /// - Throws: ``QueueConfigurationError`` naming the first invalid key.

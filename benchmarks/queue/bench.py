@@ -30,9 +30,25 @@ INSERT INTO triage_job (shard, alert_id) SELECT shard, id FROM a
 
 
 def vigil_worker(binary, dsn, *extra):
-    return subprocess.Popen(
+    """A worker whose log goes to a file (a pipe nobody reads would fill up and stall it); `.log_path` names it."""
+    import tempfile
+
+    log = tempfile.NamedTemporaryFile("w", prefix="vigil-bench-worker-", suffix=".log", delete=False)
+    process = subprocess.Popen(
         [binary, "worker", "--database-url", dsn, "--lease-seconds", "5", "--max-steals", "16", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=log, stderr=subprocess.STDOUT, text=True)
+    process.log_path = log.name
+    log.close()
+    return process
+
+
+def finish(process):
+    """Waits for a worker sent SIGTERM; returns its log."""
+    process.wait(timeout=60)
+    with open(process.log_path) as f:
+        out = f.read()
+    os.unlink(process.log_path)
+    return out
 
 
 async def reset(conn):
@@ -51,19 +67,30 @@ async def wait_empty(conn, sql, timeout=600):
 
 
 async def run_vigil(conn, args, dsn, workers, jobs, label):
+    """Starts the workers on an empty queue and waits until the shard leases are balanced between them (a fair
+    share each), then enqueues the jobs in one transaction and times from its commit until the queue is empty."""
     await reset(conn)
-    await conn.execute(ENQUEUE_SQL, jobs, args.shards, label)
-    await conn.execute("CHECKPOINT")
-    start = time.monotonic()
     procs = [
         vigil_worker(args.vigil, dsn, "--max-in-flight", str(args.in_flight), "--claim-batch", str(args.in_flight))
         for _ in range(workers)
     ]
+    share = args.shards // workers
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        held = await conn.fetch("SELECT owner, count(*) AS n FROM shard_lease WHERE owner IS NOT NULL GROUP BY owner")
+        if len(held) == workers and all(row["n"] >= share for row in held):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise RuntimeError("shard leases did not balance")
+    await conn.execute(ENQUEUE_SQL, jobs, args.shards, label)
+    start = time.monotonic()
+    await conn.execute("SELECT pg_notify('vigil_jobs', s::text) FROM generate_series(0, $1::int - 1) s", args.shards)
     end = await wait_empty(conn, "SELECT count(*) FROM triage_job")
     for p in procs:
         p.send_signal(signal.SIGTERM)
     for p in procs:
-        out, _ = p.communicate(timeout=60)
+        out = finish(p)
         if p.returncode != 0:
             print(out[-3000:], file=sys.stderr)
             raise RuntimeError("a Vigil worker failed")
@@ -73,16 +100,24 @@ async def run_vigil(conn, args, dsn, workers, jobs, label):
 
 
 async def run_pgqueuer(conn, args, dsn, processes, batch, jobs):
+    """As for Vigil: consumers started first and connected, the jobs enqueued in one statement (PgQueuer's own
+    batch enqueue), timed from its return until the queue table is empty."""
+    from pgqueuer import AsyncpgDriver, Queries
+
     python = sys.executable
     script = os.path.join(HERE, "pgqueuer_worker.py")
     await conn.execute("TRUNCATE pgqueuer, pgqueuer_log")
-    subprocess.run([python, script, dsn, "enqueue", str(jobs)], check=True)
     await conn.execute("CHECKPOINT")
+    procs = [subprocess.Popen([python, script, dsn, "work", str(batch)]) for _ in range(processes)]
+    await asyncio.sleep(3)  # interpreters started, connected, listening
+    enqueuer = await asyncpg.connect(dsn)
+    await Queries(AsyncpgDriver(enqueuer)).enqueue(["noop"] * jobs, [None] * jobs, [0] * jobs)
     start = time.monotonic()
-    procs = [subprocess.Popen([python, script, dsn, "drain", str(batch)]) for _ in range(processes)]
     end = await wait_empty(conn, "SELECT count(*) FROM pgqueuer")
     for p in procs:
-        p.wait(timeout=120)
+        p.kill()
+        p.wait(timeout=60)
+    await enqueuer.close()
     return jobs / (end - start)
 
 
@@ -124,7 +159,7 @@ async def idle_latency(conn, args, dsn, samples):
         await wait_empty(conn, "SELECT count(*) FROM triage_job")
         await asyncio.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=60)
+    out = finish(proc)
     claim = re.search(r"claim_p50_ms=([\d.]+) claim_p99_ms=([\d.]+)", out)
     return delays, from_ack, claim
 
@@ -201,7 +236,7 @@ async def main():
         end = await wait_empty(conn, "SELECT count(*) FROM triage_job", timeout=3600)
         for p in procs:
             p.send_signal(signal.SIGTERM)
-            p.communicate(timeout=60)
+            finish(p)
         after = await table_size(conn)
         await asyncio.sleep(5)
         settled = await table_size(conn)
@@ -232,7 +267,7 @@ async def main():
         end = await wait_empty(conn, "SELECT count(*) FROM triage_job", timeout=3600)
         for p in procs:
             p.send_signal(signal.SIGTERM)
-            p.communicate(timeout=60)
+            finish(p)
         after = await table_size(conn)
         verdicts = await conn.fetchval("SELECT count(*) FROM verdict")
         print(f"churn: {args.churn_run} jobs enqueued while 2 workers ran (backlog kept under {4 * chunk + chunk}), "

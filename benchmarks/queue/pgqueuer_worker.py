@@ -2,7 +2,8 @@
 
     python pgqueuer_worker.py DSN install
     python pgqueuer_worker.py DSN enqueue N
-    python pgqueuer_worker.py DSN drain BATCH_SIZE
+    python pgqueuer_worker.py DSN drain BATCH_SIZE     # work until the queue is empty
+    python pgqueuer_worker.py DSN work BATCH_SIZE      # work until killed
 """
 import asyncio
 import sys
@@ -23,14 +24,15 @@ async def main(dsn: str, command: str, argument: int) -> None:
         for start in range(0, argument, chunk):
             n = min(chunk, argument - start)
             await queries.enqueue(["noop"] * n, [None] * n, [0] * n)
-    elif command == "drain":
+    elif command in ("drain", "work"):
         manager = QueueManager(queries)
 
         @manager.entrypoint("noop")
         async def noop(job: Job) -> None:
             return None
 
-        await manager.run(batch_size=argument, mode=QueueExecutionMode.drain)
+        mode = QueueExecutionMode.drain if command == "drain" else QueueExecutionMode.continuous
+        await manager.run(batch_size=argument, mode=mode)
     await connection.close()
 
 

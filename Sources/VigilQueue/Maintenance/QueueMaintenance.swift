@@ -39,14 +39,23 @@ public struct QueueMaintenance: Sendable {
         SELECT count(*) FROM reaped
         """
 
+    /// Dead row versions in `triage_job` (deleted or superseded by claims) since its last vacuum, as the
+    /// statistics collector reports them.
+    static let deadRowsSQL = """
+        SELECT coalesce((SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'triage_job'::regclass), 0)
+        """
+
     /// What one round did.
     public struct Report: Sendable, Hashable {
         public var rescuedJobs: Int
         public var reapedWorkers: Int
+        /// Whether `triage_job` was vacuumed.
+        public var vacuumed: Bool
 
-        public init(rescuedJobs: Int, reapedWorkers: Int) {
+        public init(rescuedJobs: Int, reapedWorkers: Int, vacuumed: Bool = false) {
             self.rescuedJobs = rescuedJobs
             self.reapedWorkers = reapedWorkers
+            self.vacuumed = vacuumed
         }
     }
 
@@ -56,9 +65,20 @@ public struct QueueMaintenance: Sendable {
     ///   - rescueGrace: how long after a job lease ended it is rescued (claims on owned shards take expired
     ///     jobs at once; this catches shards nobody owns).
     ///   - reapAfter: how long after its last heartbeat a worker row is removed.
-    public static func runOnce(on connection: PostgresConnection, rescueGrace: Duration, reapAfter: Duration) async throws -> Report {
+    ///   - vacuumAfterDeadRows: vacuum `triage_job` when it holds at least this many dead row versions (nil:
+    ///     never). Autovacuum visits a table at most once per `autovacuum_naptime` (a minute by default), while
+    ///     a busy queue leaves thousands of dead rows a second; vacuuming from here keeps the hot table small.
+    ///     Needs the table's owner (or MAINTAIN); a refusal is thrown like any other error.
+    public static func runOnce(
+        on connection: PostgresConnection, rescueGrace: Duration, reapAfter: Duration, vacuumAfterDeadRows: Int? = nil
+    ) async throws -> Report {
         let rescued = try await connection.query(rescueSQL, [rescueGrace.milliseconds])[0].decode(Int.self, at: 0)
         let reaped = try await connection.query(reapSQL, [reapAfter.milliseconds])[0].decode(Int.self, at: 0)
-        return Report(rescuedJobs: rescued, reapedWorkers: reaped)
+        var vacuumed = false
+        if let vacuumAfterDeadRows, try await connection.query(deadRowsSQL)[0].decode(Int.self, at: 0) >= vacuumAfterDeadRows {
+            try await connection.executeScript("VACUUM triage_job")
+            vacuumed = true
+        }
+        return Report(rescuedJobs: rescued, reapedWorkers: reaped, vacuumed: vacuumed)
     }
 }

@@ -117,7 +117,7 @@ struct ClaimService: Service {
         let applied = await runtime.submit(
             JobResult(key: job.key, attempt: job.attempt, disposition: disposition, verdict: result.verdict ?? placeholder))
         runtime.recordResult(applied: applied)
-        if !applied { runtime.logger.info("stale result discarded", metadata: ["job": "\(job)"]) }
+        if !applied { runtime.logger.debug("stale result discarded", metadata: ["job": "\(job)"]) }
         runtime.ended(job, interrupted: false)
     }
 }

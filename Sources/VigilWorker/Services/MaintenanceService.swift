@@ -25,7 +25,8 @@ struct MaintenanceService: Service {
                 }
                 if leading {
                     let report = try await QueueMaintenance.runOnce(
-                        on: connection!, rescueGrace: .zero, reapAfter: configuration.reapAfter)
+                        on: connection!, rescueGrace: .zero, reapAfter: configuration.reapAfter,
+                        vacuumAfterDeadRows: configuration.vacuumAfterDeadRows)
                     if report.rescuedJobs + report.reapedWorkers > 0 {
                         runtime.logger.info(
                             "maintenance", metadata: ["rescued": "\(report.rescuedJobs)", "reaped": "\(report.reapedWorkers)"])
