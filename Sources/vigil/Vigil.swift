@@ -15,6 +15,7 @@ struct Vigil: AsyncParsableCommand {
             RulesCommand.self,
             LLMSimCommand.self,
             BenchCommand.self,
+            WorkerCommand.self,
         ]
     )
 }

@@ -1,0 +1,350 @@
+import Foundation
+import VigilCore
+import VigilPostgres
+
+/// The worker's statements on `triage_job`: claim, job-lease heartbeat, finish (complete, retry, dead-letter)
+/// and hand-back. Every statement is one round trip and one implicit transaction.
+///
+/// Fencing: a write about a claimed job succeeds only while the job row still has `state = 'running'`,
+/// `owner = $me` and the attempt it was claimed with, **and** the job's shard lease still has `owner = $me`
+/// at the epoch the job was claimed under. A write that fails the fence changes nothing but the
+/// `stale_completions` counter (in the same statement).
+public struct JobStore: Sendable {
+    public let pool: PostgresPool
+    public let workerID: WorkerID
+
+    public init(pool: PostgresPool, workerID: WorkerID) {
+        self.pool = pool
+        self.workerID = workerID
+    }
+
+    // MARK: Claim
+
+    /// Claims up to `limit` ready jobs due now on `leases`, in one statement.
+    ///
+    /// $1 me, $2 shards, $3 epochs (same order), $4 limit, $5 job-lease milliseconds. The `ready` CTE walks the
+    /// shards in the order given, taking each shard's due jobs oldest first through the partial index
+    /// `triage_job_ready` (an index scan that stops at the limit, however long the backlog), skipping rows other
+    /// claims hold. The lease join in the UPDATE checks owner, epoch and expiry of each shard's lease, so a lease
+    /// lost since the caller's last tick claims nothing.
+    static let claimSQL = """
+        WITH owned AS (
+            SELECT t.shard, t.epoch
+            FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
+            JOIN shard_lease l ON l.shard = t.shard AND l.epoch = t.epoch AND l.owner = $1 AND l.expires_at > now()
+        ), picked AS (
+            SELECT r.shard, r.alert_id FROM unnest($2::int[]) AS s(shard)
+            CROSS JOIN LATERAL (
+                SELECT j.shard, j.alert_id FROM triage_job j
+                WHERE j.shard = s.shard AND j.state = 'ready' AND j.run_at <= now()
+                ORDER BY j.run_at LIMIT $4 FOR UPDATE SKIP LOCKED
+            ) r
+            LIMIT $4
+        )
+        UPDATE triage_job j
+        SET state = 'running', attempt = j.attempt + 1, owner = $1, lease_epoch = o.epoch,
+            lease_expires_at = now() + $5 * interval '1 millisecond'
+        FROM picked p, owned o, alert a
+        WHERE j.shard = p.shard AND j.alert_id = p.alert_id AND o.shard = j.shard AND a.shard = j.shard AND a.id = j.alert_id
+        RETURNING j.shard, j.alert_id, j.attempt, j.max_attempts, j.lease_epoch, j.previous_delay_ms,
+            a.source, a.external_id, a.kind, a.severity, a.occurred_at, a.principal, a.resource, a.account,
+            host(a.source_ip), a.payload::text
+        """
+
+    /// Claims up to `limit` jobs under `leases` with a job lease of `jobLease`. Rotate `leases` between calls to
+    /// spread claims over the shards.
+    ///
+    /// - Throws: ``PostgresError``; a row whose alert cannot be read back is a `.decoding` error.
+    ///
+    /// - Parameter connection: the connection to claim on (the claim loop keeps one with
+    ///   `synchronous_commit = off`: a claim lost in a server crash only returns its jobs to ready, and their
+    ///   completions are then refused by the fence); nil takes one from the pool.
+    public func claim(leases: [LeaseToken], limit: Int, jobLease: Duration, on connection: PostgresConnection? = nil) async throws
+        -> [ClaimedJob]
+    {
+        guard !leases.isEmpty, limit > 0 else { return [] }
+        let statement = PostgresStatement(
+            Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds])
+        let result =
+            if let connection { try await connection.run(statement) } else { try await pool.withConnection { try await $0.run(statement) } }
+        var jobs: [ClaimedJob] = []
+        jobs.reserveCapacity(result.count)
+        let parser = JSONParser(duplicateKeys: .lastWins)
+        for row in result {
+            let payloadText = try row.decode(String.self, at: 15)
+            let payload: JSONValue
+            do {
+                payload = try parser.parse(payloadText)
+            } catch {
+                throw PostgresError(code: .decoding, message: "a claimed alert's payload is not valid JSON")
+            }
+            let severityText = try row.decode(String.self, at: 9)
+            let alert = Alert(
+                source: try row.decode(String.self, at: 6), externalID: try row.decode(String.self, at: 7),
+                kind: try row.decode(String.self, at: 8), severity: Severity(lenient: severityText) ?? .medium,
+                occurredAt: try row.decode(Date.self, at: 10), principal: try row.decode(String?.self, at: 11),
+                resource: try row.decode(String?.self, at: 12), account: try row.decode(String?.self, at: 13),
+                sourceIP: try row.decode(String?.self, at: 14), payload: payload)
+            let previousDelay = try row.decode(Int64?.self, at: 5).map { Duration.milliseconds($0) }
+            jobs.append(
+                ClaimedJob(
+                    key: .init(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1)),
+                    attempt: try row.decode(Int.self, at: 2), maxAttempts: try row.decode(Int.self, at: 3),
+                    leaseEpoch: try row.decode(Int64.self, at: 4), previousDelay: previousDelay, alert: alert))
+        }
+        return jobs
+    }
+
+    // MARK: Expired jobs
+
+    /// $1 me, $2 shards, $3 epochs. Running jobs on these leases (still held at these epochs) that can no longer
+    /// finish become ready now: those claimed under an earlier epoch of the shard (their worker lost the lease, so
+    /// the fence refuses their results) and those whose job lease expired (their worker stopped heartbeating).
+    /// Counted in `rescued_jobs`.
+    static let readyExpiredSQL = """
+        WITH owned AS (
+            SELECT t.shard, t.epoch FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
+            JOIN shard_lease l ON l.shard = t.shard AND l.epoch = t.epoch AND l.owner = $1
+        ), rescued AS (
+            UPDATE triage_job j SET state = 'ready', run_at = now(), owner = NULL, lease_epoch = NULL, lease_expires_at = NULL,
+                last_error = 'interrupted: job lease expired or its shard lease was lost'
+            FROM owned o
+            WHERE j.shard = o.shard AND j.state = 'running' AND (j.lease_epoch <> o.epoch OR j.lease_expires_at < now())
+            RETURNING j.shard
+        ), \(QueueCounter.incrementCTE("counted", counter: QueueCounter.rescuedJobs, countingRowsOf: "rescued"))
+        SELECT count(*) FROM rescued
+        """
+
+    /// Makes running jobs on `leases` that cannot finish any more ready again (see ``readyExpiredSQL``), so the
+    /// shard's owner claims them at once rather than waiting for the maintenance leader (who may be the very
+    /// process that stopped). Run after taking a lease and once per lease tick.
+    ///
+    /// - Returns: how many jobs were made ready.
+    @discardableResult
+    public func readyExpired(leases: [LeaseToken]) async throws -> Int {
+        guard !leases.isEmpty else { return 0 }
+        return try await pool.query(Self.readyExpiredSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch)])[0]
+            .decode(Int.self, at: 0)
+    }
+
+    // MARK: Heartbeat
+
+    /// $1 me, $2 shards, $3 alert ids, $4 job-lease milliseconds.
+    static let extendSQL = """
+        UPDATE triage_job j SET lease_expires_at = now() + $4 * interval '1 millisecond'
+        FROM unnest($2::int[], $3::uuid[]) AS t(shard, alert_id), shard_lease l
+        WHERE j.shard = t.shard AND j.alert_id = t.alert_id AND j.state = 'running' AND j.owner = $1
+          AND l.shard = j.shard AND l.owner = $1 AND l.epoch = j.lease_epoch
+        """
+
+    /// Extends the job leases of `jobs` to `now() + jobLease`; jobs whose shard lease was lost are left to expire.
+    ///
+    /// - Returns: how many job rows were extended.
+    @discardableResult
+    public func extendLeases(_ jobs: [ClaimedJob.Key], jobLease: Duration) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        return try await pool.query(
+            Self.extendSQL, [workerID.rawValue, jobs.map(\.shard), jobs.map(\.alertID), jobLease.milliseconds]
+        ).affectedRows
+    }
+
+    // MARK: Finish
+
+    /// The fence shared by every finishing statement, with `d` the submitted rows (shard, alert_id, attempt).
+    private static let fence = """
+        j.shard = d.shard AND j.alert_id = d.alert_id AND j.state = 'running' AND j.owner = $1 AND j.attempt = d.attempt
+              AND l.shard = j.shard AND l.owner = $1 AND l.epoch = j.lease_epoch
+        """
+
+    /// Counts `submitted - done` stale writes; the CTE must be named `stale`.
+    private static func staleCounter(submitted: String, done: String) -> String {
+        """
+        stale AS (
+            INSERT INTO queue_counter (name, value)
+            SELECT '\(QueueCounter.staleCompletions)', n FROM (SELECT (SELECT count(*) FROM \(submitted)) - (SELECT count(*) FROM \(done)) AS n) s
+            WHERE n > 0
+            ON CONFLICT (name) DO UPDATE SET value = queue_counter.value + EXCLUDED.value
+        )
+        """
+    }
+
+    /// $1 me, $2 a JSON array of completions. Deletes each fenced job and writes its verdict (first verdict
+    /// wins: `ON CONFLICT DO NOTHING`, counted as `duplicate_verdicts`), counting stale submissions. Returns a
+    /// row per finished job (`false`) and another per verdict written (`true`).
+    static let completeSQL = """
+        WITH done AS (
+            SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(
+                shard int, alert_id uuid, attempt int, decision text, confidence float8, rationale text, decided_by text,
+                guardrails text[], flags text[], evidence jsonb, recommended_action text, triage jsonb)
+        ), finished AS (
+            DELETE FROM triage_job j USING done d, shard_lease l
+            WHERE \(fence)
+            RETURNING j.shard, j.alert_id, j.attempt, j.lease_epoch, j.enqueued_at
+        ), written AS (
+            INSERT INTO verdict (shard, alert_id, decision, confidence, rationale, decided_by, guardrails, flags, evidence,
+                recommended_action, triage, worker, lease_epoch, attempt, enqueued_at)
+            SELECT f.shard, f.alert_id, d.decision, d.confidence, d.rationale, d.decided_by, d.guardrails, d.flags, d.evidence,
+                d.recommended_action, d.triage, $1, f.lease_epoch, f.attempt, f.enqueued_at
+            FROM finished f JOIN done d ON d.shard = f.shard AND d.alert_id = f.alert_id
+            ON CONFLICT (shard, alert_id) DO NOTHING
+            RETURNING shard, alert_id
+        ), \(staleCounter(submitted: "done", done: "finished")), duplicates AS (
+            INSERT INTO queue_counter (name, value)
+            SELECT '\(QueueCounter.duplicateVerdicts)', n FROM (SELECT (SELECT count(*) FROM finished) - (SELECT count(*) FROM written) AS n) s
+            WHERE n > 0
+            ON CONFLICT (name) DO UPDATE SET value = queue_counter.value + EXCLUDED.value
+        )
+        SELECT shard, alert_id, false FROM finished UNION ALL SELECT shard, alert_id, true FROM written
+        """
+
+    /// $1 me, $2 a JSON array of (shard, alert_id, attempt, delay_ms, error). Makes each fenced job ready again
+    /// at `now() + delay`, keeping the error and the delay.
+    static let retrySQL = """
+        WITH d AS (
+            SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(shard int, alert_id uuid, attempt int, delay_ms int8, error text)
+        ), moved AS (
+            UPDATE triage_job j
+            SET state = 'ready', run_at = now() + d.delay_ms * interval '1 millisecond', owner = NULL, lease_epoch = NULL,
+                lease_expires_at = NULL, previous_delay_ms = d.delay_ms, last_error = d.error
+            FROM d, shard_lease l
+            WHERE \(fence)
+            RETURNING j.shard, j.alert_id
+        ), \(staleCounter(submitted: "d", done: "moved"))
+        SELECT shard, alert_id, false FROM moved
+        """
+
+    /// $1 me, $2 a JSON array of (shard, alert_id, attempt, error). Moves each fenced job to `dead_job`.
+    static let deadLetterSQL = """
+        WITH d AS (
+            SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(shard int, alert_id uuid, attempt int, error text)
+        ), removed AS (
+            DELETE FROM triage_job j USING d, shard_lease l
+            WHERE \(fence)
+            RETURNING j.shard, j.alert_id, j.attempt, j.enqueued_at, d.error
+        ), buried AS (
+            INSERT INTO dead_job (shard, alert_id, attempts, last_error, enqueued_at)
+            SELECT shard, alert_id, attempt, error, enqueued_at FROM removed
+            ON CONFLICT (shard, alert_id) DO UPDATE
+            SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, died_at = now()
+        ), \(staleCounter(submitted: "d", done: "removed"))
+        SELECT shard, alert_id, false FROM removed
+        """
+
+    /// Writes the results of finished attempts: completions, retries and dead-letters, each kind in one fenced
+    /// statement (so each job's change is atomic: verdict and job removal commit together or not at all).
+    ///
+    /// - Returns: which results took effect; the others were stale (counted in `stale_completions`).
+    /// - Throws: ``PostgresError``; on error nothing of the failed statement took effect.
+    public func finish(_ results: [JobResult]) async throws -> FinishReport {
+        var completions: [JSONValue] = []
+        var retries: [JSONValue] = []
+        var deadLetters: [JSONValue] = []
+        for result in results {
+            var row: JSONObject = [
+                "shard": .int(Int64(result.key.shard)), "alert_id": .string(result.key.alertID.uuidString.lowercased()),
+                "attempt": .int(Int64(result.attempt)),
+            ]
+            switch result.disposition {
+            case .complete:
+                let verdict = result.verdict
+                row["decision"] = .string(verdict.decision.rawValue)
+                row["confidence"] = verdict.confidence.map(JSONValue.double) ?? .null
+                row["rationale"] = .string(verdict.rationale)
+                row["decided_by"] = .string(verdict.decidedBy)
+                row["guardrails"] = .array(verdict.guardrails.map(JSONValue.string))
+                row["flags"] = .array(verdict.flags.map(JSONValue.string))
+                row["evidence"] = .array(verdict.evidence)
+                row["recommended_action"] = verdict.recommendedAction.map(JSONValue.string) ?? .null
+                row["triage"] = .object(verdict.triage)
+                completions.append(.object(row))
+            case .retry(let delay, let error):
+                row["delay_ms"] = .int(delay.milliseconds)
+                row["error"] = .string(error.description)
+                retries.append(.object(row))
+            case .deadLetter(let error, _):
+                row["error"] = .string(error.description)
+                deadLetters.append(.object(row))
+            }
+        }
+        var report = FinishReport()
+        var written: Set<ClaimedJob.Key> = []
+        for (sql, rows) in [(Self.completeSQL, completions), (Self.retrySQL, retries), (Self.deadLetterSQL, deadLetters)]
+        where !rows.isEmpty {
+            let result = try await pool.query(sql, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText)])
+            for row in result {
+                let key = ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1))
+                if try row.decode(Bool.self, at: 2) { written.insert(key) } else { report.applied.insert(key) }
+            }
+            if sql == Self.completeSQL { report.duplicateVerdicts = report.applied.subtracting(written) }
+        }
+        return report
+    }
+
+    // MARK: Hand back
+
+    /// $1 me, $2 shards, $3 alert ids, $4 attempts. Makes each job this worker still runs at that attempt ready
+    /// at once, without counting the attempt, and wakes the shard's workers.
+    static let handBackSQL = """
+        WITH d AS (
+            SELECT * FROM unnest($2::int[], $3::uuid[], $4::int[]) AS d(shard, alert_id, attempt)
+        ), returned AS (
+            UPDATE triage_job j
+            SET state = 'ready', run_at = now(), attempt = j.attempt - 1, owner = NULL, lease_epoch = NULL,
+                lease_expires_at = NULL, last_error = 'interrupted: handed back at shutdown'
+            FROM d
+            WHERE j.shard = d.shard AND j.alert_id = d.alert_id AND j.state = 'running' AND j.owner = $1 AND j.attempt = d.attempt
+            RETURNING j.shard
+        ), \(QueueCounter.incrementCTE("counted", counter: QueueCounter.handedBack, countingRowsOf: "returned"))
+        SELECT count(*), (SELECT count(pg_notify('\(JobStore.channel)', shard::text)) FROM (SELECT DISTINCT shard FROM returned) s)
+        FROM returned
+        """
+
+    /// The LISTEN/NOTIFY channel on which enqueuers announce ready jobs; the payload is the shard number.
+    public static let channel = "vigil_jobs"
+
+    /// Hands unfinished jobs back (state ready, due now, attempt not counted): shutdown's second phase.
+    ///
+    /// - Returns: how many jobs were handed back (those another worker took meanwhile are not).
+    @discardableResult
+    public func handBack(_ jobs: [(key: ClaimedJob.Key, attempt: Int)]) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        let result = try await pool.query(
+            Self.handBackSQL, [workerID.rawValue, jobs.map(\.key.shard), jobs.map(\.key.alertID), jobs.map(\.attempt)])
+        return try result[0].decode(Int.self, at: 0)
+    }
+}
+
+/// The result of one attempt, ready to be written by ``JobStore/finish(_:)``.
+public struct JobResult: Sendable {
+    public var key: ClaimedJob.Key
+    /// The attempt this result belongs to (the fence).
+    public var attempt: Int
+    public var disposition: JobDisposition
+    /// The verdict to write when `disposition` is `.complete`; ignored otherwise.
+    public var verdict: VerdictRecord
+
+    public init(key: ClaimedJob.Key, attempt: Int, disposition: JobDisposition, verdict: VerdictRecord) {
+        self.key = key
+        self.attempt = attempt
+        self.disposition = disposition
+        self.verdict = verdict
+    }
+}
+
+/// What ``JobStore/finish(_:)`` did.
+public struct FinishReport: Sendable, Hashable {
+    /// Results that took effect (fence passed).
+    public var applied: Set<ClaimedJob.Key> = []
+    /// Completions that removed their job but found a verdict already written.
+    public var duplicateVerdicts: Set<ClaimedJob.Key> = []
+
+    public init() {}
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

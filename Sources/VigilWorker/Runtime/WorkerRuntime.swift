@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import Synchronization
+import VigilPostgres
+import VigilQueue
+
+/// The state one worker process's services share: its lease state machine and clock estimate, the jobs in
+/// flight, the completion queue and the wake-ups between loops. All of it behind `Mutex`es; no I/O here.
+final class WorkerRuntime: Sendable {
+    typealias LeaseMachine = ShardLeaseStateMachine<DatabaseInstant>
+
+    let workerID: WorkerID
+    let host: String
+    let pid: Int
+    let configuration: WorkerConfiguration
+    let pool: PostgresPool
+    let jobs: JobStore
+    let leases: ShardLeaseStore
+    let step: any TriageStep
+    let logger: Logger
+    let clock = ContinuousClock()
+
+    /// Wakes the claim loop: a notification, an acquired lease, a free in-flight slot, shutdown.
+    let claimWake = WakeSignal()
+    /// Wakes the completion writer.
+    let completionWake = WakeSignal()
+
+    private struct LeaseState {
+        var machine: LeaseMachine
+        var estimate: DatabaseTimeEstimate<ContinuousClock.Instant>?
+    }
+
+    private let leaseState: Mutex<LeaseState>
+
+    struct Pending {
+        let result: JobResult
+        let continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct JobState {
+        var inFlight: [ClaimedJob.Key: ClaimedJob] = [:]
+        var interrupted: [ClaimedJob] = []
+        var pending: [Pending] = []
+        var stopping = false
+        var claimingDone = false
+    }
+
+    private let jobState = Mutex(JobState())
+
+    /// What the process did, for its closing log line and benchmarks.
+    struct Statistics: Sendable {
+        var claims = 0
+        var claimed = 0
+        var applied = 0
+        var stale = 0
+        /// The latest claim round trips (at most 10,000), in microseconds.
+        var claimMicroseconds: [Int64] = []
+
+        /// The `fraction` quantile of the claim round trips, in milliseconds.
+        func claimQuantile(_ fraction: Double) -> Double {
+            guard !claimMicroseconds.isEmpty else { return 0 }
+            let sorted = claimMicroseconds.sorted()
+            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
+        }
+    }
+
+    private let statistics = Mutex(Statistics())
+
+    func recordClaim(jobs: Int, took duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        statistics.withLock { statistics in
+            statistics.claims += 1
+            statistics.claimed += jobs
+            if statistics.claimMicroseconds.count >= 10_000 { statistics.claimMicroseconds.removeFirst(5_000) }
+            statistics.claimMicroseconds.append(micros)
+        }
+    }
+
+    func recordResult(applied: Bool) {
+        statistics.withLock { applied ? ($0.applied += 1) : ($0.stale += 1) }
+    }
+
+    var currentStatistics: Statistics { statistics.withLock { $0 } }
+
+    init(
+        workerID: WorkerID, configuration: WorkerConfiguration, shardCount: Int, pool: PostgresPool, step: any TriageStep,
+        logger: Logger
+    ) throws {
+        self.workerID = workerID
+        self.host = ProcessInfo.processInfo.hostName
+        self.pid = Int(ProcessInfo.processInfo.processIdentifier)
+        self.configuration = configuration
+        self.pool = pool
+        self.jobs = JobStore(pool: pool, workerID: workerID)
+        self.leases = ShardLeaseStore(pool: pool, workerID: workerID)
+        self.step = step
+        self.logger = logger
+        leaseState = Mutex(
+            LeaseState(machine: try LeaseMachine(workerID: workerID, configuration: configuration.leaseConfiguration(shardCount: shardCount))))
+    }
+
+    // MARK: Leases
+
+    func withLeaseMachine<T>(_ body: (inout LeaseMachine) -> T) -> T {
+        leaseState.withLock { body(&$0.machine) }
+    }
+
+    func setEstimate(_ estimate: DatabaseTimeEstimate<ContinuousClock.Instant>) {
+        leaseState.withLock { $0.estimate = estimate }
+    }
+
+    var estimate: DatabaseTimeEstimate<ContinuousClock.Instant>? { leaseState.withLock { $0.estimate } }
+
+    /// The leases new jobs may be claimed under now (the latest the database's clock can read).
+    func claimableLeases() -> [LeaseToken] {
+        leaseState.withLock { state in
+            guard let estimate = state.estimate else { return [] }
+            return state.machine.claimableLeases(at: estimate.latest(at: clock.now))
+        }
+    }
+
+    // MARK: Jobs
+
+    var isStopping: Bool { jobState.withLock { $0.stopping } }
+
+    /// Stops claiming (shutdown's first phase).
+    func beginStopping() {
+        jobState.withLock { $0.stopping = true }
+        withLeaseMachine { $0.beginDraining() }
+        claimWake.signal()
+    }
+
+    var inFlightCount: Int { jobState.withLock { $0.inFlight.count } }
+
+    var inFlightKeys: [ClaimedJob.Key] { jobState.withLock { Array($0.inFlight.keys) } }
+
+    func inFlight(onShard shard: Int) -> [ClaimedJob] { jobState.withLock { $0.inFlight.values.filter { $0.key.shard == shard } } }
+
+    func started(_ job: ClaimedJob) { jobState.withLock { $0.inFlight[job.key] = job } }
+
+    /// The job's task ended; `interrupted` ones are handed back by the claim loop.
+    func ended(_ job: ClaimedJob, interrupted: Bool) {
+        jobState.withLock { state in
+            state.inFlight[job.key] = nil
+            if interrupted { state.interrupted.append(job) }
+        }
+        claimWake.signal()
+    }
+
+    func takeInterrupted() -> [ClaimedJob] {
+        jobState.withLock { state in
+            defer { state.interrupted = [] }
+            return state.interrupted
+        }
+    }
+
+    // MARK: Completions
+
+    /// Queues a result for the completion writer and waits until it is written; returns whether it took effect
+    /// (false: stale, or the write failed and the job is left to its lease). Not cancellable: a result being
+    /// written is always waited for.
+    func submit(_ result: JobResult) async -> Bool {
+        await withCheckedContinuation { continuation in
+            jobState.withLock { $0.pending.append(Pending(result: result, continuation: continuation)) }
+            completionWake.signal()
+        }
+    }
+
+    func takePending(max: Int) -> [Pending] {
+        jobState.withLock { state in
+            let batch = Array(state.pending.prefix(max))
+            state.pending.removeFirst(batch.count)
+            return batch
+        }
+    }
+
+    /// The claim loop has ended: once the queue is empty, the completion writer may stop.
+    func claimingEnded() {
+        jobState.withLock { $0.claimingDone = true }
+        completionWake.signal()
+    }
+
+    var completionsMayStop: Bool { jobState.withLock { $0.claimingDone && $0.pending.isEmpty } }
+}

@@ -1,0 +1,123 @@
+import Logging
+import ServiceLifecycle
+import VigilPostgres
+import VigilQueue
+
+/// The claim loop: claims jobs on claimable leases while in-flight slots are free, runs each in a child task,
+/// and sleeps until a notification, a free slot, a new lease or the poll interval.
+///
+/// Graceful shutdown, two phases: stop claiming and let in-flight jobs run up to `drainTimeout`; then cancel
+/// the rest and hand them back at once (state ready, attempt not counted).
+struct ClaimService: Service {
+    let runtime: WorkerRuntime
+
+    func run() async throws {
+        let configuration = runtime.configuration
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                var failures = 0
+                var rotation = 0
+                var connection: PostgresConnection?
+                while !runtime.isStopping {
+                    let free = configuration.maxInFlight - runtime.inFlightCount
+                    var leases = runtime.claimableLeases()
+                    if !leases.isEmpty {
+                        // Start each claim at another shard, so no shard waits behind the others' backlogs.
+                        rotation = (rotation + 1) % leases.count
+                        leases = Array(leases[rotation...] + leases[..<rotation])
+                    }
+                    // Claim in batches: wait for a quarter of the slots to come free unless nothing is running.
+                    let quarter = max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4)
+                    let worthClaiming = free >= quarter || free == configuration.maxInFlight
+                    if free > 0, worthClaiming, !leases.isEmpty {
+                        let limit = min(free, configuration.claimBatch)
+                        do {
+                            if connection == nil { connection = try await Self.claimConnection(runtime.pool.configuration) }
+                            let sent = runtime.clock.now
+                            let claimed = try await runtime.jobs.claim(
+                                leases: leases, limit: limit, jobLease: configuration.jobLease, on: connection)
+                            runtime.recordClaim(jobs: claimed.count, took: sent.duration(to: runtime.clock.now))
+                            failures = 0
+                            for job in claimed {
+                                runtime.started(job)
+                                group.addTask { await work(job) }
+                            }
+                            if claimed.count == limit { continue }
+                        } catch {
+                            failures += 1
+                            runtime.logger.warning("claim failed", metadata: ["error": "\(error)"])
+                            await connection?.close()
+                            connection = nil
+                            try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failures, 6))))
+                            continue
+                        }
+                    }
+                    await runtime.claimWake.wait(timeout: configuration.pollInterval)
+                }
+                await connection?.close()
+                // Phase 1: in-flight jobs may finish.
+                let deadline = runtime.clock.now.advanced(by: configuration.drainTimeout)
+                while runtime.inFlightCount > 0, runtime.clock.now < deadline {
+                    await runtime.claimWake.wait(timeout: min(.milliseconds(100), runtime.clock.now.duration(to: deadline)))
+                }
+                // Phase 2: interrupt the rest; they end as interrupted.
+                group.cancelAll()
+            }
+            let interrupted = runtime.takeInterrupted()
+            if !interrupted.isEmpty {
+                do {
+                    let count = try await runtime.jobs.handBack(interrupted.map { ($0.key, $0.attempt) })
+                    runtime.logger.info("handed unfinished jobs back", metadata: ["count": "\(count)"])
+                } catch {
+                    runtime.logger.warning("handing jobs back failed; their job leases will expire", metadata: ["error": "\(error)"])
+                }
+            }
+            runtime.claimingEnded()
+            let statistics = runtime.currentStatistics
+            runtime.logger.info(
+                "claim loop stopped",
+                metadata: [
+                    "claims": "\(statistics.claims)", "claimed": "\(statistics.claimed)", "applied": "\(statistics.applied)",
+                    "stale": "\(statistics.stale)", "claim_p50_ms": "\(statistics.claimQuantile(0.5))",
+                    "claim_p99_ms": "\(statistics.claimQuantile(0.99))",
+                ])
+        } onGracefulShutdown: {
+            runtime.beginStopping()
+        }
+    }
+
+    /// The claim loop's own connection. Claims commit without waiting for the WAL flush: a claim lost in a
+    /// server crash only returns its jobs to ready (their completions are then refused by the fence).
+    private static func claimConnection(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(configuration)
+        try await connection.executeScript("SET synchronous_commit = off")
+        return connection
+    }
+
+    /// Runs one job: the step, then its result through the completion writer.
+    private func work(_ job: ClaimedJob) async {
+        let input = TriageInput(alertID: job.key.alertID, shard: job.key.shard, attempt: job.attempt, alert: job.alert)
+        var result: TriageResult
+        do {
+            result = try await runtime.step.triage(input)
+        } catch is CancellationError {
+            runtime.ended(job, interrupted: true)
+            return
+        } catch {
+            result = .notDone(.fail(JobError(code: .internal, message: "the triage step threw an error")))
+        }
+        if case .complete = result.outcome, result.verdict == nil {
+            result = .notDone(.fail(JobError(code: .internal, message: "the triage step completed without a verdict")))
+        }
+        var policy = runtime.configuration.retryPolicy
+        policy.maxAttempts = job.maxAttempts
+        var generator = SystemRandomNumberGenerator()
+        let disposition = policy.disposition(for: result.outcome, attempt: job.attempt, previousDelay: job.previousDelay, using: &generator)
+        let placeholder = VerdictRecord(decision: .escalate, rationale: "", decidedBy: "none")
+        let applied = await runtime.submit(
+            JobResult(key: job.key, attempt: job.attempt, disposition: disposition, verdict: result.verdict ?? placeholder))
+        runtime.recordResult(applied: applied)
+        if !applied { runtime.logger.debug("stale result discarded", metadata: ["job": "\(job)"]) }
+        runtime.ended(job, interrupted: false)
+    }
+}

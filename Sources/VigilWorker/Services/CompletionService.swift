@@ -1,0 +1,34 @@
+import Logging
+import ServiceLifecycle
+import VigilQueue
+
+/// The completion writer: takes the results job tasks queue and writes them in batches (group commit: one
+/// fenced statement per kind per batch), then tells each job whether its result took effect.
+///
+/// It keeps writing during shutdown's drain, and stops once the claim loop has ended and the queue is empty.
+struct CompletionService: Service {
+    let runtime: WorkerRuntime
+
+    func run() async throws {
+        while true {
+            let batch = runtime.takePending(max: runtime.configuration.completionBatch)
+            if batch.isEmpty {
+                if runtime.completionsMayStop {
+                    // Returning before the group asks would count as an unexpected end: wait for our turn.
+                    try? await gracefulShutdown()
+                    return
+                }
+                await runtime.completionWake.wait(timeout: .milliseconds(200))
+                continue
+            }
+            var applied: Set<ClaimedJob.Key> = []
+            do {
+                applied = try await runtime.jobs.finish(batch.map(\.result)).applied
+            } catch {
+                // Nothing of a failed statement took effect; the jobs' leases expire and they run again.
+                runtime.logger.warning("writing results failed", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            }
+            for item in batch { item.continuation.resume(returning: applied.contains(item.result.key)) }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The worker: lease/claim loop and triage pipeline (issue 3).
