@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], exclude: ["Fixtures"]),
         .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
+        .testTarget(name: "VigilWorkerTests", dependencies: ["VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
         .testTarget(
             name: "VigilCoordinatorTests",
             dependencies: [

@@ -39,7 +39,7 @@ final class WorkerProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = databaseURL
-        let all = [binary, "worker"] + arguments
+        let all = [binary, "worker", "--triage", "placeholder"] + arguments
         var argv = all.map { strdup($0) } + [nil]
         var envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

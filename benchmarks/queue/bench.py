@@ -35,7 +35,7 @@ def vigil_worker(binary, dsn, *extra):
 
     log = tempfile.NamedTemporaryFile("w", prefix="vigil-bench-worker-", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [binary, "worker", "--database-url", dsn, "--lease-seconds", "5", "--max-steals", "16", *extra],
+        [binary, "worker", "--triage", "placeholder", "--database-url", dsn, "--lease-seconds", "5", "--max-steals", "16", *extra],
         stdout=log, stderr=subprocess.STDOUT, text=True)
     process.log_path = log.name
     log.close()

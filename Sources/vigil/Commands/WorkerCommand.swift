@@ -45,6 +45,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds the placeholder triage step takes per job (simulated work, for tests and benchmarks).")
     var placeholderWorkMs = 0
 
+    @Option(help: "The triage step: 'rules' (the rule path under the guardrails; the AI path is off until an LLM provider is configured) or 'placeholder' (records a placeholder ESCALATE, for tests and queue benchmarks).")
+    var triage = "rules"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -59,7 +62,16 @@ struct WorkerCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil.worker")
         logger.logLevel = logLevel
         let pool = PostgresPool(configuration: postgres, logger: logger)
-        let step = PlaceholderTriageStep(simulatedWork: .milliseconds(placeholderWorkMs))
+        let step: any TriageStep
+        switch triage {
+        case "placeholder":
+            step = PlaceholderTriageStep(simulatedWork: .milliseconds(placeholderWorkMs))
+        case "rules":
+            logger.notice("AI path off: no LLM provider is configured; the rule path decides alone and verdicts are marked ai_disabled")
+            step = try RulePathTriageStep.builtin()
+        default:
+            throw ValidationError("--triage must be 'rules' or 'placeholder'")
+        }
         let worker = try await QueueWorker.make(pool: pool, configuration: configuration, step: step, logger: logger)
         logger.info("worker started", metadata: ["worker": "\(worker.workerID)", "shards": "\(worker.shardCount)"])
         try await worker.run()
