@@ -107,12 +107,10 @@ public final class LLMClient: Sendable {
             if error.code == .rateLimited { await limiter.pause(for: wait) }
             guard clock.now.advanced(by: wait) < deadline else { return Outcome(result: .failure(error), attempts: attempts) }
             logger.debug("llm call retry", metadata: ["provider": "\(name)", "error": "\(error.code)", "wait_ms": "\(wait)"])
-            if error.code != .rateLimited {
-                do { try await Task.sleep(for: wait, clock: clock) } catch {
-                    return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts)
-                }
+            // After a 429 the limiter's pause also holds back every other worker.
+            do { try await Task.sleep(for: wait, clock: clock) } catch {
+                return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts)
             }
-            // After a 429 the limiter's pause makes the next acquire wait.
         }
     }
 

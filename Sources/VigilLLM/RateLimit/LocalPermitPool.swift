@@ -5,8 +5,8 @@ import VigilCore
 /// Pure, with the time passed in. The worker asks ``take(inputTokens:maxOutputTokens:now:)``; when the pool cannot
 /// serve the call, or its view of the cluster (pause, header corrections) is older than
 /// ``Configuration/refreshInterval``, the answer is ``Take/refresh(_:)`` with what to ask the database for: the
-/// shortfall of this call plus a prefetch chunk, and any excess to give back. ``granted(_:pausedFor:now:)`` records
-/// the database's answer. Permits taken from the database are counted against the limit when taken, so spending
+/// shortfall of this call plus a prefetch chunk, and any excess to give back; ``beginRefresh(_:)`` starts it and
+/// ``granted(_:pausedFor:now:)`` records the database's answer. Permits taken from the database are counted against the limit when taken, so spending
 /// them later never exceeds it.
 public struct LocalPermitPool<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
     public struct Configuration: Sendable, Hashable {
@@ -75,7 +75,9 @@ public struct LocalPermitPool<Instant: InstantProtocol & Sendable>: Sendable whe
         self.configuration = configuration
     }
 
-    /// Takes one request, `inputTokens` and `maxOutputTokens` from the pool, or says what to do instead.
+    /// Takes one request, `inputTokens` and `maxOutputTokens` from the pool, or says what to do instead. A
+    /// ``Take/refresh(_:)`` changes nothing: the caller starts it with ``beginRefresh(_:)`` (after taking again under
+    /// its refresh lock, since another task's round trip may have filled the pool meanwhile).
     public mutating func take(inputTokens: Int, maxOutputTokens: Int, now: Instant) -> Take {
         if let pausedUntil, now < pausedUntil { return .paused(until: pausedUntil) }
         let call = Amounts(requests: 1, inputTokens: Double(max(0, inputTokens)), outputTokens: Double(max(0, maxOutputTokens)))
@@ -87,7 +89,6 @@ public struct LocalPermitPool<Instant: InstantProtocol & Sendable>: Sendable whe
             localGrants += 1
             return .granted
         }
-        refreshes += 1
         let need = Amounts(
             requests: max(0, call.requests - held.requests).rounded(.up),
             inputTokens: max(0, call.inputTokens - held.inputTokens).rounded(.up),
@@ -101,10 +102,17 @@ public struct LocalPermitPool<Instant: InstantProtocol & Sendable>: Sendable whe
             inputTokens: max(0, held.inputTokens - call.inputTokens * cap).rounded(.down),
             outputTokens: max(0, held.outputTokens - call.outputTokens * cap).rounded(.down)
         )
-        held.requests -= giveBack.requests
-        held.inputTokens -= giveBack.inputTokens
-        held.outputTokens -= giveBack.outputTokens
         return .refresh(RefreshRequest(need: need, prefetch: prefetch, giveBack: giveBack))
+    }
+
+    /// Starts the round trip `request` (from ``take(inputTokens:maxOutputTokens:now:)``): removes what it gives back
+    /// from the pool. Call ``granted(_:pausedFor:now:)`` with the answer; if the trip fails, the given-back permits are
+    /// lost locally (the database still counts them as taken, which errs on the safe side).
+    public mutating func beginRefresh(_ request: RefreshRequest) {
+        refreshes += 1
+        held.requests -= request.giveBack.requests
+        held.inputTokens -= request.giveBack.inputTokens
+        held.outputTokens -= request.giveBack.outputTokens
     }
 
     /// Records a round trip's answer: what the database granted (zero when it could not grant the need) and how long

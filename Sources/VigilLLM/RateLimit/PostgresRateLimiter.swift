@@ -51,6 +51,8 @@ public final class PostgresRateLimiter: LLMRateLimiter {
     let logger: Logger
     let clock = ContinuousClock()
     let state: Mutex<State>
+    /// Serialises this worker's round trips.
+    let refreshLock = ConcurrencyLimit(limit: 1)
 
     /// Creates the limiter; call ``prepare()`` once before use.
     public init(configuration: Configuration, database: PostgresPool, logger: Logger = Logger(label: "vigil.llm.rate-limit")) {
@@ -88,23 +90,22 @@ public final class PostgresRateLimiter: LLMRateLimiter {
                 return permit
             case .paused(let until):
                 waitUntil = until
-            case .refresh(let request):
-                let observation = state.withLock { state in
-                    defer { state.observation = nil }
-                    return state.observation
-                }
-                let answer: RoundTrip
+            case .refresh:
+                // One round trip per worker at a time; the others take again after it (it may have filled the pool).
+                do { try await refreshLock.acquire() } catch { throw LLMProviderError(.cancelled, provider: configuration.provider) }
+                let outcome: RefreshOutcome
                 do {
-                    answer = try await roundTrip(request, observation: observation)
+                    outcome = try await refresh(permit)
+                    refreshLock.release()
                 } catch {
-                    // Give back what the pool released for this trip is lost only locally; the database kept it.
-                    logger.warning("llm rate limiter: database round trip failed", metadata: ["error": "\(error)"])
-                    throw LLMProviderError(.rateLimiterUnavailable, provider: configuration.provider, detail: "\(error)")
+                    refreshLock.release()
+                    throw error
                 }
-                let after = clock.now
-                state.withLock { $0.pool.granted(answer.granted, pausedFor: answer.pausedFor, now: after) }
-                if answer.ok { continue }
-                waitUntil = after.advanced(by: max(answer.pausedFor, answer.wait, .milliseconds(5)))
+                switch outcome {
+                case .granted: return permit
+                case .retry: continue
+                case .wait(let until): waitUntil = until
+                }
             }
             guard waitUntil <= deadline else {
                 throw LLMProviderError(.rateLimitDeadline, provider: configuration.provider, detail: "limit frees up after the deadline")
@@ -115,6 +116,45 @@ public final class PostgresRateLimiter: LLMRateLimiter {
                 throw LLMProviderError(.cancelled, provider: configuration.provider)
             }
         }
+    }
+
+    enum RefreshOutcome {
+        case granted
+        case retry
+        case wait(until: ContinuousClock.Instant)
+    }
+
+    /// Under the refresh lock: takes again, and makes the round trip if the pool still cannot serve the call.
+    func refresh(_ permit: LLMRatePermit) async throws(LLMProviderError) -> RefreshOutcome {
+        let now = clock.now
+        let take = state.withLock { state -> LocalPermitPool<ContinuousClock.Instant>.Take in
+            let take = state.pool.take(inputTokens: permit.inputTokens, maxOutputTokens: permit.outputTokens, now: now)
+            if case .refresh(let request) = take { state.pool.beginRefresh(request) }
+            return take
+        }
+        let request: LocalPermitPool<ContinuousClock.Instant>.RefreshRequest
+        switch take {
+        case .granted: return .granted
+        case .paused(let until): return .wait(until: until)
+        case .refresh(let r): request = r
+        }
+        let observation = state.withLock { state in
+            defer { state.observation = nil }
+            return state.observation
+        }
+        let answer: RoundTrip
+        do {
+            answer = try await roundTrip(request, observation: observation)
+        } catch let error as LLMProviderError {
+            throw error
+        } catch {
+            logger.warning("llm rate limiter: database round trip failed", metadata: ["error": "\(error)"])
+            throw LLMProviderError(.rateLimiterUnavailable, provider: configuration.provider, detail: "\(error)")
+        }
+        let after = clock.now
+        state.withLock { $0.pool.granted(answer.granted, pausedFor: answer.pausedFor, now: after) }
+        if answer.ok { return .retry }
+        return .wait(until: after.advanced(by: max(answer.pausedFor, answer.wait, .milliseconds(5))))
     }
 
     public func finish(_ permit: LLMRatePermit, usage: LLMUsage?, rateLimit: RateLimitHeaders) async {
