@@ -206,3 +206,61 @@ struct ProviderTests {
         }
     }
 }
+
+@Suite("Provider configuration and outages")
+struct ProviderConfigurationTests {
+    @Test("the provider comes from VIGIL_LLM_* or flags; none configured means the AI path is off")
+    func fromEnvironment() throws {
+        #expect(try LLMProviderConfiguration.fromEnvironment([:]) == nil)
+        let anthropic = try #require(try LLMProviderConfiguration.fromEnvironment(["VIGIL_LLM_PROVIDER": "anthropic"]))
+        #expect(anthropic.model == "claude-haiku-4-5-20251001")
+        #expect(anthropic.apiKey == .environment("ANTHROPIC_API_KEY"))
+        let local = try #require(
+            try LLMProviderConfiguration.fromEnvironment(
+                ["VIGIL_LLM_PROVIDER": "anthropic", "VIGIL_LLM_MODEL": "m1"], provider: "openai", baseURL: "http://127.0.0.1:8000"
+            )
+        )
+        #expect(local.kind == .openAI)
+        #expect(local.model == "m1")
+        #expect(local.endpoint == "http://127.0.0.1:8000/v1/chat/completions")
+        #expect(local.apiKey == .environment("OPENAI_API_KEY"))
+        #expect(throws: LLMProviderError.self) { try LLMProviderConfiguration.fromEnvironment(["VIGIL_LLM_PROVIDER": "gemini"]) }
+        #expect(throws: LLMProviderError.self) { try LLMProviderConfiguration.fromEnvironment(["VIGIL_LLM_PROVIDER": "openai"]) }
+    }
+
+    @Test("with the provider down every alert still gets an AI result: unavailable, never a verdict")
+    func outage() async throws {
+        // A port that was just free: nothing listens there.
+        var baseURL = ""
+        try await LLMSimulator.withRunning { sim in baseURL = sim.baseURL }
+        let provider = try LLMProviderConfiguration(kind: .anthropic, baseURL: baseURL, apiKey: .value("k")).makeProvider()
+        let client = LLMClient(provider: provider, configuration: .init(maxAttempts: 2, initialBackoff: .milliseconds(10)))
+        let agent = TriageAgent(client: client, tools: FakeInvestigationTools(), configuration: .init(callTimeout: .seconds(2), deadline: .seconds(10)))
+        let outcome = await agent.investigate(alert: sampleAlert())
+        #expect(outcome.result.status == "unavailable", "\(outcome.result)")
+        #expect(outcome.audit.calls.first?.attempts.count == 2)
+        #expect(outcome.audit.calls.first?.error == LLMProviderError.Code.transport.description)
+    }
+
+    @Test("a slow answer hits the per-call timeout; a slow conversation hits the deadline")
+    func timeouts() async throws {
+        try await LLMSimulator.withRunning { sim in
+            let slowCall = try makeAgent(.anthropic, sim, client: .init(maxAttempts: 1)) {
+                $0.extraHeaders = [("x-sim-latency-ms", "1500")]
+                $0.callTimeout = .milliseconds(300)
+            }
+            let first = await slowCall.investigate(alert: sampleAlert())
+            #expect(first.result == .timedOut(reason: LLMProviderError.Code.timeout.description), "\(first.result)")
+            #expect(first.audit.calls.first?.attempts.first?.latencyMilliseconds ?? 0 < 1400)
+            let slowTurns = try makeAgent(.anthropic, sim, behaviour: "tool-loop") {
+                $0.extraHeaders.append(("x-sim-latency-ms", "200"))
+                $0.deadline = .milliseconds(700)
+                $0.maxTurns = 50
+            }
+            let second = await slowTurns.investigate(alert: sampleAlert())
+            #expect(second.result.status == "timed_out", "\(second.result)")
+            #expect(second.audit.turns < 6)
+            #expect(second.audit.latencyMilliseconds < 1500)
+        }
+    }
+}

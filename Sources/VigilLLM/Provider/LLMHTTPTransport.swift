@@ -21,10 +21,15 @@ public struct LLMHTTPTransport: Sendable {
 
     public let client: HTTPClient
 
-    /// - Parameter client: the client to use (default: AsyncHTTPClient's shared client, which lives for the process).
-    public init(client: HTTPClient = .shared) {
+    /// - Parameter client: the client to use (default ``sharedClient``).
+    public init(client: HTTPClient = LLMHTTPTransport.sharedClient) {
         self.client = client
     }
+
+    /// The process's client for model APIs: like AsyncHTTPClient's shared client (never shut down), but with up to
+    /// 256 connections per host instead of 8, since every call of every agent of a worker goes to one host and a
+    /// model call holds its connection for seconds.
+    public static var sharedClient: HTTPClient { processClient }
 
     /// Sends one POST.
     /// - Throws: ``LLMProviderError`` `.timeout`, `.transport` or `.cancelled` when no answer arrived; the detail names
@@ -63,3 +68,9 @@ public struct LLMHTTPTransport: Sendable {
         }
     }
 }
+
+private let processClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()

@@ -10,16 +10,19 @@ import VigilCore
 /// them later never exceeds it.
 public struct LocalPermitPool<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
     public struct Configuration: Sendable, Hashable {
-        /// Requests taken beyond the current call's need on a round trip (default 1).
+        /// Requests taken beyond the current call's need on a round trip (default 2). Permits held by workers may reach
+        /// the provider later than they were taken, so leave the provider's bucket a margin of about
+        /// workers × (1 + this) requests.
         public var prefetchRequests: Int
         /// How many calls' worth of tokens (the current call's size) a round trip takes beyond the need (default 1).
         public var prefetchCalls: Int
-        /// Longest time the pool trusts its view of the cluster without a round trip (default 1 s).
+        /// Longest time the pool trusts its view of the cluster without a round trip (default 2 s): how late a worker
+        /// may learn of another's 429 pause.
         public var refreshInterval: Duration
         /// Holdings above this many calls' worth are given back on the next round trip (default 3).
         public var maxHeldCalls: Int
 
-        public init(prefetchRequests: Int = 1, prefetchCalls: Int = 1, refreshInterval: Duration = .seconds(1), maxHeldCalls: Int = 3) {
+        public init(prefetchRequests: Int = 2, prefetchCalls: Int = 1, refreshInterval: Duration = .seconds(2), maxHeldCalls: Int = 3) {
             self.prefetchRequests = prefetchRequests
             self.prefetchCalls = prefetchCalls
             self.refreshInterval = refreshInterval
@@ -130,6 +133,14 @@ public struct LocalPermitPool<Instant: InstantProtocol & Sendable>: Sendable whe
     public mutating func settle(reservedInput: Int, reservedOutput: Int, actualInput: Int?, actualOutput: Int?) {
         held.inputTokens += Double(reservedInput - (actualInput ?? 0))
         held.outputTokens += Double(reservedOutput - (actualOutput ?? 0))
+    }
+
+    /// Takes one call's permits whatever the pool holds (a reservation the database granted for this call, added by
+    /// ``granted(_:pausedFor:now:)`` just before): leaves any shortfall as debt.
+    public mutating func takeReserved(inputTokens: Int, maxOutputTokens: Int) {
+        held.requests -= 1
+        held.inputTokens -= Double(max(0, inputTokens))
+        held.outputTokens -= Double(max(0, maxOutputTokens))
     }
 
     /// Pauses this worker until `until` (a later pause never shortens an earlier one) and forces a round trip after.

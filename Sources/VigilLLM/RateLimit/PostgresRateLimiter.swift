@@ -9,8 +9,10 @@ import VigilPostgres
 /// Most calls are served from the pool with no database round trip. A round trip — one locked `UPDATE` — happens
 /// when the pool runs short or its view is older than ``LocalPermitPool/Configuration/refreshInterval``; it refills
 /// the buckets, applies the provider's latest `remaining` headers (they only ever lower a bucket), gives back excess
-/// holdings, grants this worker's need plus a prefetch chunk when all three buckets allow it, and reads the cluster's
-/// pause. ``pause(for:)`` writes a 429's `retry-after` for every worker at once.
+/// holdings, grants this worker's need plus a prefetch chunk when all three buckets allow it now — or the need alone
+/// with a start time when they will allow it before the caller's deadline (the buckets go into debt and later callers
+/// queue behind it, so a saturated limit costs one round trip per call, not a herd polling for each freed permit) —
+/// and reads the cluster's pause. ``pause(for:)`` writes a 429's `retry-after` for every worker at once.
 ///
 /// Because permits are deducted from the shared buckets when taken (not when spent), N workers together never start
 /// more calls than the buckets allow, however their local pools are filled.
@@ -95,7 +97,7 @@ public final class PostgresRateLimiter: LLMRateLimiter {
                 do { try await refreshLock.acquire() } catch { throw LLMProviderError(.cancelled, provider: configuration.provider) }
                 let outcome: RefreshOutcome
                 do {
-                    outcome = try await refresh(permit)
+                    outcome = try await refresh(permit, deadline: deadline)
                     refreshLock.release()
                 } catch {
                     refreshLock.release()
@@ -105,6 +107,9 @@ public final class PostgresRateLimiter: LLMRateLimiter {
                 case .granted: return permit
                 case .retry: continue
                 case .wait(let until): waitUntil = until
+                case .reserved(let usableAt):
+                    try await waitForReservation(usableAt: usableAt, deadline: deadline)
+                    return permit
                 }
             }
             guard waitUntil <= deadline else {
@@ -122,10 +127,33 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         case granted
         case retry
         case wait(until: ContinuousClock.Instant)
+        /// The database granted this call's permits for later: send at that instant, not before.
+        case reserved(usableAt: ContinuousClock.Instant)
+    }
+
+    /// Sleeps until a reserved permit may be used, and then as long as the cluster is paused.
+    func waitForReservation(usableAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant) async throws(LLMProviderError) {
+        var until = usableAt
+        while true {
+            do {
+                try await Task.sleep(until: until, clock: clock)
+            } catch {
+                throw LLMProviderError(.cancelled, provider: configuration.provider)
+            }
+            guard let paused = state.withLock({ $0.pool.pausedUntil }), paused > clock.now else { return }
+            guard paused <= deadline else {
+                throw LLMProviderError(.rateLimitDeadline, provider: configuration.provider, detail: "paused past the deadline")
+            }
+            until = paused
+        }
     }
 
     /// Under the refresh lock: takes again, and makes the round trip if the pool still cannot serve the call.
-    func refresh(_ permit: LLMRatePermit) async throws(LLMProviderError) -> RefreshOutcome {
+    ///
+    /// When the buckets cannot serve the call now but will within the deadline, the database grants it at once with
+    /// a start time (the buckets go into debt, so later callers queue behind it): one round trip per call however
+    /// saturated the limit is, and no herd of workers polling for each freed permit.
+    func refresh(_ permit: LLMRatePermit, deadline: ContinuousClock.Instant) async throws(LLMProviderError) -> RefreshOutcome {
         let now = clock.now
         let take = state.withLock { state -> LocalPermitPool<ContinuousClock.Instant>.Take in
             let take = state.pool.take(inputTokens: permit.inputTokens, maxOutputTokens: permit.outputTokens, now: now)
@@ -144,7 +172,7 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         }
         let answer: RoundTrip
         do {
-            answer = try await roundTrip(request, observation: observation)
+            answer = try await roundTrip(request, observation: observation, maxWait: Self.seconds(clock.now.duration(to: deadline)))
         } catch let error as LLMProviderError {
             throw error
         } catch {
@@ -152,8 +180,12 @@ public final class PostgresRateLimiter: LLMRateLimiter {
             throw LLMProviderError(.rateLimiterUnavailable, provider: configuration.provider, detail: "\(error)")
         }
         let after = clock.now
-        state.withLock { $0.pool.granted(answer.granted, pausedFor: answer.pausedFor, now: after) }
-        if answer.ok { return .retry }
+        state.withLock { state in
+            state.pool.granted(answer.granted, pausedFor: answer.pausedFor, now: after)
+            // A reservation is this call's alone: take it out of the pool now, before another task can.
+            if answer.ok, answer.wait > .zero { state.pool.takeReserved(inputTokens: permit.inputTokens, maxOutputTokens: permit.outputTokens) }
+        }
+        if answer.ok { return answer.wait > .zero ? .reserved(usableAt: after.advanced(by: answer.wait)) : .retry }
         return .wait(until: after.advanced(by: max(answer.pausedFor, answer.wait, .milliseconds(5))))
     }
 
@@ -188,7 +220,11 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         var wait: Duration
     }
 
-    func roundTrip(_ request: LocalPermitPool<ContinuousClock.Instant>.RefreshRequest, observation: RateLimitHeaders?) async throws -> RoundTrip {
+    func roundTrip(
+        _ request: LocalPermitPool<ContinuousClock.Instant>.RefreshRequest,
+        observation: RateLimitHeaders?,
+        maxWait: Double
+    ) async throws -> RoundTrip {
         func remaining(_ observations: RateLimitObservation?...) -> Double? {
             observations.compactMap { $0?.remaining }.min().map(Double.init)
         }
@@ -200,6 +236,7 @@ public final class PostgresRateLimiter: LLMRateLimiter {
             remaining(observation?.requests),
             remaining(observation?.inputTokens, observation?.tokens),
             remaining(observation?.outputTokens, observation?.tokens),
+            max(0, maxWait),
         ]
         let rows = try await database.query(Self.takeStatement, parameters)
         guard let row = rows.first else {
@@ -244,9 +281,10 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         WHERE provider = $1 AND model = $2
         """
 
-    /// One round trip: refill, apply observed `remaining` (LEAST ignores NULLs) and give-backs, grant need + prefetch
-    /// when every bucket holds the need (a need above a bucket's capacity is granted once the bucket is full, leaving
-    /// it in debt), and report the pause and how long until the need would fit.
+    /// One round trip: refill, apply observed `remaining` (LEAST ignores NULLs) and give-backs; then, unless the
+    /// cluster is paused, grant the need when every bucket can cover it within `$15` seconds — with the prefetch
+    /// chunk when it is covered now, alone and into debt (with the wait as its start time) when it is covered later.
+    /// A need above a bucket's capacity waits for a full bucket. Reports the pause and the wait.
     static let takeStatement = """
         WITH cur AS (
             SELECT *, GREATEST(0, EXTRACT(EPOCH FROM now() - refilled_at))::float8 AS elapsed
@@ -267,14 +305,18 @@ public final class PostgresRateLimiter: LLMRateLimiter {
             FROM cur
         ), decided AS (
             SELECT *,
-                (paused_until IS NULL OR paused_until <= now())
-                    AND r >= LEAST($3::float8, r_cap) AND i >= LEAST($4::float8, i_cap) AND o >= LEAST($5::float8, o_cap) AS ok
+                GREATEST(0, (LEAST($3::float8, r_cap) - r) / r_rate, (LEAST($4::float8, i_cap) - i) / i_rate,
+                    (LEAST($5::float8, o_cap) - o) / o_rate)::float8 AS need_wait,
+                (paused_until IS NULL OR paused_until <= now()) AS running
             FROM filled
         ), granted AS (
-            SELECT *,
-                CASE WHEN ok THEN GREATEST($3::float8, LEAST(floor(r), $3::float8 + $6::float8)) ELSE 0 END AS gr,
-                CASE WHEN ok THEN GREATEST($4::float8, LEAST(floor(i), $4::float8 + $7::float8)) ELSE 0 END AS gi,
-                CASE WHEN ok THEN GREATEST($5::float8, LEAST(floor(o), $5::float8 + $8::float8)) ELSE 0 END AS go
+            SELECT *, running AND need_wait <= $15::float8 AS ok,
+                CASE WHEN NOT (running AND need_wait <= $15::float8) THEN 0
+                    WHEN need_wait = 0 THEN GREATEST($3::float8, LEAST(floor(r), $3::float8 + $6::float8)) ELSE $3::float8 END AS gr,
+                CASE WHEN NOT (running AND need_wait <= $15::float8) THEN 0
+                    WHEN need_wait = 0 THEN GREATEST($4::float8, LEAST(floor(i), $4::float8 + $7::float8)) ELSE $4::float8 END AS gi,
+                CASE WHEN NOT (running AND need_wait <= $15::float8) THEN 0
+                    WHEN need_wait = 0 THEN GREATEST($5::float8, LEAST(floor(o), $5::float8 + $8::float8)) ELSE $5::float8 END AS go
             FROM decided
         )
         UPDATE llm_rate_limit t SET
@@ -287,7 +329,6 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         WHERE t.provider = g.provider AND t.model = g.model
         RETURNING g.ok, g.gr AS granted_requests, g.gi AS granted_input, g.go AS granted_output,
             COALESCE(GREATEST(0, EXTRACT(EPOCH FROM g.paused_until - now()))::float8, 0) AS paused_seconds,
-            GREATEST(0, (LEAST($3::float8, g.r_cap) - g.r) / g.r_rate, (LEAST($4::float8, g.i_cap) - g.i) / g.i_rate,
-                (LEAST($5::float8, g.o_cap) - g.o) / g.o_rate)::float8 AS wait_seconds
+            g.need_wait AS wait_seconds
         """
 }
