@@ -125,7 +125,7 @@ print("simulator, whole run: \(stats.totalRequests) requests, \(stats.served) se
 print("utilisation in the \(Int(options.seconds)) s window: served / (R + R/60 × S) = \(window.served) / \(Int(ceiling)) = \(String(format: "%.1f", 100 * served / ceiling))%")
 print("steady state: served after the initial burst per minute = \(String(format: "%.1f", (served - Double(options.rpm)) / options.seconds * 60)) (limit \(options.rpm))")
 let roundTrips = counters.map(\.roundTrips).reduce(0, +)
-let local = counters.map(\.localGrants).reduce(0, +)
+let local = counters.map(\.calls).reduce(0, +)
 print("limiter: \(roundTrips) database round trips for \(local) calls (\(String(format: "%.2f", Double(roundTrips) / Double(max(1, local)))) per call)")
 print("alerts: \(outcomes.count) finished (\(verdicts.count) with a verdict; statuses \(Dictionary(grouping: outcomes, by: \.result.status).mapValues(\.count)))")
 let costs = outcomes.map(\.audit.costUSD)

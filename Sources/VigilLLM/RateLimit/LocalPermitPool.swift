@@ -10,19 +10,19 @@ import VigilCore
 /// them later never exceeds it.
 public struct LocalPermitPool<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
     public struct Configuration: Sendable, Hashable {
-        /// Requests taken beyond the current call's need on a round trip (default 2). Permits held by workers may reach
+        /// Requests taken beyond the current call's need on a round trip (default 3). Permits held by workers may reach
         /// the provider later than they were taken, so leave the provider's bucket a margin of about
         /// workers × (1 + this) requests.
         public var prefetchRequests: Int
-        /// How many calls' worth of tokens (the current call's size) a round trip takes beyond the need (default 1).
+        /// How many calls' worth of tokens (the current call's size) a round trip takes beyond the need (default 3).
         public var prefetchCalls: Int
         /// Longest time the pool trusts its view of the cluster without a round trip (default 2 s): how late a worker
         /// may learn of another's 429 pause.
         public var refreshInterval: Duration
-        /// Holdings above this many calls' worth are given back on the next round trip (default 3).
+        /// Holdings above this many calls' worth are given back on the next round trip (default 4).
         public var maxHeldCalls: Int
 
-        public init(prefetchRequests: Int = 2, prefetchCalls: Int = 1, refreshInterval: Duration = .seconds(2), maxHeldCalls: Int = 3) {
+        public init(prefetchRequests: Int = 3, prefetchCalls: Int = 3, refreshInterval: Duration = .seconds(2), maxHeldCalls: Int = 4) {
             self.prefetchRequests = prefetchRequests
             self.prefetchCalls = prefetchCalls
             self.refreshInterval = refreshInterval

@@ -46,6 +46,8 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         var pool: LocalPermitPool<ContinuousClock.Instant>
         /// The latest provider headers, applied on the next round trip.
         var observation: RateLimitHeaders?
+        /// Calls admitted.
+        var admitted = 0
     }
 
     public let configuration: Configuration
@@ -64,8 +66,8 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         self.state = Mutex(State(pool: LocalPermitPool(configuration: configuration.pool)))
     }
 
-    /// Round trips made and calls served locally, for tests and metrics.
-    public var counters: (roundTrips: Int, localGrants: Int) { state.withLock { ($0.pool.refreshes, $0.pool.localGrants) } }
+    /// Database round trips made and calls admitted, for tests and metrics.
+    public var counters: (roundTrips: Int, calls: Int) { state.withLock { ($0.pool.refreshes, $0.admitted) } }
 
     /// Creates the buckets' row if it is missing (full) and applies the configured limits to it.
     /// - Throws: ``PostgresError``.
@@ -89,6 +91,7 @@ public final class PostgresRateLimiter: LLMRateLimiter {
             let waitUntil: ContinuousClock.Instant
             switch take {
             case .granted:
+                state.withLock { $0.admitted += 1 }
                 return permit
             case .paused(let until):
                 waitUntil = until
@@ -104,11 +107,14 @@ public final class PostgresRateLimiter: LLMRateLimiter {
                     throw error
                 }
                 switch outcome {
-                case .granted: return permit
+                case .granted:
+                    state.withLock { $0.admitted += 1 }
+                    return permit
                 case .retry: continue
                 case .wait(let until): waitUntil = until
                 case .reserved(let usableAt):
                     try await waitForReservation(usableAt: usableAt, deadline: deadline)
+                    state.withLock { $0.admitted += 1 }
                     return permit
                 }
             }
