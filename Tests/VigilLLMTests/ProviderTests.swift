@@ -264,3 +264,32 @@ struct ProviderConfigurationTests {
         }
     }
 }
+
+@Suite("Rate-limit headers")
+struct RateLimitHeaderTests {
+    @Test("each provider surfaces its rate-limit headers on the response", arguments: LLMProviderConfiguration.Kind.allCases)
+    func headersSurfaced(kind: LLMProviderConfiguration.Kind) async throws {
+        var configuration = SimulatorConfiguration.testing
+        configuration.requestsPerMinute = 100
+        configuration.inputTokensPerMinute = 50_000
+        configuration.outputTokensPerMinute = 10_000
+        try await LLMSimulator.withRunning(configuration) { sim in
+            let client = LLMClient(provider: try providerConfiguration(kind, sim).makeProvider())
+            let outcome = await client.complete(
+                LLMRequest(system: "s", messages: [.user("hi")], tools: [], maxTokens: 50),
+                timeout: .seconds(5),
+                deadline: .now.advanced(by: .seconds(10))
+            )
+            let response = try outcome.result.get()
+            #expect(response.rateLimit.requests?.limit == 100)
+            #expect(response.rateLimit.requests?.remaining == 99)
+            if kind == .anthropic {
+                #expect(response.rateLimit.inputTokens?.limit == 50_000)
+                #expect(response.rateLimit.outputTokens?.limit == 10_000)
+                #expect(response.requestID?.hasPrefix("req_") == true)
+            } else {
+                #expect(response.rateLimit.tokens?.limit == 10_000)
+            }
+        }
+    }
+}
