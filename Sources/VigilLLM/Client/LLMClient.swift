@@ -1,0 +1,174 @@
+import Logging
+import Synchronization
+import VigilCore
+
+/// One model call under the cluster's limits: the per-worker concurrency cap, the circuit breaker, the shared rate
+/// limiter, and retries.
+///
+/// Retries: a 429 pauses the whole cluster for its `retry-after` (or the backoff when it gives none) and retries; a
+/// 529/503/5xx, timeout or connection failure backs off exponentially with jitter and retries, and counts towards
+/// opening the circuit breaker; 400/401/403/404/413 and other 4xx are final. Nothing is retried past the caller's
+/// deadline or ``Configuration/maxAttempts``. While the breaker is open no call is sent: the result is
+/// ``LLMProviderError/Code/circuitOpen`` at once, so the alert goes to the rule path.
+public final class LLMClient: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// Calls in flight from this worker at once (default 4): the cap for servers that send no rate-limit headers.
+        public var maxConcurrentCalls: Int
+        /// Attempts per call, the first included (default 4).
+        public var maxAttempts: Int
+        /// First backoff after an overload or server error (default 1 s), doubled per attempt up to ``maxBackoff``.
+        public var initialBackoff: Duration
+        public var maxBackoff: Duration
+        public var circuitBreaker: CircuitBreaker<ContinuousClock.Instant>.Configuration
+
+        public init(
+            maxConcurrentCalls: Int = 4,
+            maxAttempts: Int = 4,
+            initialBackoff: Duration = .seconds(1),
+            maxBackoff: Duration = .seconds(30),
+            circuitBreaker: CircuitBreaker<ContinuousClock.Instant>.Configuration = .init()
+        ) {
+            self.maxConcurrentCalls = maxConcurrentCalls
+            self.maxAttempts = maxAttempts
+            self.initialBackoff = initialBackoff
+            self.maxBackoff = maxBackoff
+            self.circuitBreaker = circuitBreaker
+        }
+    }
+
+    /// One HTTP attempt, for the audit record.
+    public struct Attempt: Sendable, Hashable, Codable {
+        /// HTTP status, nil when no response arrived.
+        public var status: Int?
+        /// The error code, nil on success.
+        public var error: String?
+        public var latencyMilliseconds: Double
+        /// How long the limiter made this attempt wait before it was sent.
+        public var rateLimitWaitMilliseconds: Double
+    }
+
+    /// What ``complete(_:timeout:deadline:)`` did.
+    public struct Outcome: Sendable {
+        public var result: Result<LLMResponse, LLMProviderError>
+        public var attempts: [Attempt]
+    }
+
+    public let configuration: Configuration
+    public let provider: any LLMProvider
+    let limiter: any LLMRateLimiter
+    let concurrency: ConcurrencyLimit
+    let breaker: Mutex<CircuitBreaker<ContinuousClock.Instant>>
+    let clock = ContinuousClock()
+    let logger: Logger
+
+    public init(
+        provider: any LLMProvider,
+        limiter: any LLMRateLimiter = UnlimitedRateLimiter(),
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "vigil.llm")
+    ) {
+        self.provider = provider
+        self.limiter = limiter
+        self.configuration = configuration
+        self.concurrency = ConcurrencyLimit(limit: max(1, configuration.maxConcurrentCalls))
+        self.breaker = Mutex(CircuitBreaker(configuration: configuration.circuitBreaker))
+        self.logger = logger
+    }
+
+    /// Whether the circuit breaker is currently sending alerts to the rule path.
+    public var circuitOpen: Bool { breaker.withLock { $0.isOpen } }
+
+    /// The most calls this worker ever had in flight at once.
+    public var peakConcurrency: Int { concurrency.peak }
+
+    /// Sends `request`, retrying as described above, each attempt bounded by `timeout` and all by `deadline`.
+    public func complete(_ request: LLMRequest, timeout: Duration, deadline: ContinuousClock.Instant) async -> Outcome {
+        let prepared = provider.prepare(request)
+        let name = provider.configuration.kind.rawValue
+        var attempts: [Attempt] = []
+        var backoff = configuration.initialBackoff
+        while true {
+            let result = await attempt(prepared, timeout: timeout, deadline: deadline)
+            attempts.append(result.record)
+            let error: LLMProviderError
+            switch result.result {
+            case .success(let response): return Outcome(result: .success(response), attempts: attempts)
+            case .failure(let failure): error = failure
+            }
+            guard error.isRetryable, attempts.count < configuration.maxAttempts, !circuitOpen else {
+                return Outcome(result: .failure(error), attempts: attempts)
+            }
+            var wait = error.code == .rateLimited ? (error.retryAfter ?? backoff) : backoff
+            if error.code != .rateLimited {
+                // Full jitter in [wait/2, wait]: workers that failed together do not retry together.
+                wait = wait / 2 + wait / 2 * Double.random(in: 0...1)
+            }
+            backoff = min(backoff * 2, configuration.maxBackoff)
+            if error.code == .rateLimited { await limiter.pause(for: wait) }
+            guard clock.now.advanced(by: wait) < deadline else { return Outcome(result: .failure(error), attempts: attempts) }
+            logger.debug("llm call retry", metadata: ["provider": "\(name)", "error": "\(error.code)", "wait_ms": "\(wait)"])
+            // After a 429 the limiter's pause also holds back every other worker.
+            do { try await Task.sleep(for: wait, clock: clock) } catch {
+                return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts)
+            }
+        }
+    }
+
+    private func attempt(
+        _ prepared: PreparedLLMRequest,
+        timeout: Duration,
+        deadline: ContinuousClock.Instant
+    ) async -> (result: Result<LLMResponse, LLMProviderError>, record: Attempt) {
+        let name = provider.configuration.kind.rawValue
+        let started = clock.now
+        func record(_ status: Int?, _ error: LLMProviderError.Code?, sentAt: ContinuousClock.Instant? = nil) -> Attempt {
+            let end = clock.now
+            let sent = sentAt ?? end
+            return Attempt(
+                status: status,
+                error: error?.description,
+                latencyMilliseconds: Self.milliseconds(sent.duration(to: end)),
+                rateLimitWaitMilliseconds: Self.milliseconds(started.duration(to: sent))
+            )
+        }
+        let decision = breaker.withLock { $0.acquire(now: clock.now) }
+        if case .reject = decision {
+            return (.failure(LLMProviderError(.circuitOpen, provider: name)), record(nil, .circuitOpen))
+        }
+        do {
+            try await concurrency.acquire()
+        } catch {
+            breaker.withLock { $0.record(.neutral, now: clock.now) }
+            return (.failure(LLMProviderError(.cancelled, provider: name)), record(nil, .cancelled))
+        }
+        defer { concurrency.release() }
+        let permit: LLMRatePermit
+        do {
+            permit = try await limiter.acquire(inputTokens: prepared.estimatedInputTokens, maxOutputTokens: prepared.maxTokens, deadline: deadline)
+        } catch {
+            breaker.withLock { $0.record(.neutral, now: clock.now) }
+            return (.failure(error), record(nil, error.code))
+        }
+        let sentAt = clock.now
+        let remaining = sentAt.duration(to: deadline)
+        guard remaining > .zero else {
+            await limiter.finish(permit, usage: nil, rateLimit: RateLimitHeaders())
+            breaker.withLock { $0.record(.neutral, now: clock.now) }
+            return (.failure(LLMProviderError(.timeout, provider: name, detail: "deadline passed")), record(nil, .timeout, sentAt: sentAt))
+        }
+        do {
+            let response = try await provider.send(prepared, timeout: min(timeout, remaining))
+            await limiter.finish(permit, usage: response.usage, rateLimit: response.rateLimit)
+            breaker.withLock { $0.record(.success, now: clock.now) }
+            return (.success(response), record(200, nil, sentAt: sentAt))
+        } catch {
+            await limiter.finish(permit, usage: nil, rateLimit: error.rateLimit)
+            breaker.withLock { $0.record(error.indicatesOutage ? .failure : .neutral, now: clock.now) }
+            return (.failure(error), record(error.status, error.code, sentAt: sentAt))
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}

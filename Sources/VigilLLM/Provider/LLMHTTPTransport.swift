@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import VigilCore
+
+/// POSTs JSON bodies over AsyncHTTPClient and returns the status, headers and body of the answer.
+public struct LLMHTTPTransport: Sendable {
+    /// One HTTP answer.
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: ByteBuffer
+        /// The wall-clock time the answer arrived, for header resets given as times.
+        public var receivedAt: Date
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        }
+    }
+
+    public let client: HTTPClient
+
+    /// - Parameter client: the client to use (default ``sharedClient``).
+    public init(client: HTTPClient = LLMHTTPTransport.sharedClient) {
+        self.client = client
+    }
+
+    /// The process's client for model APIs: like AsyncHTTPClient's shared client (never shut down), but with up to
+    /// 256 connections per host instead of 8, since every call of every agent of a worker goes to one host and a
+    /// model call holds its connection for seconds.
+    public static var sharedClient: HTTPClient { processClient }
+
+    /// Sends one POST.
+    /// - Throws: ``LLMProviderError`` `.timeout`, `.transport` or `.cancelled` when no answer arrived; the detail names
+    ///   the underlying error, never the body or headers.
+    public func post(
+        url: String,
+        headers: [(name: String, value: String)],
+        body: String,
+        timeout: Duration,
+        maxResponseBytes: Int,
+        provider: String
+    ) async throws(LLMProviderError) -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        let milliseconds = max(1, Int64(Double(timeout.components.seconds) * 1000 + Double(timeout.components.attoseconds) / 1e15))
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(milliseconds))
+            let bytes = try await response.body.collect(upTo: maxResponseBytes)
+            return Reply(
+                status: Int(response.status.code),
+                headers: response.headers.map { (name: $0.name, value: $0.value) },
+                body: bytes,
+                receivedAt: Date()
+            )
+        } catch is CancellationError {
+            throw LLMProviderError(.cancelled, provider: provider)
+        } catch let error as HTTPClientError {
+            let timeouts: [HTTPClientError] = [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout]
+            throw LLMProviderError(timeouts.contains(error) ? .timeout : .transport, provider: provider, detail: String(describing: error))
+        } catch {
+            if Task.isCancelled { throw LLMProviderError(.cancelled, provider: provider) }
+            throw LLMProviderError(.transport, provider: provider, detail: String(describing: type(of: error)))
+        }
+    }
+}
+
+private let processClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()
