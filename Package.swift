@@ -80,6 +80,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "VigilLLM",
+            dependencies: [
+                "VigilCore", "VigilPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
@@ -104,6 +114,24 @@ let package = Package(
         .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], exclude: ["Fixtures"]),
         .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
+        .executableTarget(
+            name: "LLMLimiterBenchmark",
+            dependencies: [
+                "VigilLLM", "VigilCore", "VigilPostgres", "VigilSchema", "VigilSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/LLMLimiterBenchmark",
+            exclude: ["README.md"]
+        ),
+        .testTarget(
+            name: "VigilLLMTests",
+            dependencies: [
+                "VigilLLM", "VigilCore", "VigilPostgres", "VigilSchema", "VigilSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "VigilWorkerTests", dependencies: ["VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
         .testTarget(
             name: "VigilCoordinatorTests",
