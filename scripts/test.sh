@@ -16,6 +16,6 @@ if [ $# -gt 0 ]; then
     swift test --skip-build "$@"
 else
     # Timing-sensitive suites run alone, after the rest (parallel CPU-bound tests would distort them).
-    swift test --skip-build --skip CooperativePoolTimingTests
-    swift test --skip-build --filter CooperativePoolTimingTests
+    swift test --skip-build --skip TimingTests
+    swift test --skip-build --filter TimingTests
 fi

@@ -242,6 +242,12 @@ struct ProviderConfigurationTests {
         #expect(outcome.audit.calls.first?.error == LLMProviderError.Code.transport.description)
     }
 
+}
+
+/// Timing-sensitive: `scripts/test.sh` runs suites named `…TimingTests` alone, after the rest, so CPU-bound tests
+/// elsewhere cannot delay the timers being measured.
+@Suite("Provider timeouts (timing)", .serialized)
+struct ProviderTimeoutTimingTests {
     @Test("a slow answer hits the per-call timeout; a slow conversation hits the deadline")
     func timeouts() async throws {
         try await LLMSimulator.withRunning { sim in
