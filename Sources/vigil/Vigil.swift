@@ -15,6 +15,9 @@ struct Vigil: AsyncParsableCommand {
             RulesCommand.self,
             LLMSimCommand.self,
             BenchCommand.self,
+            LoadCommand.self,
+            PruneCommand.self,
+            ReportCommand.self,
         ]
     )
 }

@@ -6,38 +6,23 @@ import VigilRules
 /// and optionally `error_code`, `country`, `asn`.
 enum AuthEventParser {
     static func rows(path: String) throws -> StagedRows {
-        let scan = CloudTrailReader.scan(bytes: try SourceFile.bytes(path))
-        var staged = StagedRows()
-        for failure in scan.failures {
-            staged.rejected.append(LoadRejection(file: path, position: failure.position.description, reason: failure.reason))
-        }
-        for (position, event) in scan.records {
-            switch row(event) {
-            case .success(let row): staged.rows.append(row)
-            case .failure(let reason):
-                let place = position.line > 0 ? position.description : "record \(position.record)"
-                staged.rejected.append(LoadRejection(file: path, position: place, reason: reason.message))
-            }
-        }
-        return staged
+        StagedRows(scan: CloudTrailReader.scan(bytes: try SourceFile.bytes(path)), file: path) { [row($0)] }
     }
-
-    struct Reason: Error { var message: String }
 
     static func first(_ event: JSONValue, _ names: [String]) -> String? {
         names.lazy.compactMap { RecordField.string(event, $0) }.first
     }
 
     /// One event as a row in ``LoadTarget/auth`` column order.
-    static func row(_ event: JSONValue) -> Result<[String?], Reason> {
-        guard case .object = event else { return .failure(Reason(message: "not a JSON object")) }
+    static func row(_ event: JSONValue) -> Result<[String?], RowRejection> {
+        guard case .object = event else { return .failure(RowRejection("not a JSON object")) }
         guard let time = RecordField.timestamp(first(event, ["time", "timestamp", "event_time"])) else {
-            return .failure(Reason(message: "time: missing or not an RFC 3339 time"))
+            return .failure(RowRejection("time: missing or not an RFC 3339 time"))
         }
-        guard let user = first(event, ["user", "user_name", "username"]) else { return .failure(Reason(message: "user: missing")) }
+        guard let user = first(event, ["user", "user_name", "username"]) else { return .failure(RowRejection("user: missing")) }
         var sourceIP: String?
         if let text = first(event, ["source_ip", "ip", "src_ip"]) {
-            guard let canonical = RecordField.canonicalIP(text) else { return .failure(Reason(message: "source_ip: not an IP address")) }
+            guard let canonical = RecordField.canonicalIP(text) else { return .failure(RowRejection("source_ip: not an IP address")) }
             sourceIP = canonical
         }
         let success: Bool
@@ -47,17 +32,17 @@ enum AuthEventParser {
             switch first(event, ["result", "outcome", "status"])?.lowercased() {
             case "success", "succeeded", "ok", "allow", "allowed": success = true
             case "failure", "failed", "fail", "deny", "denied", "error": success = false
-            default: return .failure(Reason(message: "result: missing or not success/failure"))
+            default: return .failure(RowRejection("result: missing or not success/failure"))
             }
         }
         var asn: String?
         if let text = first(event, ["asn"]) {
             let digits = text.uppercased().hasPrefix("AS") ? String(text.dropFirst(2)) : text
-            guard let number = Int64(digits), number >= 0 else { return .failure(Reason(message: "asn: not a number")) }
+            guard let number = Int64(digits), number >= 0 else { return .failure(RowRejection("asn: not a number")) }
             asn = String(number)
         }
         let json = event.jsonText
-        if RecordField.hasNUL(json) { return .failure(Reason(message: "contains a NUL character")) }
+        if RecordField.hasNUL(json) { return .failure(RowRejection("contains a NUL character")) }
         let hash = Int64(bitPattern: XXHash64.hash(json))
         return .success([
             String(hash), time, user, sourceIP, success ? "t" : "f", first(event, ["error_code", "errorCode"]), first(event, ["country"]), asn,

@@ -4,38 +4,19 @@ import VigilRules
 /// Turns CloudTrail files (any format ``CloudTrailReader`` reads) into `cloudtrail_event` rows.
 enum CloudTrailRecordParser {
     static func rows(path: String) throws -> StagedRows {
-        let bytes: [UInt8]
-        do { bytes = try CloudTrailReader.contents(path: path) } catch {
-            throw LoadError(code: .unreadableFile, message: error.description)
-        }
-        let scan = CloudTrailReader.scan(bytes: bytes)
-        var staged = StagedRows()
-        staged.rows.reserveCapacity(scan.records.count)
-        var rejected = scan.failures.map { ($0.position.record, LoadRejection(file: path, position: $0.position.description, reason: $0.reason)) }
-        for (position, event) in scan.records {
-            switch row(event) {
-            case .success(let row): staged.rows.append(row)
-            case .failure(let reason):
-                let place = position.line > 0 ? position.description : "record \(position.record)"
-                rejected.append((position.record, LoadRejection(file: path, position: place, reason: reason.message)))
-            }
-        }
-        staged.rejected = rejected.sorted { $0.0 < $1.0 }.map(\.1)
-        return staged
+        StagedRows(scan: CloudTrailReader.scan(bytes: try SourceFile.bytes(path)), file: path) { [row($0)] }
     }
 
-    struct Reason: Error { var message: String }
-
     /// One event as a row in ``LoadTarget/cloudTrail`` column order, or why it cannot be one.
-    static func row(_ event: JSONValue) -> Result<[String?], Reason> {
-        guard case .object = event else { return .failure(Reason(message: "not a JSON object")) }
-        guard let id = event["eventID"]?.stringValue, !id.isEmpty else { return .failure(Reason(message: "eventID: missing")) }
-        guard let rawTime = event["eventTime"]?.stringValue else { return .failure(Reason(message: "eventTime: missing")) }
-        guard let time = RecordField.timestamp(rawTime) else { return .failure(Reason(message: "eventTime: not an RFC 3339 time")) }
-        guard let source = event["eventSource"]?.stringValue else { return .failure(Reason(message: "eventSource: missing")) }
-        guard let name = event["eventName"]?.stringValue else { return .failure(Reason(message: "eventName: missing")) }
+    static func row(_ event: JSONValue) -> Result<[String?], RowRejection> {
+        guard case .object = event else { return .failure(RowRejection("not a JSON object")) }
+        guard let id = event["eventID"]?.stringValue, !id.isEmpty else { return .failure(RowRejection("eventID: missing")) }
+        guard let rawTime = event["eventTime"]?.stringValue else { return .failure(RowRejection("eventTime: missing")) }
+        guard let time = RecordField.timestamp(rawTime) else { return .failure(RowRejection("eventTime: not an RFC 3339 time")) }
+        guard let source = event["eventSource"]?.stringValue else { return .failure(RowRejection("eventSource: missing")) }
+        guard let name = event["eventName"]?.stringValue else { return .failure(RowRejection("eventName: missing")) }
         let json = event.jsonText
-        if RecordField.hasNUL(json) { return .failure(Reason(message: "contains a NUL character")) }
+        if RecordField.hasNUL(json) { return .failure(RowRejection("contains a NUL character")) }
         let identity = event["userIdentity"]
         let sourceAddress = event["sourceIPAddress"]?.stringValue
         return .success([

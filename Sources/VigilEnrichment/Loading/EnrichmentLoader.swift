@@ -22,7 +22,7 @@ public struct EnrichmentLoader: Sendable {
     /// Loads `paths` as `kind`, calling `progress` after each file with the number of files done.
     ///
     /// - Throws: ``LoadError`` for a file that cannot be read, ``PostgresError`` for database failures.
-    public func load(_ kind: LoadKind, paths: [String], progress: @Sendable (Int) -> Void = { _ in }) async throws -> LoadSummary {
+    public func load(_ kind: LoadKind, paths: [String], progress: (Int) -> Void = { _ in }) async throws -> LoadSummary {
         var summary = LoadSummary()
         for (index, path) in paths.enumerated() {
             summary.add(try await load(kind, path: path))

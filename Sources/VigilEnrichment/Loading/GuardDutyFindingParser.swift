@@ -6,21 +6,7 @@ import VigilRules
 /// in either case of first letter (`Severity` or `severity`).
 enum GuardDutyFindingParser {
     static func rows(path: String) throws -> StagedRows {
-        let scan = CloudTrailReader.scan(bytes: try SourceFile.bytes(path))
-        var staged = StagedRows()
-        for failure in scan.failures {
-            staged.rejected.append(LoadRejection(file: path, position: failure.position.description, reason: failure.reason))
-        }
-        for (position, value) in scan.records {
-            let place = position.line > 0 ? position.description : "record \(position.record)"
-            for finding in findings(in: value) {
-                switch row(finding) {
-                case .success(let row): staged.rows.append(row)
-                case .failure(let reason): staged.rejected.append(LoadRejection(file: path, position: place, reason: reason.message))
-                }
-            }
-        }
-        return staged
+        StagedRows(scan: CloudTrailReader.scan(bytes: try SourceFile.bytes(path)), file: path) { findings(in: $0).map(row) }
     }
 
     /// The findings a top-level value holds.
@@ -30,22 +16,20 @@ enum GuardDutyFindingParser {
         return [value]
     }
 
-    struct Reason: Error { var message: String }
-
     /// One finding as a row in ``LoadTarget/guardDuty`` column order.
-    static func row(_ finding: JSONValue) -> Result<[String?], Reason> {
-        guard case .object = finding else { return .failure(Reason(message: "not a JSON object")) }
-        guard let id = RecordField.string(finding, "Id") else { return .failure(Reason(message: "Id: missing")) }
-        guard let type = RecordField.string(finding, "Type") else { return .failure(Reason(message: "Type: missing")) }
+    static func row(_ finding: JSONValue) -> Result<[String?], RowRejection> {
+        guard case .object = finding else { return .failure(RowRejection("not a JSON object")) }
+        guard let id = RecordField.string(finding, "Id") else { return .failure(RowRejection("Id: missing")) }
+        guard let type = RecordField.string(finding, "Type") else { return .failure(RowRejection("Type: missing")) }
         let severityValue = RecordField.value(finding, "Severity")
         guard let severity = severityValue?.doubleValue ?? severityValue?.stringValue.flatMap(Double.init), (0...10).contains(severity)
-        else { return .failure(Reason(message: "Severity: missing or not a number 0–10")) }
+        else { return .failure(RowRejection("Severity: missing or not a number 0–10")) }
         guard let created = RecordField.timestamp(RecordField.string(finding, "CreatedAt")) else {
-            return .failure(Reason(message: "CreatedAt: missing or not an RFC 3339 time"))
+            return .failure(RowRejection("CreatedAt: missing or not an RFC 3339 time"))
         }
         let updated = RecordField.timestamp(RecordField.string(finding, "UpdatedAt")) ?? created
         let json = finding.jsonText
-        if RecordField.hasNUL(json) { return .failure(Reason(message: "contains a NUL character")) }
+        if RecordField.hasNUL(json) { return .failure(RowRejection("contains a NUL character")) }
         return .success([
             id, RecordField.string(finding, "AccountId"), RecordField.string(finding, "Region"), type, String(severity),
             RecordField.string(finding, "Title"), RecordField.string(finding, "Resource.ResourceType"),

@@ -46,32 +46,30 @@ public enum IntelFeedParser {
         return staged
     }
 
-    struct Reason: Error { var message: String }
-
     /// One indicator as a row in ``LoadTarget/intel`` column order.
-    static func row(_ content: String, header: [String]?, feed: String, expires: String?) -> Result<[String?], Reason> {
+    static func row(_ content: String, header: [String]?, feed: String, expires: String?) -> Result<[String?], RowRejection> {
         var values: [String: String] = [:]
         if let header {
             let cells = content.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == header.count else { return .failure(Reason(message: "\(cells.count) columns where the header has \(header.count)")) }
+            guard cells.count == header.count else { return .failure(RowRejection("\(cells.count) columns where the header has \(header.count)")) }
             for (name, cell) in zip(header, cells) where !cell.isEmpty { values[name] = cell.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         } else {
             values["indicator"] = content.split(whereSeparator: \.isWhitespace).first.map(String.init)
         }
         guard let indicator = indicatorColumns.lazy.compactMap({ values[$0] }).first else {
-            return .failure(Reason(message: "indicator: missing"))
+            return .failure(RowRejection("indicator: missing"))
         }
-        guard let network = network(indicator) else { return .failure(Reason(message: "indicator: not an IP address or CIDR block")) }
+        guard let network = network(indicator) else { return .failure(RowRejection("indicator: not an IP address or CIDR block")) }
         var score: String?
         if let text = values["score"] {
-            guard let number = Double(text), number.isFinite else { return .failure(Reason(message: "score: not a number")) }
+            guard let number = Double(text), number.isFinite else { return .failure(RowRejection("score: not a number")) }
             score = String(number)
         }
         var times: [String: String] = [:]
         for column in ["first_seen", "last_seen"] {
             guard let text = values[column] else { continue }
             guard let time = RecordField.timestamp(text) ?? RecordField.timestamp(text + "T00:00:00Z") else {
-                return .failure(Reason(message: "\(column): not an RFC 3339 time or date"))
+                return .failure(RowRejection("\(column): not an RFC 3339 time or date"))
             }
             times[column] = time
         }

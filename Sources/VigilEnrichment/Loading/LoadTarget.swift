@@ -72,9 +72,12 @@ struct LoadTarget: Sendable {
     /// The INSERT from the staging table; returns one row: (inserted, touched).
     func insertStatement(from stage: String) -> String {
         let conflict: String
+        // Partitioned tables cannot return system columns; with DO NOTHING every returned row is new anyway.
+        var inserted = "(xmax = 0)"
         switch onConflict {
         case .skip:
             conflict = "DO NOTHING"
+            inserted = "true"
         case .refresh(let updated, let condition):
             let sets = updated.map { $0 == "loaded_at" ? "loaded_at = now()" : "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
             conflict = "DO UPDATE SET \(sets)" + (condition.map { " WHERE \($0)" } ?? "")
@@ -83,7 +86,7 @@ struct LoadTarget: Sendable {
             WITH written AS (
                 INSERT INTO \(table) (\(columnList)) SELECT \(columnList) FROM \(stage)
                 ON CONFLICT (\(conflictKey.joined(separator: ", "))) \(conflict)
-                RETURNING (xmax = 0) AS inserted
+                RETURNING \(inserted) AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS touched FROM written
             """

@@ -38,9 +38,11 @@ enum RecordField {
         return address.description
     }
 
-    /// A timestamp in RFC 3339 normalised, or nil when `text` is not one.
+    /// A timestamp PostgreSQL reads as ``RFC3339`` does, or nil when `text` is not one: the text itself when it is in
+    /// the plain form (`2024-08-01T13:33:28Z`, fraction and offset allowed), else re-formatted.
     static func timestamp(_ text: String?) -> String? {
         guard let text, let date = RFC3339.parse(text) else { return nil }
+        if !text.contains(","), text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
         return RFC3339.format(date)
     }
 

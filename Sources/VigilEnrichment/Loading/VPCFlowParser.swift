@@ -28,33 +28,31 @@ enum VPCFlowParser {
         return staged
     }
 
-    struct Reason: Error { var message: String }
-
     /// One record as a row in ``LoadTarget/vpcFlow`` column order.
-    static func row(_ tokens: [String], fields: [String]) -> Result<[String?], Reason> {
+    static func row(_ tokens: [String], fields: [String]) -> Result<[String?], RowRejection> {
         guard tokens.count == fields.count else {
-            return .failure(Reason(message: "\(tokens.count) fields where the format has \(fields.count)"))
+            return .failure(RowRejection("\(tokens.count) fields where the format has \(fields.count)"))
         }
         var values: [String: String] = [:]
         for (field, token) in zip(fields, tokens) where token != "-" { values[field] = token }
         guard let startText = values["start"], let start = Int64(startText), start >= 0 else {
-            return .failure(Reason(message: "start: missing or not a number of seconds"))
+            return .failure(RowRejection("start: missing or not a number of seconds"))
         }
         var end: String?
         if let text = values["end"] {
-            guard let seconds = Int64(text) else { return .failure(Reason(message: "end: not a number of seconds")) }
+            guard let seconds = Int64(text) else { return .failure(RowRejection("end: not a number of seconds")) }
             end = epoch(seconds)
         }
         var addresses: [String: String] = [:]
         for field in ["srcaddr", "dstaddr"] {
             guard let text = values[field] else { continue }
-            guard let canonical = RecordField.canonicalIP(text) else { return .failure(Reason(message: "\(field): not an IP address")) }
+            guard let canonical = RecordField.canonicalIP(text) else { return .failure(RowRejection("\(field): not an IP address")) }
             addresses[field] = canonical
         }
         var numbers: [String: String] = [:]
         for field in ["srcport", "dstport", "protocol", "packets", "bytes"] {
             guard let text = values[field] else { continue }
-            guard let number = Int64(text), number >= 0 else { return .failure(Reason(message: "\(field): not a number")) }
+            guard let number = Int64(text), number >= 0 else { return .failure(RowRejection("\(field): not a number")) }
             numbers[field] = String(number)
         }
         let hash = Int64(bitPattern: XXHash64.hash(tokens.joined(separator: " ")))
