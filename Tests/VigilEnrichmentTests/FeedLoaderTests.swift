@@ -23,6 +23,7 @@ import VigilPostgres
             # a plain list
             203.0.113.0/24   # documentation block
             198.51.100.7
+            198.51.100.7/32
             2001:db8:beef::/48
             075.050.255.67
             not-an-address
@@ -35,9 +36,10 @@ import VigilPostgres
             """)
         var loader = EnrichmentLoader(pool: database.pool, now: { Self.now })
         let first = try await loader.load(.intel, paths: [plain])
-        #expect(first.read == 5)
+        #expect(first.read == 6)
         #expect(first.loaded == 4)
-        #expect(first.rejected.map(\.position) == ["line 6"])
+        #expect(first.duplicates == 1)
+        #expect(first.rejected.map(\.position) == ["line 7"])
         loader.intelOptions = IntelFeedParser.Options(feed: "scored", expiresIn: nil)
         let second = try await loader.load(.intel, paths: [csv])
         #expect(second.loaded == 2)

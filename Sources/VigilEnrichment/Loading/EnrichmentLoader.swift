@@ -6,7 +6,8 @@ import VigilPostgres
 ///
 /// Each file is parsed record by record (a bad record is rejected with its position; the others load), its rows
 /// streamed by COPY into a temporary staging table, the day partitions they need created, and then inserted with
-/// `ON CONFLICT`: re-loading a file adds nothing. One transaction per file, so a failure leaves no half file.
+/// `ON CONFLICT`: re-loading a file adds nothing. Files are gathered into batches of about ``batchRows`` rows, one
+/// transaction each (a failure leaves no half batch).
 public struct EnrichmentLoader: Sendable {
     public let pool: PostgresPool
     /// The clock for intel expiry (`expires_at = now + expiresIn`).
@@ -19,31 +20,73 @@ public struct EnrichmentLoader: Sendable {
         self.now = now
     }
 
-    /// Loads `paths` as `kind`, calling `progress` after each file with the number of files done.
+    /// Rows written per transaction: files are parsed and gathered until this many rows are ready, and the next batch is
+    /// parsed while the previous one is written.
+    public var batchRows = 20_000
+
+    /// Loads `paths` as `kind`, calling `progress` after each file with the number of files read.
     ///
-    /// - Throws: ``LoadError`` for a file that cannot be read, ``PostgresError`` for database failures.
+    /// - Throws: ``LoadError`` for a file that cannot be read, ``PostgresError`` for database failures; batches written
+    ///   before the failure stay (re-loading skips them).
     public func load(_ kind: LoadKind, paths: [String], progress: (Int) -> Void = { _ in }) async throws -> LoadSummary {
         var summary = LoadSummary()
+        guard let target = Self.target(kind) else {
+            for (index, path) in paths.enumerated() {
+                summary.add(try await load(kind, path: path))
+                progress(index + 1)
+            }
+            return summary
+        }
+        var batch = StagedRows()
+        var writing: Task<LoadSummary, any Error>?
+        defer { writing?.cancel() }
         for (index, path) in paths.enumerated() {
-            summary.add(try await load(kind, path: path))
+            let staged = try parse(kind, path: path)
+            batch.rows += staged.rows
+            batch.rejected += staged.rejected
+            if batch.rows.count >= batchRows {
+                if let previous = writing { summary.add(try await previous.value) }
+                let ready = batch
+                writing = Task { try await self.write(ready, into: target) }
+                batch = StagedRows()
+            }
             progress(index + 1)
         }
+        if let previous = writing { summary.add(try await previous.value) }
+        writing = nil
+        summary.add(try await write(batch, into: target))
         return summary
     }
 
     /// Loads one file.
     public func load(_ kind: LoadKind, path: String) async throws -> LoadSummary {
+        guard let target = Self.target(kind) else { return try await AssetInventory.load(path: path).store(in: pool) }
+        return try await write(try parse(kind, path: path), into: target)
+    }
+
+    static func target(_ kind: LoadKind) -> LoadTarget? {
         switch kind {
-        case .cloudtrail: return try await write(CloudTrailRecordParser.rows(path: path), into: .cloudTrail)
-        case .vpcflow: return try await write(VPCFlowParser.rows(path: path), into: .vpcFlow)
-        case .guardduty: return try await write(GuardDutyFindingParser.rows(path: path), into: .guardDuty)
-        case .intel: return try await write(IntelFeedParser.rows(path: path, options: intelOptions, now: now()), into: .intel)
-        case .auth: return try await write(AuthEventParser.rows(path: path), into: .auth)
-        case .assets: return try await AssetInventory.load(path: path).store(in: pool)
+        case .cloudtrail: .cloudTrail
+        case .vpcflow: .vpcFlow
+        case .guardduty: .guardDuty
+        case .intel: .intel
+        case .auth: .auth
+        case .assets: nil
         }
     }
 
-    /// Writes one file's rows (one transaction) and counts what happened to them.
+    func parse(_ kind: LoadKind, path: String) throws -> StagedRows {
+        switch kind {
+        case .cloudtrail: try CloudTrailRecordParser.rows(path: path)
+        case .vpcflow: try VPCFlowParser.rows(path: path)
+        case .guardduty: try GuardDutyFindingParser.rows(path: path)
+        case .intel: try IntelFeedParser.rows(path: path, options: intelOptions, now: now())
+        case .auth: try AuthEventParser.rows(path: path)
+        case .assets: StagedRows()
+        }
+    }
+
+    /// Writes a batch of rows (one transaction) and counts what happened to them.
     func write(_ staged: StagedRows, into target: LoadTarget) async throws -> LoadSummary {
         var summary = LoadSummary()
         summary.read = staged.read

@@ -4,8 +4,9 @@ struct LoadTarget: Sendable {
         /// The row is already there: skip it.
         case skip
         /// Update the listed columns (`column = EXCLUDED.column`) when `condition` holds (SQL over the existing
-        /// row and `EXCLUDED`, nil: always).
-        case refresh(columns: [String], condition: String?)
+        /// row and `EXCLUDED`, nil: always). Of several staged rows with one key, the first by `preferring` (an
+        /// ORDER BY list) is written.
+        case refresh(columns: [String], condition: String?, preferring: String?)
     }
 
     var table: String
@@ -47,7 +48,8 @@ struct LoadTarget: Sendable {
         conflictKey: ["finding_id"],
         onConflict: .refresh(
             columns: ["account_id", "region", "finding_type", "severity", "title", "resource_type", "resource_ids", "updated_at", "record"],
-            condition: "guardduty_finding.updated_at < EXCLUDED.updated_at"
+            condition: "guardduty_finding.updated_at < EXCLUDED.updated_at",
+            preferring: "updated_at DESC"
         )
     )
 
@@ -56,7 +58,7 @@ struct LoadTarget: Sendable {
         columns: ["feed", "network", "score", "source", "first_seen", "last_seen", "expires_at"],
         partitionColumn: nil,
         conflictKey: ["feed", "network"],
-        onConflict: .refresh(columns: ["score", "source", "first_seen", "last_seen", "expires_at", "loaded_at"], condition: nil)
+        onConflict: .refresh(columns: ["score", "source", "first_seen", "last_seen", "expires_at", "loaded_at"], condition: nil, preferring: nil)
     )
 
     static let auth = LoadTarget(
@@ -74,17 +76,21 @@ struct LoadTarget: Sendable {
         let conflict: String
         // Partitioned tables cannot return system columns; with DO NOTHING every returned row is new anyway.
         var inserted = "(xmax = 0)"
+        var source = "SELECT \(columnList) FROM \(stage)"
         switch onConflict {
         case .skip:
             conflict = "DO NOTHING"
             inserted = "true"
-        case .refresh(let updated, let condition):
+        case .refresh(let updated, let condition, let preferring):
+            // DO UPDATE may not touch a row twice in one statement: one staged row per key.
+            let key = conflictKey.joined(separator: ", ")
+            source = "SELECT DISTINCT ON (\(key)) \(columnList) FROM \(stage) ORDER BY \(key)" + (preferring.map { ", \($0)" } ?? "")
             let sets = updated.map { $0 == "loaded_at" ? "loaded_at = now()" : "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
             conflict = "DO UPDATE SET \(sets)" + (condition.map { " WHERE \($0)" } ?? "")
         }
         return """
             WITH written AS (
-                INSERT INTO \(table) (\(columnList)) SELECT \(columnList) FROM \(stage)
+                INSERT INTO \(table) (\(columnList)) \(source)
                 ON CONFLICT (\(conflictKey.joined(separator: ", "))) \(conflict)
                 RETURNING \(inserted) AS inserted
             )
