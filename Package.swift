@@ -48,6 +48,14 @@ let package = Package(
             dependencies: ["VigilCore", "CZlib", .product(name: "Yams", package: "Yams")]
         ),
         .target(
+            name: "VigilEnrichment",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilRules",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
             name: "VigilQueue",
             dependencies: ["VigilCore", "VigilPostgres", .product(name: "Logging", package: "swift-log")]
         ),
@@ -97,6 +105,7 @@ let package = Package(
                 "VigilPostgres",
                 "VigilSchema",
                 "VigilRules",
+                "VigilEnrichment",
                 "VigilQueue",
                 "VigilWorker",
                 "VigilCoordinator",
@@ -113,6 +122,7 @@ let package = Package(
         .executableTarget(name: "HygieneBenchmark", dependencies: ["VigilCore"], path: "benchmarks/HygieneBenchmark"),
         .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "VigilEnrichmentTests", dependencies: ["VigilEnrichment", "VigilCore", "VigilPostgres", "VigilSchema", "VigilRules"]),
         .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
         .executableTarget(
             name: "LLMLimiterBenchmark",

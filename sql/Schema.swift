@@ -8,6 +8,7 @@ public enum VigilSchema {
     public static let migrations: [Migration] = [
         migration(1, "foundation", PackageResources._001_foundation_sql),
         migration(2, "job_queue", PackageResources._002_job_queue_sql),
+        migration(3, "enrichment", PackageResources._003_enrichment_sql),
         migration(4, "llm_rate_limit", PackageResources._004_llm_rate_limit_sql),
     ]
 

@@ -16,6 +16,9 @@ struct Vigil: AsyncParsableCommand {
             LLMSimCommand.self,
             BenchCommand.self,
             WorkerCommand.self,
+            LoadCommand.self,
+            PruneCommand.self,
+            ReportCommand.self,
         ]
     )
 }

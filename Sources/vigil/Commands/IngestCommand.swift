@@ -86,35 +86,8 @@ struct IngestCommand: AsyncParsableCommand {
 
     /// Posts one batch as NDJSON, retrying on 429, 503 and connection failures.
     func post(_ batch: [Item], client: HTTPClient, bearer: String) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/v1/alerts")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-ndjson")
-        request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
-        let text = batch.map(\.text).joined(separator: "\n")
-        var delay = 0.5
-        for attempt in 1...maxAttempts {
-            request.body = .bytes(ByteBuffer(string: text))
-            do {
-                let response = try await client.execute(request, timeout: .seconds(120))
-                let body = try await response.body.collect(upTo: 64 << 20)
-                let status = response.status.code
-                if status == 429 || status == 503 {
-                    let wait = response.headers.first(name: "Retry-After").flatMap(Double.init) ?? delay
-                    try await Task.sleep(for: .seconds(min(wait, 60)))
-                    delay = min(delay * 2, 30)
-                    continue
-                }
-                let json = try? JSONParser().parse(body.readableBytesView)
-                if status == 200 || status == 422, let json { return json }
-                let reason = json?["reason"]?.stringValue ?? "HTTP \(status)"
-                throw ValidationError("the coordinator refused the batch starting at \(batch[0].file):\(batch[0].line): \(reason)")
-            } catch let error as HTTPClientError where attempt < maxAttempts {
-                _ = error
-                try await Task.sleep(for: .seconds(delay))
-                delay = min(delay * 2, 30)
-            }
-        }
-        throw ValidationError("gave up on the batch starting at \(batch[0].file):\(batch[0].line) after \(maxAttempts) attempts")
+        try await AlertPoster(url: url, bearer: bearer, maxAttempts: maxAttempts, client: client)
+            .post(batch.map(\.text), label: "\(batch[0].file):\(batch[0].line)")
     }
 
     /// The alerts of one file, each as one line of JSON text.

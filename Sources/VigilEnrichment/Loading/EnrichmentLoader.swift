@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import VigilPostgres
+
+/// Loads log files and feeds into the enrichment tables (`sql/migrations/0003_enrichment.sql`).
+///
+/// Each file is parsed record by record (a bad record is rejected with its position; the others load), its rows
+/// streamed by COPY into a temporary staging table, the day partitions they need created, and then inserted with
+/// `ON CONFLICT`: re-loading a file adds nothing. Files are gathered into batches of about ``batchRows`` rows, one
+/// transaction each (a failure leaves no half batch).
+public struct EnrichmentLoader: Sendable {
+    public let pool: PostgresPool
+    /// The clock for intel expiry (`expires_at = now + expiresIn`).
+    public var now: @Sendable () -> Date
+    /// Options of the intel loader.
+    public var intelOptions = IntelFeedParser.Options()
+
+    public init(pool: PostgresPool, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.pool = pool
+        self.now = now
+    }
+
+    /// Rows written per transaction: files are parsed and gathered until this many rows are ready, and the next batch is
+    /// parsed while the previous one is written.
+    public var batchRows = 20_000
+
+    /// Loads `paths` as `kind`, calling `progress` after each file with the number of files read.
+    ///
+    /// - Throws: ``LoadError`` for a file that cannot be read, ``PostgresError`` for database failures; batches written
+    ///   before the failure stay (re-loading skips them).
+    public func load(_ kind: LoadKind, paths: [String], progress: (Int) -> Void = { _ in }) async throws -> LoadSummary {
+        var summary = LoadSummary()
+        guard let target = Self.target(kind) else {
+            for (index, path) in paths.enumerated() {
+                summary.add(try await load(kind, path: path))
+                progress(index + 1)
+            }
+            return summary
+        }
+        var batch = StagedRows()
+        var writing: Task<LoadSummary, any Error>?
+        defer { writing?.cancel() }
+        for (index, path) in paths.enumerated() {
+            let staged = try parse(kind, path: path)
+            batch.rows += staged.rows
+            batch.rejected += staged.rejected
+            if batch.rows.count >= batchRows {
+                if let previous = writing { summary.add(try await previous.value) }
+                let ready = batch
+                writing = Task { try await self.write(ready, into: target) }
+                batch = StagedRows()
+            }
+            progress(index + 1)
+        }
+        if let previous = writing { summary.add(try await previous.value) }
+        writing = nil
+        summary.add(try await write(batch, into: target))
+        return summary
+    }
+
+    /// Loads one file.
+    public func load(_ kind: LoadKind, path: String) async throws -> LoadSummary {
+        guard let target = Self.target(kind) else { return try await AssetInventory.load(path: path).store(in: pool) }
+        return try await write(try parse(kind, path: path), into: target)
+    }
+
+    static func target(_ kind: LoadKind) -> LoadTarget? {
+        switch kind {
+        case .cloudtrail: .cloudTrail
+        case .vpcflow: .vpcFlow
+        case .guardduty: .guardDuty
+        case .intel: .intel
+        case .auth: .auth
+        case .assets: nil
+        }
+    }
+
+    func parse(_ kind: LoadKind, path: String) throws -> StagedRows {
+        switch kind {
+        case .cloudtrail: try CloudTrailRecordParser.rows(path: path)
+        case .vpcflow: try VPCFlowParser.rows(path: path)
+        case .guardduty: try GuardDutyFindingParser.rows(path: path)
+        case .intel: try IntelFeedParser.rows(path: path, options: intelOptions, now: now())
+        case .auth: try AuthEventParser.rows(path: path)
+        case .assets: StagedRows()
+        }
+    }
+
+    /// Writes a batch of rows (one transaction) and counts what happened to them.
+    func write(_ staged: StagedRows, into target: LoadTarget) async throws -> LoadSummary {
+        var summary = LoadSummary()
+        summary.read = staged.read
+        summary.rejected = staged.rejected
+        guard !staged.rows.isEmpty else { return summary }
+        let rows = staged.rows
+        let stage = "vigil_stage_\(target.table)"
+        let (inserted, touched) = try await pool.withTransaction { connection -> (Int, Int) in
+            try await connection.executeScript(
+                "CREATE TEMP TABLE \(stage) (LIKE \(target.table) INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            try await connection.copyFrom("COPY \(stage) (\(target.columnList)) FROM STDIN", rows: rows) { row, writer in
+                for field in row { writer.field(field) }
+            }
+            if let column = target.partitionColumn {
+                try await connection.query(
+                    """
+                    SELECT vigil_ensure_day_partitions($1, array_agg(DISTINCT (\(column) AT TIME ZONE 'UTC')::date))
+                    FROM \(stage)
+                    """,
+                    [target.table]
+                )
+            }
+            let result = try await connection.query(target.insertStatement(from: stage))
+            return (try result[0].decode(Int.self, column: "inserted"), try result[0].decode(Int.self, column: "touched"))
+        }
+        _ = touched
+        summary.loaded = inserted
+        summary.duplicates = rows.count - inserted
+        return summary
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Enrichment benchmarks (release build, PostgreSQL with fsync on):
+#  1. CloudTrail load rate: `vigil load cloudtrail` of COPIES perturbed copies of the shared events versus `psql \copy`
+#     of exactly the rows it stored, into the same table (same indexes, partitions already there).
+#  2. Tool latency p50/p99 after growing cloudtrail_event to TARGET events with generate.sql.
+#
+#   bash benchmarks/enrichment/run.sh [COPIES=30] [TARGET=10000000] [CALLS=500]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+COPIES=${1:-30}
+TARGET=${2:-10000000}
+CALLS=${3:-500}
+SCRATCH=${SCRATCH:-.build-enrich}
+swift build -c release --scratch-path "$SCRATCH" --product vigil >/dev/null
+VIGIL="$SCRATCH/release/vigil"
+WORK=$(mktemp -d /tmp/vigil-enrich-bench.XXXXXX)
+
+eval "$(bash scripts/pg-throwaway.sh start)"   # no --fast: fsync on
+cleanup() { bash scripts/pg-throwaway.sh stop "$VIGIL_PG_DIR"; rm -rf "$WORK"; }
+trap cleanup EXIT
+echo "PostgreSQL: $(psql "$DATABASE_URL" -Atc 'show server_version'), fsync=$(psql "$DATABASE_URL" -Atc 'show fsync')"
+"$VIGIL" migrate >/dev/null
+
+echo "== load: $COPIES copies of the shared CloudTrail events"
+python3 benchmarks/enrichment/replicate.py ../shared/data/cloudtrail "$WORK/copies" "$COPIES"
+start=$(date +%s.%N)
+"$VIGIL" load cloudtrail --quiet "$WORK"/copies/*.json
+end=$(date +%s.%N)
+events=$(psql "$DATABASE_URL" -Atc 'select count(*) from cloudtrail_event')
+vigil_rate=$(python3 -c "print(round($events / ($end - $start)))")
+psql "$DATABASE_URL" -qc "\\copy (SELECT * FROM cloudtrail_event) TO '$WORK/rows.copy'"
+psql "$DATABASE_URL" -qc 'TRUNCATE cloudtrail_event'
+psql "$DATABASE_URL" -qc 'CHECKPOINT'
+start=$(date +%s.%N)
+psql "$DATABASE_URL" -qc "\\copy cloudtrail_event FROM '$WORK/rows.copy'"
+end=$(date +%s.%N)
+copy_rate=$(python3 -c "print(round($events / ($end - $start)))")
+echo "vigil load cloudtrail: $events events, $vigil_rate events/s"
+echo "psql \\copy same rows:  $events events, $copy_rate events/s"
+python3 -c "print('ratio vigil/psql: %.2f (target >= 0.70)' % ($vigil_rate / $copy_rate))"
+
+echo "== tools: growing cloudtrail_event to about $TARGET events"
+psql "$DATABASE_URL" -qc 'TRUNCATE cloudtrail_event'
+"$VIGIL" load cloudtrail --quiet ../shared/data/cloudtrail/stratus-red-team/*.json ../shared/data/cloudtrail/invictus-ir/*.json
+start=$(date +%s)
+psql "$DATABASE_URL" -q -v target="$TARGET" -f benchmarks/enrichment/generate.sql
+echo "generated in $(( $(date +%s) - start )) s"
+"$VIGIL" bench tools --calls "$CALLS"
