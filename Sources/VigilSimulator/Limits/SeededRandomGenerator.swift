@@ -1,19 +1,14 @@
 import Foundation
+import VigilCore
 
-/// SplitMix64: a small, fast, seedable generator, so a run with the same seed injects the same errors and
-/// latencies in the same order.
+/// VigilCore's seeded ``SplitMix64`` with the draws the simulator needs, so a run with the same seed injects
+/// the same errors and latencies in the same order.
 struct SeededRandomGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var core: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { core = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { core.next() }
 
     /// A uniform double in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
