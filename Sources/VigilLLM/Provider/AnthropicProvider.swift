@@ -25,38 +25,18 @@ public struct AnthropicProvider: LLMProvider {
     public func send(_ request: PreparedLLMRequest, timeout: Duration) async throws(LLMProviderError) -> LLMResponse {
         var headers: [(name: String, value: String)] = [("anthropic-version", configuration.anthropicVersion)]
         if let apiKey { headers.append(("x-api-key", apiKey.secret)) }
-        let reply = try await transport.post(
-            url: configuration.endpoint,
-            headers: headers + request.extraHeaders,
-            body: request.body,
-            timeout: min(timeout, configuration.requestTimeout),
-            maxResponseBytes: configuration.maxResponseBytes,
-            provider: "anthropic"
-        )
-        let rateLimit = RateLimitHeaders.anthropic(reply.headers, now: reply.receivedAt)
-        let json = try? JSONParser().parse(reply.body.readableBytesView)
-        guard reply.status == 200 else {
-            throw LLMProviderError(
-                LLMProviderError.code(forStatus: reply.status),
+        return try await transport.exchange(
+            request,
+            headers: headers,
+            configuration: configuration,
+            timeout: timeout,
+            dialect: LLMHTTPTransport.Dialect(
                 provider: "anthropic",
-                status: reply.status,
-                errorType: json?.value(atPath: "error.type")?.stringValue,
-                retryAfter: rateLimit.retryAfter,
-                rateLimit: rateLimit,
-                detail: json?.value(atPath: "error.message")?.stringValue ?? ""
+                rateLimit: { RateLimitHeaders.anthropic($0, now: $1) },
+                requestIDHeader: "request-id",
+                decode: { (json) throws(LLMProviderError) -> LLMResponse in try Self.decode(json) }
             )
-        }
-        guard let json else { throw LLMProviderError(.invalidResponse, provider: "anthropic", status: 200, detail: "body is not JSON") }
-        do throws(LLMProviderError) {
-            var response = try Self.decode(json)
-            response.requestID = reply.header("request-id")
-            response.rateLimit = rateLimit
-            return response
-        } catch {
-            var error = error
-            error.rateLimit = rateLimit
-            throw error
-        }
+        )
     }
 
     /// The Messages API body for `request`.

@@ -74,3 +74,57 @@ private let processClient: HTTPClient = {
     configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }()
+
+extension LLMHTTPTransport {
+    /// How a provider's answers differ: its name, its rate-limit headers, its request-id header and its body.
+    struct Dialect {
+        let provider: String
+        let rateLimit: ([(name: String, value: String)], Date) -> RateLimitHeaders
+        let requestIDHeader: String
+        let decode: (JSONValue) throws(LLMProviderError) -> LLMResponse
+    }
+
+    /// Posts a prepared request and reads the answer the way both APIs share: a non-200 becomes an
+    /// ``LLMProviderError`` carrying the status, the provider's error type and the rate-limit headers;
+    /// a 200 is decoded by the dialect, with the request id and rate-limit headers attached.
+    func exchange(
+        _ request: PreparedLLMRequest,
+        headers: [(name: String, value: String)],
+        configuration: LLMProviderConfiguration,
+        timeout: Duration,
+        dialect: Dialect
+    ) async throws(LLMProviderError) -> LLMResponse {
+        let reply = try await post(
+            url: configuration.endpoint,
+            headers: headers + request.extraHeaders,
+            body: request.body,
+            timeout: min(timeout, configuration.requestTimeout),
+            maxResponseBytes: configuration.maxResponseBytes,
+            provider: dialect.provider
+        )
+        let rateLimit = dialect.rateLimit(reply.headers, reply.receivedAt)
+        let json = try? JSONParser().parse(reply.body.readableBytesView)
+        guard reply.status == 200 else {
+            throw LLMProviderError(
+                LLMProviderError.code(forStatus: reply.status),
+                provider: dialect.provider,
+                status: reply.status,
+                errorType: json?.value(atPath: "error.type")?.stringValue,
+                retryAfter: rateLimit.retryAfter,
+                rateLimit: rateLimit,
+                detail: json?.value(atPath: "error.message")?.stringValue ?? ""
+            )
+        }
+        guard let json else { throw LLMProviderError(.invalidResponse, provider: dialect.provider, status: 200, detail: "body is not JSON") }
+        do throws(LLMProviderError) {
+            var response = try dialect.decode(json)
+            response.requestID = reply.header(dialect.requestIDHeader)
+            response.rateLimit = rateLimit
+            return response
+        } catch {
+            var error = error
+            error.rateLimit = rateLimit
+            throw error
+        }
+    }
+}

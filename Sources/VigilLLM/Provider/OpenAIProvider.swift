@@ -26,38 +26,18 @@ public struct OpenAIProvider: LLMProvider {
     public func send(_ request: PreparedLLMRequest, timeout: Duration) async throws(LLMProviderError) -> LLMResponse {
         var headers: [(name: String, value: String)] = []
         if let apiKey { headers.append(("authorization", "Bearer \(apiKey.secret)")) }
-        let reply = try await transport.post(
-            url: configuration.endpoint,
-            headers: headers + request.extraHeaders,
-            body: request.body,
-            timeout: min(timeout, configuration.requestTimeout),
-            maxResponseBytes: configuration.maxResponseBytes,
-            provider: "openai"
-        )
-        let rateLimit = RateLimitHeaders.openAI(reply.headers, now: reply.receivedAt)
-        let json = try? JSONParser().parse(reply.body.readableBytesView)
-        guard reply.status == 200 else {
-            throw LLMProviderError(
-                LLMProviderError.code(forStatus: reply.status),
+        return try await transport.exchange(
+            request,
+            headers: headers,
+            configuration: configuration,
+            timeout: timeout,
+            dialect: LLMHTTPTransport.Dialect(
                 provider: "openai",
-                status: reply.status,
-                errorType: json?.value(atPath: "error.type")?.stringValue,
-                retryAfter: rateLimit.retryAfter,
-                rateLimit: rateLimit,
-                detail: json?.value(atPath: "error.message")?.stringValue ?? ""
+                rateLimit: { RateLimitHeaders.openAI($0, now: $1) },
+                requestIDHeader: "x-request-id",
+                decode: { (json) throws(LLMProviderError) -> LLMResponse in try Self.decode(json) }
             )
-        }
-        guard let json else { throw LLMProviderError(.invalidResponse, provider: "openai", status: 200, detail: "body is not JSON") }
-        do throws(LLMProviderError) {
-            var response = try Self.decode(json)
-            response.requestID = reply.header("x-request-id")
-            response.rateLimit = rateLimit
-            return response
-        } catch {
-            var error = error
-            error.rateLimit = rateLimit
-            throw error
-        }
+        )
     }
 
     /// The Chat Completions body for `request`.
