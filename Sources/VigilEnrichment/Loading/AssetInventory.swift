@@ -27,11 +27,14 @@ public struct AssetInventory: Sendable, Hashable {
     public init(yaml: String, file: String = "assets") throws(LoadError) {
         let node: Any?
         do { node = try Yams.load(yaml: yaml) } catch { throw LoadError(code: .invalidFile, message: "\(file): not valid YAML") }
-        guard let mapping = node as? [String: Any] else { throw LoadError(code: .invalidFile, message: "\(file): not a mapping of kinds to patterns") }
+        guard let mapping = node as? [String: Any] else {
+            throw LoadError(code: .invalidFile, message: "\(file): not a mapping of kinds to patterns")
+        }
         var patterns: [String: [String]] = [:]
         for (key, value) in mapping {
             guard let kind = Self.kinds.first(where: { $0.yaml == key })?.kind else {
-                throw LoadError(code: .invalidFile, message: "\(file): unknown key \(key); expected \(Self.kinds.map(\.yaml).joined(separator: ", "))")
+                let expected = Self.kinds.map(\.yaml).joined(separator: ", ")
+                throw LoadError(code: .invalidFile, message: "\(file): unknown key \(key); expected \(expected)")
             }
             guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
                 throw LoadError(code: .invalidFile, message: "\(file): \(key) must be a list of strings")
@@ -83,7 +86,9 @@ public struct AssetInventory: Sendable, Hashable {
     public static func stored(in pool: PostgresPool) async throws -> AssetInventory {
         let result = try await pool.query("SELECT kind, pattern FROM asset_pattern ORDER BY kind, pattern")
         var patterns: [String: [String]] = [:]
-        for row in result { patterns[try row.decode(String.self, column: "kind"), default: []].append(try row.decode(String.self, column: "pattern")) }
+        for row in result {
+            patterns[try row.decode(String.self, column: "kind"), default: []].append(try row.decode(String.self, column: "pattern"))
+        }
         return AssetInventory(patterns: patterns)
     }
 }

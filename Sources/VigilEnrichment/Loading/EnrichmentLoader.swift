@@ -92,9 +92,19 @@ public struct EnrichmentLoader: Sendable {
         summary.read = staged.read
         summary.rejected = staged.rejected
         guard !staged.rows.isEmpty else { return summary }
+        if let keyTypes = target.directKeyTypes {
+            do {
+                let inserted = try await writeDirect(staged.rows, into: target, keyTypes: keyTypes)
+                summary.loaded = inserted
+                summary.duplicates = staged.rows.count - inserted
+                return summary
+            } catch let error as PostgresError where error.isUniqueViolation {
+                // Another loader stored some of these rows meanwhile: take the staged path, which skips them.
+            }
+        }
         let rows = staged.rows
         let stage = "vigil_stage_\(target.table)"
-        let (inserted, touched) = try await pool.withTransaction { connection -> (Int, Int) in
+        let (inserted, _) = try await pool.withTransaction { connection -> (Int, Int) in
             try await connection.executeScript(
                 "CREATE TEMP TABLE \(stage) (LIKE \(target.table) INCLUDING DEFAULTS) ON COMMIT DROP"
             )
@@ -113,9 +123,47 @@ public struct EnrichmentLoader: Sendable {
             let result = try await connection.query(target.insertStatement(from: stage))
             return (try result[0].decode(Int.self, column: "inserted"), try result[0].decode(Int.self, column: "touched"))
         }
-        _ = touched
         summary.loaded = inserted
         summary.duplicates = rows.count - inserted
         return summary
+    }
+
+    /// The fast path for insert-only tables keyed by (key, time): the day partitions are created, the keys stored
+    /// already are looked up, the batch's repeats and stored rows are dropped here, and the rest is copied
+    /// straight into the table. A row stored by a concurrent loader in between fails the batch with a unique
+    /// violation (nothing of it kept); the caller then takes the staged path.
+    func writeDirect(_ rows: [[String?]], into target: LoadTarget, keyTypes: [String]) async throws -> Int {
+        let keyIndexes = target.conflictKey.map { target.columns.firstIndex(of: $0)! }
+        var seen = Set<[String?]>()
+        var fresh: [Int] = []
+        fresh.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() where seen.insert(keyIndexes.map { row[$0] }).inserted { fresh.append(index) }
+        let keys = keyIndexes.map { column in PostgresArrayLiteral.text(fresh.map { rows[$0][column] ?? "" }) }
+        let casts = zip(keyTypes.indices, keyTypes).map { "$\($0.0 + 1)::\($0.1)[]" }.joined(separator: ", ")
+        let names = (0..<keyTypes.count).map { "k\($0)" }
+        let match = zip(target.conflictKey, names).map { "e.\($0.0) = k.\($0.1)" }.joined(separator: " AND ")
+        let selected = rows
+        return try await pool.withTransaction { connection -> Int in
+            if target.partitionColumn != nil {
+                try await connection.query(
+                    "SELECT vigil_ensure_day_partitions($1, array(SELECT DISTINCT (t AT TIME ZONE 'UTC')::date FROM unnest($2::timestamptz[]) t))",
+                    [target.table, keys[1]]
+                )
+            }
+            let existing = try await connection.query(
+                """
+                SELECT k.n FROM unnest(\(casts)) WITH ORDINALITY AS k(\(names.joined(separator: ", ")), n)
+                WHERE EXISTS (SELECT 1 FROM \(target.table) e WHERE \(match))
+                """,
+                keys
+            )
+            var stored = Set<Int>()
+            for row in existing { stored.insert(try row.decode(Int.self, at: 0) - 1) }
+            let insert = fresh.enumerated().filter { !stored.contains($0.offset) }.map { selected[$0.element] }
+            guard !insert.isEmpty else { return 0 }
+            return try await connection.copyFrom("COPY \(target.table) (\(target.columnList)) FROM STDIN", rows: insert) { row, writer in
+                for field in row { writer.field(field) }
+            }
+        }
     }
 }

@@ -52,7 +52,9 @@ public enum IntelFeedParser {
         if let header {
             let cells = content.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count == header.count else { return .failure(RowRejection("\(cells.count) columns where the header has \(header.count)")) }
-            for (name, cell) in zip(header, cells) where !cell.isEmpty { values[name] = cell.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            for (name, cell) in zip(header, cells) where !cell.isEmpty {
+                values[name] = cell.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
         } else {
             values["indicator"] = content.split(whereSeparator: \.isWhitespace).first.map(String.init)
         }

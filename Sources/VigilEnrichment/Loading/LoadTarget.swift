@@ -15,6 +15,8 @@ struct LoadTarget: Sendable {
     var partitionColumn: String?
     var conflictKey: [String]
     var onConflict: OnConflict
+    /// SQL types of `conflictKey` when the table takes the direct COPY path (insert-only, key then day column).
+    var directKeyTypes: [String]? = nil
 
     static let cloudTrail = LoadTarget(
         table: "cloudtrail_event",
@@ -24,7 +26,8 @@ struct LoadTarget: Sendable {
         ],
         partitionColumn: "event_time",
         conflictKey: ["event_id", "event_time"],
-        onConflict: .skip
+        onConflict: .skip,
+        directKeyTypes: ["text", "timestamptz"]
     )
 
     static let vpcFlow = LoadTarget(
@@ -35,7 +38,8 @@ struct LoadTarget: Sendable {
         ],
         partitionColumn: "start_time",
         conflictKey: ["flow_hash", "start_time"],
-        onConflict: .skip
+        onConflict: .skip,
+        directKeyTypes: ["bigint", "timestamptz"]
     )
 
     static let guardDuty = LoadTarget(
@@ -66,7 +70,8 @@ struct LoadTarget: Sendable {
         columns: ["event_hash", "event_time", "user_name", "source_ip", "success", "error_code", "country", "asn"],
         partitionColumn: "event_time",
         conflictKey: ["event_hash", "event_time"],
-        onConflict: .skip
+        onConflict: .skip,
+        directKeyTypes: ["bigint", "timestamptz"]
     )
 
     var columnList: String { columns.joined(separator: ", ") }

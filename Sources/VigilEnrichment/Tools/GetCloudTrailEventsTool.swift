@@ -74,7 +74,10 @@ struct GetCloudTrailEventsTool: InvestigationTool {
         }
         var byAddress: [JSONValue] = []
         for row in addresses.prefix(context.topLimit) {
-            byAddress.append(["source_address": .string(try row.decode(String.self, column: "address")), "count": .count(try row.decode(Int.self, column: "n"))])
+            byAddress.append([
+                "source_address": .string(try row.decode(String.self, column: "address")),
+                "count": .count(try row.decode(Int.self, column: "n")),
+            ])
         }
         let evidence = try recent.map(CloudTrailEvidence.record)
         return [

@@ -14,7 +14,10 @@ public struct ToolContext: Sendable {
     /// How far back a principal's or address's baseline reaches.
     public var baselineDays: Int
 
-    public init(pool: PostgresPool, now: @escaping @Sendable () -> Date = { Date() }, evidenceLimit: Int = 20, topLimit: Int = 10, baselineDays: Int = 90) {
+    public init(
+        pool: PostgresPool, now: @escaping @Sendable () -> Date = { Date() }, evidenceLimit: Int = 20, topLimit: Int = 10,
+        baselineDays: Int = 90
+    ) {
         self.pool = pool
         self.now = now
         self.evidenceLimit = evidenceLimit

@@ -24,7 +24,8 @@ public struct ToolRegistry: Sendable {
     /// Runs the tool `name` with `arguments` (a JSON object).
     public func call(name: String, arguments: JSONValue) async -> ToolResult {
         guard let tool = Self.tools.first(where: { type(of: $0).definition.name == name }) else {
-            return .error(ToolError(.unknownTool, "no tool named \(name.prefix(64)); the tools are \(Self.definitions.map(\.name).joined(separator: ", "))"))
+            let names = Self.definitions.map(\.name).joined(separator: ", ")
+            return .error(ToolError(.unknownTool, "no tool named \(name.prefix(64)); the tools are \(names)"))
         }
         do {
             let parsed = try ToolArguments(arguments)

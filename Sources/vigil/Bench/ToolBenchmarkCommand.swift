@@ -52,7 +52,10 @@ struct ToolBenchmarkCommand: AsyncParsableCommand {
         print("tool latency over \(events) CloudTrail events, \(calls) calls per tool, \(samples.count) sampled events")
         let hours = JSONValue.int(Int64(hoursBack))
         let cases: [(String, (Int) -> (Sample, JSONValue))] = [
-            ("get_cloudtrail_events (principal)", { let s = samples[$0 % samples.count]; return (s, ["principal_arn": .string(s.principal), "hours_back": hours]) }),
+            ("get_cloudtrail_events (principal)", {
+                let s = samples[$0 % samples.count]
+                return (s, ["principal_arn": .string(s.principal), "hours_back": hours])
+            }),
             ("get_cloudtrail_events (resource)", {
                 let s = withResource[$0 % withResource.count]
                 return (s, ["resource_arn": .string(s.resource!), "hours_back": hours])

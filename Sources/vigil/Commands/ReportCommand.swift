@@ -44,7 +44,8 @@ struct ReportOptions: ParsableArguments {
         do {
             let body = try await poster.post(alerts.map(\.jsonText), label: "report row 1")
             try await client.shutdown()
-            print("emitted \(alerts.count) alerts: \(body["accepted"]?.intValue ?? 0) accepted, \(body["duplicates"]?.intValue ?? 0) duplicates, \(body["rejected"]?.intValue ?? 0) rejected")
+            let counts = ["accepted", "duplicates", "rejected"].map { "\(body[$0]?.intValue ?? 0) \($0)" }.joined(separator: ", ")
+            print("emitted \(alerts.count) alerts: \(counts)")
         } catch {
             try? await client.shutdown()
             throw error
