@@ -43,9 +43,10 @@ CREATE INDEX cloudtrail_event_source_ip ON cloudtrail_event (source_ip, event_ti
 CREATE INDEX cloudtrail_event_iam_name_time ON cloudtrail_event (event_name, event_time) WHERE event_source = 'iam.amazonaws.com';
 
 \echo flows, intel, findings
--- 2M flows: sources in 100.64.0.0/10 (as the events' addresses), 50 peers each, over the events' time range.
+-- 2M flows: sources in 100.64.0.0/10 (as the events' addresses), peers in 198.18.0.0/17, hourly from the first event on.
 SELECT vigil_ensure_day_partitions('vpc_flow', array(
-    SELECT generate_series(min(event_time)::date, max(event_time)::date, interval '1 day')::date FROM cloudtrail_event));
+    SELECT generate_series(min(event_time)::date, (min(event_time) + interval '15001 hours')::date, interval '1 day')::date
+    FROM cloudtrail_event));
 INSERT INTO vpc_flow (flow_hash, start_time, end_time, account_id, interface_id, src_addr, dst_addr, src_port, dst_port, protocol, packets, bytes, action, log_status)
 SELECT i, t, t + interval '60 seconds', '123456789012', 'eni-' || (i % 1000), '100.64.0.0'::inet + (i % 4194304),
        '198.18.0.0'::inet + (hashint8(i) & 32767), 1024 + i % 60000, (ARRAY[443, 80, 22, 5432, 3389])[1 + i % 5], 6,
@@ -62,11 +63,13 @@ SELECT 'bench-v6', set_masklen(('2001:db8::'::inet + (hashint8(i) & 1048575)), 1
 FROM generate_series(1, 20000) i ON CONFLICT DO NOTHING;
 -- 50k findings over the copies' accounts.
 INSERT INTO guardduty_finding (finding_id, account_id, region, finding_type, severity, title, resource_type, resource_ids, created_at, updated_at, record)
-SELECT 'f' || i, lpad(((b.account_id::bigint + i % greatest(:copies, 1)) % 1000000000000)::text, 12, '0'), 'us-east-1',
+SELECT 'f' || i, lpad(((a.accounts[1 + i % n]::bigint + i % greatest(:copies, 1)) % 1000000000000)::text, 12, '0'), 'us-east-1',
        (ARRAY['Recon:EC2/Portscan', 'UnauthorizedAccess:IAMUser/MaliciousIPCaller', 'Backdoor:EC2/C&CActivity.B'])[1 + i % 3],
        (i % 90) / 10.0, 'generated', 'Instance', ARRAY['i-' || i],
-       b.event_time + (i % greatest(:copies, 1)) * interval '1 hour', b.event_time + (i % greatest(:copies, 1)) * interval '1 hour', '{}'::jsonb
-FROM generate_series(1, 50000) i
-JOIN LATERAL (SELECT account_id, event_time FROM base WHERE account_id ~ '^[0-9]{12}$' OFFSET (i % 3000) LIMIT 1) b ON true;
+       a.times[1 + i % n] + (i % greatest(:copies, 1)) * interval '1 hour', a.times[1 + i % n] + (i % greatest(:copies, 1)) * interval '1 hour',
+       '{}'::jsonb
+FROM generate_series(1, 50000) i,
+     (SELECT array_agg(account_id) AS accounts, array_agg(event_time) AS times, count(*)::int AS n
+      FROM base WHERE account_id ~ '^[0-9]{12}$') a;
 ANALYZE cloudtrail_event; ANALYZE vpc_flow; ANALYZE intel_indicator; ANALYZE guardduty_finding;
 SELECT count(*) AS events FROM cloudtrail_event;
