@@ -30,23 +30,13 @@ struct RulesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Evaluate CloudTrail files (JSON array, {\"Records\":[…]}, NDJSON, .gz) and print one JSON line per hit.")
 
-        @Option(name: .long, help: "Rule file or directory (repeatable).")
-        var rules: [String] = []
-
-        @Flag(name: .long, help: "Leave out Vigil's built-in rules and baseline detectors.")
-        var noBuiltins = false
+        @OptionGroup var selection: RuleSelection
 
         @Argument(help: "CloudTrail files.")
         var files: [String]
 
         func run() async throws {
-            let runner: RuleTestRunner
-            do {
-                runner = try RuleTestRunner(rulePaths: rules, builtins: !noBuiltins)
-            } catch {
-                for problem in error.errors { printError(problem.description) }
-                throw ExitCode(1)
-            }
+            let runner = try selection.runner()
             do {
                 var output = ""
                 let summary = try runner.run(files: files) { line in
@@ -70,14 +60,10 @@ struct RulesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time the rules (plus built-ins) over CloudTrail files replicated to a number of events, on one thread.")
 
-        @Option(name: .long, help: "Rule file or directory (repeatable).")
-        var rules: [String] = []
+        @OptionGroup var selection: RuleSelection
 
         @Option(name: .long, help: "Events to evaluate (the files are replicated to at least this many).")
         var events = 1_000_000
-
-        @Flag(name: .long, help: "Leave out Vigil's built-in rules and baseline detectors.")
-        var noBuiltins = false
 
         @Option(name: .long, help: "Passes of each kind; the fastest is reported.")
         var repeats = 1
@@ -89,13 +75,7 @@ struct RulesCommand: AsyncParsableCommand {
         var files: [String]
 
         func run() async throws {
-            let runner: RuleTestRunner
-            do {
-                runner = try RuleTestRunner(rulePaths: rules, builtins: !noBuiltins)
-            } catch {
-                for problem in error.errors { printError(problem.description) }
-                throw ExitCode(1)
-            }
+            let runner = try selection.runner()
             let result = try RuleBenchmark(runner: runner).run(files: files, count: events, repeats: repeats)
             if json {
                 print(result.json)
@@ -110,4 +90,23 @@ struct RulesCommand: AsyncParsableCommand {
 
 private func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// The rules `vigil rules test` and `bench` run: the given files and directories, plus the built-ins unless left out.
+struct RuleSelection: ParsableArguments {
+    @Option(name: .long, help: "Rule file or directory (repeatable).")
+    var rules: [String] = []
+
+    @Flag(name: .long, help: "Leave out Vigil's built-in rules and baseline detectors.")
+    var noBuiltins = false
+
+    /// Loads the rules; on load errors prints each (file, rule id, problem) and exits 1.
+    func runner() throws -> RuleTestRunner {
+        do {
+            return try RuleTestRunner(rulePaths: rules, builtins: !noBuiltins)
+        } catch {
+            for problem in error.errors { printError(problem.description) }
+            throw ExitCode(1)
+        }
+    }
 }
