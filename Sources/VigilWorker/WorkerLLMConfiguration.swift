@@ -11,7 +11,8 @@ import VigilPostgres
 /// file and never logged); ``limits`` (nil: no cluster-wide limiter, only the per-worker concurrency cap);
 /// ``burstSeconds`` (60); ``client`` (``LLMClient/Configuration``: 4 concurrent calls, 4 attempts, backoff 1–30 s,
 /// circuit breaker after 5 failures); ``step`` (``AITriageStep/Configuration``: 8 turns, 1024 tokens per call, 30 s per
-/// call, 120 s per alert); ``investigationClock`` (`.wall`).
+/// call, 120 s per alert); ``investigationClock`` (`.wall`); ``toolEvidenceLimit`` (20) and ``toolTopLimit`` (10), how
+/// much each tool answer lists (the main driver of input tokens).
 public struct WorkerLLMConfiguration: Sendable {
     public var provider: LLMProviderConfiguration
     /// Requests, input tokens and output tokens per minute shared by every worker of the cluster (table
@@ -22,6 +23,10 @@ public struct WorkerLLMConfiguration: Sendable {
     public var client: LLMClient.Configuration
     public var step: AITriageStep.Configuration
     public var investigationClock: InvestigationClock
+    /// Evidence records per tool answer (``ToolContext/evidenceLimit``).
+    public var toolEvidenceLimit: Int
+    /// Rows per aggregate list in a tool answer (``ToolContext/topLimit``).
+    public var toolTopLimit: Int
 
     public init(
         provider: LLMProviderConfiguration,
@@ -29,7 +34,9 @@ public struct WorkerLLMConfiguration: Sendable {
         burstSeconds: Double = 60,
         client: LLMClient.Configuration = LLMClient.Configuration(),
         step: AITriageStep.Configuration = AITriageStep.Configuration(),
-        investigationClock: InvestigationClock = .wall
+        investigationClock: InvestigationClock = .wall,
+        toolEvidenceLimit: Int = 20,
+        toolTopLimit: Int = 10
     ) {
         self.provider = provider
         self.limits = limits
@@ -37,6 +44,8 @@ public struct WorkerLLMConfiguration: Sendable {
         self.client = client
         self.step = step
         self.investigationClock = investigationClock
+        self.toolEvidenceLimit = toolEvidenceLimit
+        self.toolTopLimit = toolTopLimit
     }
 
     /// Checks the keys that are not the provider's (``LLMProviderConfiguration/validate(environment:)`` checks those).
@@ -51,6 +60,7 @@ public struct WorkerLLMConfiguration: Sendable {
         guard burstSeconds.isFinite, burstSeconds >= 1, burstSeconds <= 60 else { throw fail("burst seconds must be in 1...60") }
         guard client.maxConcurrentCalls >= 1 else { throw fail("max concurrent calls must be at least 1") }
         guard client.maxAttempts >= 1 else { throw fail("max attempts must be at least 1") }
+        guard toolEvidenceLimit >= 1, toolTopLimit >= 1 else { throw fail("tool evidence and top limits must be at least 1") }
         let agent = step.agent
         guard agent.maxTurns >= 1 else { throw fail("max turns must be at least 1") }
         guard agent.maxTokensPerCall >= 1 else { throw fail("max tokens must be at least 1") }
@@ -74,7 +84,7 @@ public struct WorkerLLMConfiguration: Sendable {
             limiter = shared
         }
         let client = LLMClient(provider: provider, limiter: limiter, configuration: client, logger: logger)
-        let context = ToolContext(pool: pool)
+        let context = ToolContext(pool: pool, evidenceLimit: toolEvidenceLimit, topLimit: toolTopLimit)
         let clock = investigationClock
         return AITriageStep(
             rulePath: rulePath,

@@ -60,7 +60,9 @@ public struct LLMHTTPTransport: Sendable {
         } catch is CancellationError {
             throw LLMProviderError(.cancelled, provider: provider)
         } catch let error as HTTPClientError {
-            let timeouts: [HTTPClientError] = [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout]
+            // No connection within the connect timeout means the provider is unreachable (a transport failure, so the
+            // alert is `ai_unavailable`); a timeout once connected means a slow answer.
+            let timeouts: [HTTPClientError] = [.deadlineExceeded, .readTimeout, .writeTimeout]
             throw LLMProviderError(timeouts.contains(error) ? .timeout : .transport, provider: provider, detail: String(describing: error))
         } catch {
             if Task.isCancelled { throw LLMProviderError(.cancelled, provider: provider) }
@@ -72,6 +74,10 @@ public struct LLMHTTPTransport: Sendable {
 private let processClient: HTTPClient = {
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+    // A refused or failed connection fails the call at once: LLMClient retries with backoff and feeds the circuit
+    // breaker, which AsyncHTTPClient's own silent reconnect loop (until the connect timeout) would hide.
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.timeout.connect = .seconds(5)
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }()
 

@@ -76,6 +76,12 @@ struct LLMOptions: ParsableArguments {
     @Option(help: "Where the tools' time windows end: 'wall' (now) or 'alert' (the alert's time plus an hour, for replayed data).")
     var llmToolsClock = "wall"
 
+    @Option(help: "Evidence records per tool answer (the main driver of input tokens).")
+    var llmToolEvidenceLimit = 20
+
+    @Option(help: "Rows per aggregate list (top event names, addresses, ...) in a tool answer.")
+    var llmToolTopLimit = 10
+
     /// The AI path's configuration, or nil when no provider is configured.
     /// - Throws: `ValidationError` naming the flag at fault; ``LLMProviderError`` for the provider's keys.
     func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WorkerLLMConfiguration? {
@@ -114,7 +120,8 @@ struct LLMOptions: ParsableArguments {
             maxTurns: llmMaxTurns, maxTokensPerCall: llmMaxTokens, callTimeout: .seconds(llmCallTimeout), deadline: .seconds(llmDeadline))
         let configuration = WorkerLLMConfiguration(
             provider: provider, limits: limits, burstSeconds: llmBurstSeconds, client: client,
-            step: AITriageStep.Configuration(agent: agent), investigationClock: clock)
+            step: AITriageStep.Configuration(agent: agent), investigationClock: clock, toolEvidenceLimit: llmToolEvidenceLimit,
+            toolTopLimit: llmToolTopLimit)
         try configuration.validate()
         return configuration
     }

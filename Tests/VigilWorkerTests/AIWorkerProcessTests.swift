@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilSimulator
+
+/// `vigil worker` processes with the AI step against the simulator (in this process, over real HTTP) and a real
+/// PostgreSQL: verdicts decided by the AI path with their audit, and an LLM outage that loses no alert.
+@Suite(.serialized)
+struct AIWorkerProcessTests {
+    static func arguments(baseURL: String, extra: [String] = []) -> [String] {
+        [
+            "--triage", "ai", "--llm-provider", "anthropic", "--llm-base-url", baseURL, "--llm-no-api-key", "--llm-tools-clock", "alert",
+            "--lease-seconds", "2", "--job-lease-seconds", "10", "--poll-seconds", "0.5", "--max-in-flight", "8", "--drain-timeout", "1",
+            "--llm-backoff-seconds", "0.05", "--llm-tool-evidence-limit", "4", "--llm-tool-top-limit", "3",
+        ] + extra
+    }
+
+    static func waitForVerdicts(_ bed: AITestBed, count: Int, worker: WorkerProcess) async throws -> [AITestBed.StoredVerdict] {
+        let done = try await bed.db.waitUntil(timeout: .seconds(90)) { try await bed.db.count("SELECT count(*) FROM verdict") >= count }
+        #expect(done, "verdicts missing; worker log:\n\(worker.log.suffix(3000))")
+        return try await bed.verdicts()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func workerTriagesWithTheAIPath() async throws {
+        try await AITestBed.with { bed in
+            try await LLMSimulator.withRunning { sim in
+                let benign = (0..<2).map { _ in AITestBed.alert("DescribeInstances") }
+                let guarded = AITestBed.guardrailAlerts.map(\.1)
+                try await bed.enqueue(benign + guarded)
+                let worker = try WorkerProcess(databaseURL: bed.db.processURL, arguments: Self.arguments(baseURL: sim.baseURL))
+                defer { Task { await worker.kill() } }
+                let verdicts = try await Self.waitForVerdicts(bed, count: benign.count + guarded.count, worker: worker)
+                #expect(verdicts.count == benign.count + guarded.count)
+                #expect(worker.log.contains("AI path on"))
+                #expect(!worker.log.contains("test-key"))
+                let benignIDs = Set(benign.map(\.externalID))
+                for verdict in verdicts {
+                    let audit = verdict.triage["ai"]?["audit"]
+                    #expect(verdict.triage["ai"]?["status"] == "verdict", "\(verdict.flags)")
+                    #expect((audit?["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
+                    #expect((audit?["cost_usd"]?.doubleValue ?? 0) > 0)
+                    #expect(audit?["tool_calls"]?.arrayValue?.isEmpty == false)
+                    if benignIDs.contains(verdict.externalID) {
+                        #expect(verdict.decidedBy == "ai", "\(verdict.flags) \(verdict.guardrails)")
+                    } else {
+                        #expect(verdict.decision == "ESCALATE")
+                        #expect(verdict.decidedBy == "guardrail")
+                    }
+                }
+                #expect(sim.simulator.stats().served >= verdicts.count * 2)
+                worker.signal(SIGTERM)
+                #expect(await worker.waitForExit() == 0)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func llmOutageLosesNoAlertAndNeverCloses() async throws {
+        try await AITestBed.with(loadCloudTrail: false) { bed in
+            let alerts = (0..<6).map { _ in AITestBed.alert("DescribeInstances") } + AITestBed.guardrailAlerts.map(\.1)
+            try await bed.enqueue(alerts)
+            let worker = try WorkerProcess(
+                databaseURL: bed.db.processURL,
+                arguments: Self.arguments(baseURL: try await stoppedSimulatorURL(), extra: ["--llm-max-attempts", "2", "--llm-breaker-failures", "3"]))
+            defer { Task { await worker.kill() } }
+            let verdicts = try await Self.waitForVerdicts(bed, count: alerts.count, worker: worker)
+            #expect(verdicts.count == alerts.count)
+            for verdict in verdicts {
+                #expect(verdict.decision != "CLOSE")
+                #expect(verdict.flags.contains("ai_unavailable"), "\(verdict.flags)")
+                #expect(verdict.triage["ai"]?["status"] == "unavailable")
+            }
+            #expect(try await bed.db.count("SELECT count(*) FROM dead_job") == 0)
+        }
+    }
+
+    @Test
+    func noProviderMeansAIOffAndSaysSo() async throws {
+        try await AITestBed.with(loadCloudTrail: false) { bed in
+            try await bed.enqueue([AITestBed.alert("DescribeInstances")])
+            let worker = try WorkerProcess(databaseURL: bed.db.processURL, arguments: ["--triage", "rules", "--poll-seconds", "0.5"])
+            defer { Task { await worker.kill() } }
+            let verdicts = try await Self.waitForVerdicts(bed, count: 1, worker: worker)
+            #expect(verdicts.first?.flags.contains("ai_disabled") == true)
+            #expect(worker.log.contains("AI path off"))
+        }
+    }
+}
