@@ -95,6 +95,8 @@ def main():
     parser.add_argument("--shards", type=int, default=64)
     parser.add_argument("--in-flight", type=int, default=16, help="alerts in flight per worker")
     parser.add_argument("--concurrency", type=int, default=8, help="model calls in flight per worker")
+    parser.add_argument("--tool-evidence-limit", type=int, default=5,
+                        help="evidence records per tool answer (smaller bodies keep the simulator off the 2 shared cores)")
     parser.add_argument("--port", type=int, default=18097)
     args = parser.parse_args()
 
@@ -122,6 +124,7 @@ def main():
                 [args.vigil, "worker", "--database-url", args.dsn, "--llm-provider", "anthropic", "--llm-base-url", url,
                  "--llm-no-api-key", "--llm-rpm", str(args.rpm), "--llm-tools-clock", "alert", "--llm-concurrency",
                  str(args.concurrency), "--max-in-flight", str(args.in_flight), "--claim-batch", str(args.in_flight),
+                 "--llm-tool-evidence-limit", str(args.tool_evidence_limit), "--llm-tool-top-limit", "5",
                  "--lease-seconds", "10", "--max-steals", "16", "--log-level", "warning"],
                 stdout=log, stderr=subprocess.STDOUT))
         # The window starts when the first model request arrives (workers need a moment to lease and claim).

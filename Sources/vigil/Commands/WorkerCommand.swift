@@ -56,7 +56,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         var postgres = try await database.configuration()
-        postgres.maxConnections = 6
+        let llmConfiguration = try llm.configuration()
+        // The AI step's tools query the same pool: a few more connections so they never starve heartbeats and claims.
+        postgres.maxConnections = llmConfiguration == nil ? 6 : 10
         postgres.applicationName = "vigil-worker"
         let configuration = WorkerConfiguration(
             maxInFlight: maxInFlight, claimBatch: claimBatch, jobLease: .seconds(jobLeaseSeconds),
@@ -65,7 +67,6 @@ struct WorkerCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil.worker")
         logger.logLevel = logLevel
         let pool = PostgresPool(configuration: postgres, logger: logger)
-        let llmConfiguration = try llm.configuration()
         let step: any TriageStep
         switch triage ?? (llmConfiguration == nil ? "rules" : "ai") {
         case "placeholder":
