@@ -7,12 +7,12 @@ import VigilSimulator
 /// PostgreSQL: verdicts decided by the AI path with their audit, and an LLM outage that loses no alert.
 @Suite(.serialized)
 struct AIWorkerProcessTests {
-    static func arguments(baseURL: String, extra: [String] = []) -> [String] {
+    static func arguments(baseURL: String, key: [String] = ["--llm-no-api-key"], extra: [String] = []) -> [String] {
         [
-            "--triage", "ai", "--llm-provider", "anthropic", "--llm-base-url", baseURL, "--llm-no-api-key", "--llm-tools-clock", "alert",
+            "--triage", "ai", "--llm-provider", "anthropic", "--llm-base-url", baseURL, "--llm-tools-clock", "alert",
             "--lease-seconds", "2", "--job-lease-seconds", "10", "--poll-seconds", "0.5", "--max-in-flight", "8", "--drain-timeout", "1",
             "--llm-backoff-seconds", "0.05", "--llm-tool-evidence-limit", "4", "--llm-tool-top-limit", "3",
-        ] + extra
+        ] + key + extra
     }
 
     static func waitForVerdicts(_ bed: AITestBed, count: Int, worker: WorkerProcess) async throws -> [AITestBed.StoredVerdict] {
@@ -24,16 +24,25 @@ struct AIWorkerProcessTests {
     @Test(.timeLimit(.minutes(3)))
     func workerTriagesWithTheAIPath() async throws {
         try await AITestBed.with { bed in
-            try await LLMSimulator.withRunning { sim in
+            // The simulator requires this key: AI verdicts prove the worker sent it; its log must never show it.
+            let secret = "sk-ant-test-" + UUID().uuidString
+            let keyFile = NSTemporaryDirectory() + "vigil-key-\(UUID().uuidString.prefix(8))"
+            try secret.write(toFile: keyFile, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: keyFile) }
+            var simulator = SimulatorConfiguration.testing
+            simulator.apiKey = secret
+            try await LLMSimulator.withRunning(simulator) { sim in
                 let benign = (0..<2).map { _ in AITestBed.alert("DescribeInstances") }
                 let guarded = AITestBed.guardrailAlerts.map(\.1)
                 try await bed.enqueue(benign + guarded)
-                let worker = try WorkerProcess(databaseURL: bed.db.processURL, arguments: Self.arguments(baseURL: sim.baseURL))
+                let worker = try WorkerProcess(
+                    databaseURL: bed.db.processURL, arguments: Self.arguments(baseURL: sim.baseURL, key: ["--llm-api-key-file", keyFile]))
                 defer { Task { await worker.kill() } }
                 let verdicts = try await Self.waitForVerdicts(bed, count: benign.count + guarded.count, worker: worker)
                 #expect(verdicts.count == benign.count + guarded.count)
                 #expect(worker.log.contains("AI path on"))
-                #expect(!worker.log.contains("test-key"))
+                #expect(!worker.log.contains(secret))
+                #expect(worker.log.contains("file \(keyFile)"), "the start-up line names where the key came from")
                 let benignIDs = Set(benign.map(\.externalID))
                 for verdict in verdicts {
                     let audit = verdict.triage["ai"]?["audit"]
