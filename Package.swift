@@ -148,7 +148,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "VigilWorkerTests", dependencies: ["VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilLLM", "VigilEnrichment", "VigilSimulator", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "VigilWorkerTests",
+            dependencies: [
+                "VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema",
+                "VigilLLM", "VigilEnrichment", "VigilSimulator", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "VigilCoordinatorTests",
             dependencies: [

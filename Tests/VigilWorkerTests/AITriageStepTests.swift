@@ -35,7 +35,9 @@ struct AITriageStepTests {
                 #expect((audit["latency_ms"]?.doubleValue ?? -1) >= 0)
                 #expect(audit["stop_reasons"]?.arrayValue?.isEmpty == false)
                 let toolCalls = try #require(audit["tool_calls"]?.arrayValue)
-                #expect(toolCalls.contains { $0["name"] == "get_cloudtrail_events" && ($0["arguments"]?.stringValue ?? "").contains(AITestBed.principal) })
+                #expect(toolCalls.contains { call in
+                    call["name"] == "get_cloudtrail_events" && (call["arguments"]?.stringValue ?? "").contains(AITestBed.principal)
+                })
                 // Every cited id was returned by a tool in this conversation, and names a stored CloudTrail event.
                 let returned = Set(toolCalls.flatMap { $0["evidence_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [] })
                 let proposedEvidence = ai["proposed"]?["evidence"]?.arrayValue
@@ -64,7 +66,8 @@ struct AITriageStepTests {
                     #expect(verdict.triage["ai"]?["audit"]?["turns"]?.intValue ?? 0 >= 1, "the AI path ran")
                     if guardrail == .injectionSuspected { #expect(verdict.flags.contains("injection_suspected")) }
                 }
-                #expect(sim.simulator.stats().repliesByBehaviour.keys.contains { $0.hasPrefix(behaviour) }, "\(sim.simulator.stats().repliesByBehaviour)")
+                let replies = sim.simulator.stats().repliesByBehaviour
+                #expect(replies.keys.contains { $0.hasPrefix(behaviour) }, "\(replies)")
             }
         }
     }

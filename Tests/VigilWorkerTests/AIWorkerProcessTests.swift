@@ -71,7 +71,8 @@ struct AIWorkerProcessTests {
             try await bed.enqueue(alerts)
             let worker = try WorkerProcess(
                 databaseURL: bed.db.processURL,
-                arguments: Self.arguments(baseURL: try await stoppedSimulatorURL(), extra: ["--llm-max-attempts", "2", "--llm-breaker-failures", "3"]))
+                arguments: Self.arguments(
+                    baseURL: try await stoppedSimulatorURL(), extra: ["--llm-max-attempts", "2", "--llm-breaker-failures", "3"]))
             defer { Task { await worker.kill() } }
             let verdicts = try await Self.waitForVerdicts(bed, count: alerts.count, worker: worker)
             #expect(verdicts.count == alerts.count)

@@ -48,7 +48,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds the placeholder triage step takes per job (simulated work, for tests and benchmarks).")
     var placeholderWorkMs = 0
 
-    @Option(help: "The triage step: 'ai' (rule path and AI path concurrently, merged under the guardrails; the default when an LLM provider is configured), 'rules' (the rule path alone under the guardrails; the default otherwise) or 'placeholder' (records a placeholder ESCALATE, for tests and queue benchmarks).")
+    @Option(
+        help: ArgumentHelp(
+            "The triage step: ai, rules or placeholder.",
+            discussion: "'ai': the rule path and the AI path concurrently, merged under the guardrails (the default when an LLM "
+                + "provider is configured). 'rules': the rule path alone under the guardrails (the default otherwise). "
+                + "'placeholder': records a placeholder ESCALATE, for tests and queue benchmarks."
+        ))
     var triage: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")

@@ -10,7 +10,7 @@ import VigilWorker
 /// `ANTHROPIC_API_KEY` / `OPENAI_API_KEY`, or `--llm-api-key-env NAME`, or `--llm-api-key-file PATH`; it is never
 /// accepted on the command line and never logged.
 struct LLMOptions: ParsableArguments {
-    @Option(help: "LLM provider: anthropic or openai (OpenAI-compatible: vLLM, Ollama, llama.cpp). Default VIGIL_LLM_PROVIDER; none: AI path off.")
+    @Option(help: "LLM provider: anthropic or openai (OpenAI-compatible: vLLM, Ollama, llama.cpp). Default VIGIL_LLM_PROVIDER; none: AI off.")
     var llmProvider: String?
 
     @Option(help: "Provider base URL (scheme, host, port). Default VIGIL_LLM_BASE_URL, else https://api.anthropic.com for anthropic.")
@@ -40,7 +40,7 @@ struct LLMOptions: ParsableArguments {
     @Option(help: "Seconds the whole AI path of one alert may take, rate-limit waits included.")
     var llmDeadline = 120.0
 
-    @Option(help: "Cluster-wide requests per minute (shared by every worker through PostgreSQL). Omitted with --llm-itpm/--llm-otpm too: no shared limiter.")
+    @Option(help: "Cluster-wide requests per minute, shared by every worker through PostgreSQL (none of rpm/itpm/otpm: no shared limiter).")
     var llmRpm: Int?
 
     @Option(help: "Cluster-wide input tokens per minute.")
@@ -96,7 +96,8 @@ struct LLMOptions: ParsableArguments {
         }
         if llmPriceInput != nil || llmPriceOutput != nil {
             provider.prices = LLMPrices(
-                inputPerMillion: llmPriceInput ?? provider.prices.inputPerMillion, outputPerMillion: llmPriceOutput ?? provider.prices.outputPerMillion)
+                inputPerMillion: llmPriceInput ?? provider.prices.inputPerMillion,
+                outputPerMillion: llmPriceOutput ?? provider.prices.outputPerMillion)
         }
         provider.requestTimeout = max(provider.requestTimeout, .seconds(llmCallTimeout))
         guard let clock = InvestigationClock(rawValue: llmToolsClock) else {
