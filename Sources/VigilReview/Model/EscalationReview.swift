@@ -86,10 +86,10 @@ public struct EscalationReview: Sendable, Hashable {
         object["assignee"] = assignee.map(JSONValue.string) ?? .null
         object["approved_action"] = approvedAction.map(JSONValue.string) ?? .null
         object["approved_by"] = approvedBy.map(JSONValue.string) ?? .null
-        object["approved_at"] = approvedAt.map { .string(RFC3339.format($0)) } ?? .null
+        object["approved_at"] = approvedAt.map { JSONValue.string(RFC3339.format($0)) } ?? .null
         object["close_reason"] = closeReason.map(JSONValue.string) ?? .null
         object["updated_by"] = updatedBy.map(JSONValue.string) ?? .null
-        object["updated_at"] = updatedAt.map { .string(RFC3339.format($0)) } ?? .null
+        object["updated_at"] = updatedAt.map { JSONValue.string(RFC3339.format($0)) } ?? .null
         return .object(object)
     }
 }
