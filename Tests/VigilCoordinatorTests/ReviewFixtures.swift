@@ -22,7 +22,7 @@ extension CoordinatorHarness {
     ) async throws -> UUID {
         let response = try await client.execute(
             uri: "/v1/alerts", method: .post, headers: headers(token: ingestToken),
-            body: ByteBuffer(string: alertLine(externalID, principal: principal, payload: payload))
+            body: ByteBuffer(string: alertLine(externalID, principal: String(JSONValue.string(principal).jsonText.dropFirst().dropLast()), payload: payload))
         )
         let result = try json(response)
         let id = try #require(result["results"]?.arrayValue?.first?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
