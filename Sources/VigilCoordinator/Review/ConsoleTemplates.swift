@@ -132,7 +132,7 @@ enum ConsoleTemplates {
         header a.brand{color:#fff;font-weight:600;text-decoration:none}header .who{margin-left:auto}
         main{padding:1em 1.5em;max-width:1200px}footer{padding:1em 1.5em;color:#667}
         table{border-collapse:collapse;width:100%;background:#fff;margin:.5em 0}th,td{border:1px solid #dde;padding:.3em .5em;text-align:left;vertical-align:top}
-        th{background:#eef0f4;font-weight:600;white-space:nowrap}td{word-break:break-word}
+        th{background:#eef0f4;font-weight:600;white-space:nowrap}td{overflow-wrap:break-word}td.principal{word-break:break-all}
         pre{background:#fff;border:1px solid #dde;padding:.6em;overflow:auto;max-height:24em;white-space:pre-wrap;word-break:break-all}
         section{margin-bottom:1.4em}dl{display:grid;grid-template-columns:14em 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
         .error{background:#fde8e8;border:1px solid #e0a0a0;padding:.5em}.notice{background:#e8f4fd;border:1px solid #a0c4e0;padding:.5em}

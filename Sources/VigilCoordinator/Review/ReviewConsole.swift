@@ -232,11 +232,24 @@ struct ReviewConsole: Sendable {
         context["evidence_any"] = detail.evidence.arrayValue.map { !$0.isEmpty } ?? true
         var sections: [[String: Any]] = []
         if case .object(let triage) = detail.triage {
+            var scalars = JSONObject()
             for member in triage where member.key != "rule_hits" {
+                switch member.value {
+                case .object, .array: break
+                default:
+                    scalars[member.key] = member.value
+                    continue
+                }
                 sections.append([
                     "name": member.key, "anchor": member.key.filter { $0.isLetter || $0.isNumber || $0 == "_" },
                     "entries": member.value.flattened(limit: 1000).map { ["path": $0.path, "value": $0.value] },
                 ])
+            }
+            if !scalars.isEmpty {
+                sections.insert(
+                    ["name": "summary", "anchor": "summary", "entries": JSONValue.object(scalars).flattened().map { ["path": $0.path, "value": $0.value] }],
+                    at: 0
+                )
             }
         } else {
             sections.append(["name": "record", "anchor": "record", "entries": detail.triage.flattened().map { ["path": $0.path, "value": $0.value] }])
