@@ -26,7 +26,10 @@ struct ConsoleBrowserTests {
             let id = try await harness.seedEscalation(client, externalID: "b-1")
             let hostile = #"<script>document.title='pwned';window.vigilPwned=1</script><img src=x onerror="window.vigilPwned=1">"#
             let hostileID = try await harness.seedEscalation(
-                client, externalID: "b-2", principal: hostile, payload: #"{"cmd":"</pre><script>window.vigilPwned=2</script>"}"#
+                client,
+                externalID: "b-2",
+                principal: hostile,
+                payload: #"{"cmd":"</pre><script>window.vigilPwned=2</script>"}"#
             )
             let run = try await Self.run([
                 "python3", Self.repositoryRoot.appendingPathComponent("scripts/console-browser.py").path,
@@ -86,7 +89,8 @@ struct ConsoleBrowserTests {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 process.arguments = arguments
-                let out = Pipe(), err = Pipe()
+                let out = Pipe()
+                let err = Pipe()
                 process.standardOutput = out
                 process.standardError = err
                 do {
@@ -98,7 +102,9 @@ struct ConsoleBrowserTests {
                 let stdout = out.fileHandleForReading.readDataToEndOfFile()
                 let stderr = err.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)))
+                continuation.resume(
+                    returning: (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+                )
             }
             thread.start()
         }

@@ -20,7 +20,10 @@ struct ReviewAPITests {
             let review = harness.headers(token: reviewToken, contentType: "application/json")
 
             // Scope: a read token is forbidden, no token is unauthorised.
-            #expect(try await client.execute(uri: "/v1/escalations", method: .get, headers: harness.headers(token: harness.readToken)).status == .forbidden)
+            #expect(
+                try await client.execute(uri: "/v1/escalations", method: .get, headers: harness.headers(token: harness.readToken)).status
+                    == .forbidden
+            )
             #expect(try await client.execute(uri: "/v1/escalations", method: .get, headers: harness.headers(token: nil)).status == .unauthorized)
 
             let list = try json(try await client.execute(uri: "/v1/escalations?limit=1", method: .get, headers: review))
@@ -29,10 +32,18 @@ struct ReviewAPITests {
             let second = try json(try await client.execute(uri: "/v1/escalations?limit=1&cursor=\(cursor)", method: .get, headers: review))
             #expect(second["items"]?.arrayValue?.count == 1)
             #expect(second["next_cursor"] == nil)
-            #expect(Set([list, second].compactMap { $0["items"]?.arrayValue?.first?["id"]?.stringValue }) == [id.uuidString.lowercased(), other.uuidString.lowercased()])
-            let bob = try json(try await client.execute(
-                uri: "/v1/escalations?principal=arn:aws:iam::123456789012:role/bob", method: .get, headers: review
-            ))
+            #expect(
+                Set([list, second].compactMap { $0["items"]?.arrayValue?.first?["id"]?.stringValue }) == [
+                    id.uuidString.lowercased(), other.uuidString.lowercased(),
+                ]
+            )
+            let bob = try json(
+                try await client.execute(
+                    uri: "/v1/escalations?principal=arn:aws:iam::123456789012:role/bob",
+                    method: .get,
+                    headers: review
+                )
+            )
             #expect(bob["items"]?.arrayValue?.map { $0["id"] } == [.string(other.uuidString.lowercased())])
             let badState = try await client.execute(uri: "/v1/escalations?state=pending", method: .get, headers: review)
             #expect(badState.status == .badRequest)
@@ -91,16 +102,26 @@ struct CoordinatorRoleTests {
         try await harness.pool.query("CREATE ROLE \(login) LOGIN IN ROLE vigil_coordinator")
         let url = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"])
         let at = try #require(url.range(of: "postgres@"))
-        let pool = PostgresPool(configuration: PostgresConfiguration(
-            connectionString: url.replacingCharacters(in: at, with: "\(login)@"), maxConnections: 4, searchPath: harness.schema
-        ))
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(
+                connectionString: url.replacingCharacters(in: at, with: "\(login)@"),
+                maxConnections: 4,
+                searchPath: harness.schema
+            )
+        )
         let coordinator = try Coordinator(
-            configuration: CoordinatorConfiguration(port: 0), pool: pool, router: try await Coordinator.shardRouter(pool), logger: Logger(label: "test")
+            configuration: CoordinatorConfiguration(port: 0),
+            pool: pool,
+            router: try await Coordinator.shardRouter(pool),
+            logger: Logger(label: "test")
         )
         let reviewToken = try await TokenStore(pool: harness.pool).create(name: "ana", scopes: [.review])
         try await coordinator.application().test(.router) { client in
             let ingested = try await client.execute(
-                uri: "/v1/alerts", method: .post, headers: harness.headers(token: harness.ingestToken), body: ByteBuffer(string: alertLine("r-1"))
+                uri: "/v1/alerts",
+                method: .post,
+                headers: harness.headers(token: harness.ingestToken),
+                body: ByteBuffer(string: alertLine("r-1"))
             )
             #expect(try json(ingested)["accepted"] == 1)
             let id = try #require(try json(ingested)["results"]?.arrayValue?.first?["id"]?.stringValue)
@@ -108,7 +129,10 @@ struct CoordinatorRoleTests {
             let review = harness.headers(token: reviewToken, contentType: "application/json")
             #expect(try json(try await client.execute(uri: "/v1/escalations", method: .get, headers: review))["items"]?.arrayValue?.count == 1)
             let approved = try await client.execute(
-                uri: "/v1/escalations/\(id)/approve", method: .post, headers: review, body: ByteBuffer(string: #"{"version":0}"#)
+                uri: "/v1/escalations/\(id)/approve",
+                method: .post,
+                headers: review,
+                body: ByteBuffer(string: #"{"version":0}"#)
             )
             #expect(approved.status == .ok)
             #expect(try await client.execute(uri: "/v1/alerts/\(id)", method: .get, headers: harness.headers(token: harness.readToken)).status == .ok)

@@ -25,7 +25,9 @@ struct ReviewConsoleTests {
 
     static func form(_ fields: [String: String]) -> ByteBuffer {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        return ByteBuffer(string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&"))
+        return ByteBuffer(
+            string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        )
     }
 
     static func headers(cookies: [String: String]) -> HTTPFields {
@@ -44,7 +46,11 @@ struct ReviewConsoleTests {
         try await harness.coordinator.application().test(.router) { client in
             let hostile = #"<script>document.title='pwned'</script><img src=x onerror="alert(1)">"#
             let id = try await harness.seedEscalation(
-                client, externalID: "x-1", principal: hostile, payload: #"{"note":"</pre><script>alert(2)</script>"}"#, rationale: "<b>bold</b> & \"quoted\""
+                client,
+                externalID: "x-1",
+                principal: hostile,
+                payload: #"{"note":"</pre><script>alert(2)</script>"}"#,
+                rationale: "<b>bold</b> & \"quoted\""
             )
 
             let anonymous = try await client.execute(uri: "/", method: .get)
@@ -61,14 +67,18 @@ struct ReviewConsoleTests {
 
             // Wrong sign-in CSRF, wrong scope, unknown token: no session.
             let forged = try await client.execute(
-                uri: "/signin", method: .post, headers: Self.headers(cookies: ["vigil_signin": presession.value]),
+                uri: "/signin",
+                method: .post,
+                headers: Self.headers(cookies: ["vigil_signin": presession.value]),
                 body: Self.form(["csrf": "forged", "token": reviewToken])
             )
             #expect(forged.status == .forbidden)
             #expect(Self.cookie(forged, "vigil_session") == nil)
             for token in [harness.readToken, "vgl_unknown"] {
                 let refused = try await client.execute(
-                    uri: "/signin", method: .post, headers: Self.headers(cookies: ["vigil_signin": presession.value]),
+                    uri: "/signin",
+                    method: .post,
+                    headers: Self.headers(cookies: ["vigil_signin": presession.value]),
                     body: Self.form(["csrf": signinCSRF, "token": token])
                 )
                 #expect(refused.status == .unauthorized)
@@ -77,7 +87,9 @@ struct ReviewConsoleTests {
             }
 
             let signedIn = try await client.execute(
-                uri: "/signin", method: .post, headers: Self.headers(cookies: ["vigil_signin": presession.value]),
+                uri: "/signin",
+                method: .post,
+                headers: Self.headers(cookies: ["vigil_signin": presession.value]),
                 body: Self.form(["csrf": signinCSRF, "token": reviewToken])
             )
             #expect(signedIn.status == .seeOther)
@@ -95,7 +107,11 @@ struct ReviewConsoleTests {
             #expect(!queueHTML.contains("<script>") && !queueHTML.contains("<img src=x"))
             #expect(queueHTML.contains("&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;"))
 
-            let detail = try await client.execute(uri: "/escalations/\(id.uuidString.lowercased())", method: .get, headers: Self.headers(cookies: cookies))
+            let detail = try await client.execute(
+                uri: "/escalations/\(id.uuidString.lowercased())",
+                method: .get,
+                headers: Self.headers(cookies: cookies)
+            )
             let html = String(buffer: detail.body)
             #expect(detail.status == .ok)
             #expect(!html.contains("<script") && !html.contains("<img src=x") && !html.contains("<b>bold"))
@@ -112,7 +128,10 @@ struct ReviewConsoleTests {
                 var fields = ["version": "0", "reason": "forged close"]
                 if let token { fields["csrf"] = token }
                 let forgedClose = try await client.execute(
-                    uri: "/escalations/\(id)/close", method: .post, headers: Self.headers(cookies: cookies), body: Self.form(fields)
+                    uri: "/escalations/\(id)/close",
+                    method: .post,
+                    headers: Self.headers(cookies: cookies),
+                    body: Self.form(fields)
                 )
                 #expect(forgedClose.status == .forbidden)
             }
@@ -120,12 +139,16 @@ struct ReviewConsoleTests {
 
             // Closing without a reason is refused; with one, it closes and is audited.
             let blank = try await client.execute(
-                uri: "/escalations/\(id)/close", method: .post, headers: Self.headers(cookies: cookies),
+                uri: "/escalations/\(id)/close",
+                method: .post,
+                headers: Self.headers(cookies: cookies),
                 body: Self.form(["csrf": csrf, "version": "0", "reason": " "])
             )
             #expect(blank.status == .badRequest)
             let closed = try await client.execute(
-                uri: "/escalations/\(id)/close", method: .post, headers: Self.headers(cookies: cookies),
+                uri: "/escalations/\(id)/close",
+                method: .post,
+                headers: Self.headers(cookies: cookies),
                 body: Self.form(["csrf": csrf, "version": "0", "reason": "benign: approved change CHG-7"])
             )
             #expect(closed.status == .seeOther)
@@ -136,7 +159,9 @@ struct ReviewConsoleTests {
 
             // The same form again (stale version): 409 with a clear message, nothing lost.
             let stale = try await client.execute(
-                uri: "/escalations/\(id)/close", method: .post, headers: Self.headers(cookies: cookies),
+                uri: "/escalations/\(id)/close",
+                method: .post,
+                headers: Self.headers(cookies: cookies),
                 body: Self.form(["csrf": csrf, "version": "0", "reason": "second analyst"])
             )
             #expect(stale.status == .conflict)

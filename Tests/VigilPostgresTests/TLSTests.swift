@@ -13,7 +13,9 @@ struct TLSTests {
         defer { Task { await server.stop() } }
         let root = try #require(server.sslRoot)
 
-        let verified = try await PostgresConnection.connect(PostgresConfiguration(connectionString: "\(server.url)?sslmode=verify-full&sslrootcert=\(root)"))
+        let verified = try await PostgresConnection.connect(
+            PostgresConfiguration(connectionString: "\(server.url)?sslmode=verify-full&sslrootcert=\(root)")
+        )
         let rows = try await verified.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         #expect(try rows[0].decode(Bool.self, column: "ssl"))
         #expect(try rows[0].decode(String.self, column: "version").hasPrefix("TLS"))
@@ -21,9 +23,11 @@ struct TLSTests {
 
         // The same through the pool, as Vigil's processes connect (conninfo keywords instead of a URL this time).
         let port = try #require(server.url.split(separator: ":").last?.split(separator: "/").first)
-        let pool = PostgresPool(configuration: PostgresConfiguration(
-            connectionString: "host=localhost port=\(port) user=postgres dbname=postgres sslmode=verify-full sslrootcert=\(root)"
-        ))
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(
+                connectionString: "host=localhost port=\(port) user=postgres dbname=postgres sslmode=verify-full sslrootcert=\(root)"
+            )
+        )
         #expect(try await pool.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")[0].decode(Bool.self, column: "ssl"))
         await pool.close()
 

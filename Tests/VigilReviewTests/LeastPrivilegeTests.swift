@@ -18,7 +18,11 @@ struct LeastPrivilegeTests {
             try await db.pool.query("CREATE ROLE \(name) LOGIN IN ROLE \(group)")
             guard let at = db.url.range(of: "postgres@") else { throw SetupError("DATABASE_URL does not name the postgres user") }
             let url = db.url.replacingCharacters(in: at, with: "\(name)@")
-            return Login(name: name, pool: PostgresPool(configuration: PostgresConfiguration(connectionString: url, maxConnections: 2, searchPath: db.schema)), db: db)
+            return Login(
+                name: name,
+                pool: PostgresPool(configuration: PostgresConfiguration(connectionString: url, maxConnections: 2, searchPath: db.schema)),
+                db: db
+            )
         }
 
         func close() async {

@@ -105,9 +105,14 @@ struct ReviewStoreTests {
             for analyst in 0..<6 {
                 group.addTask {
                     do {
-                        return .success(try await store.perform(
-                            .assign(to: "analyst-\(analyst)"), on: id, expectedVersion: base, actor: ReviewActor(name: "analyst-\(analyst)")
-                        ))
+                        return .success(
+                            try await store.perform(
+                                .assign(to: "analyst-\(analyst)"),
+                                on: id,
+                                expectedVersion: base,
+                                actor: ReviewActor(name: "analyst-\(analyst)")
+                            )
+                        )
                     } catch let error as ReviewError {
                         return .failure(error)
                     } catch {

@@ -36,7 +36,10 @@ struct WorkerRoleTests {
         let outsider = "vigil_outsider_\(db.schema)"
         try await db.pool.query("CREATE ROLE \(outsider) LOGIN")
         try await db.enqueue(5, prefix: "b")
-        let refused = try WorkerProcess(databaseURL: db.processURL.replacingCharacters(in: at, with: "\(outsider)@"), arguments: WorkerClusterTests.arguments())
+        let refused = try WorkerProcess(
+            databaseURL: db.processURL.replacingCharacters(in: at, with: "\(outsider)@"),
+            arguments: WorkerClusterTests.arguments()
+        )
         let exited = await refused.waitForExit()
         let refusedLog = (try? String(contentsOfFile: refused.logPath, encoding: .utf8)) ?? ""
         #expect(exited != 0)

@@ -14,7 +14,8 @@ enum ConsoleTemplates {
     }
 
     static let templates: [(String, String)] = [
-        ("header", header), ("footer", footer), ("signin", signin), ("queue", queue), ("detail", detail), ("message", message),
+        ("header", header), ("footer", footer), ("formGuard", formGuard),
+        ("signin", signin), ("queue", queue), ("detail", detail), ("message", message),
     ]
 
     static let header = """
@@ -29,6 +30,11 @@ enum ConsoleTemplates {
         {{#error}}<p class="error" id="error" role="alert">{{error}}</p>{{/error}}
         {{#notice}}<p class="notice" id="notice">{{notice}}</p>{{/notice}}
 
+        """
+
+    /// The CSRF token and the review version every action form carries.
+    static let formGuard = """
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="version" value="{{review.version}}">
         """
 
     static let footer = """
@@ -71,17 +77,25 @@ enum ConsoleTemplates {
         <section id="review"><h2>Review</h2><dl>
         <dt>State</dt><dd id="state">{{review.state}}</dd><dt>Version</dt><dd id="version">{{review.version}}</dd>
         <dt>Assignee</dt><dd id="assignee">{{review.assignee}}</dd>
-        <dt>Approved containment</dt><dd id="approved">{{#review.approvedAction}}{{review.approvedAction}} — by {{review.approvedBy}} at {{review.approvedAt}}{{/review.approvedAction}}</dd>
+        <dt>Approved containment</dt><dd id="approved">{{#review.approvedAction}}{{review.approvedAction}}
+        — by {{review.approvedBy}} at {{review.approvedAt}}{{/review.approvedAction}}</dd>
         <dt>Close reason</dt><dd id="close-reason">{{review.closeReason}}</dd>
         </dl>
         <div class="actions">
         {{#canAct}}
-        <form method="post" action="/escalations/{{id}}/acknowledge"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="version" value="{{review.version}}"><button type="submit" id="acknowledge">Acknowledge</button></form>
-        <form method="post" action="/escalations/{{id}}/assign"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="version" value="{{review.version}}"><label for="assignee-input">Assign to</label><input id="assignee-input" name="assignee" required maxlength="200"><button type="submit" id="assign">Assign</button></form>
-        {{#verdict.recommendedAction}}<form method="post" action="/escalations/{{id}}/approve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="version" value="{{review.version}}"><button type="submit" id="approve">Approve recommended containment</button></form>{{/verdict.recommendedAction}}
-        <form method="post" action="/escalations/{{id}}/close" id="close-form"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="version" value="{{review.version}}"><label for="reason">Reason for closing</label><textarea id="reason" name="reason" required maxlength="4000"></textarea><button type="submit" id="close">Close</button></form>
+        <form method="post" action="/escalations/{{id}}/acknowledge">{{> formGuard}}
+        <button type="submit" id="acknowledge">Acknowledge</button></form>
+        <form method="post" action="/escalations/{{id}}/assign">{{> formGuard}}
+        <label for="assignee-input">Assign to</label><input id="assignee-input" name="assignee" required maxlength="200">
+        <button type="submit" id="assign">Assign</button></form>
+        {{#verdict.recommendedAction}}<form method="post" action="/escalations/{{id}}/approve">{{> formGuard}}
+        <button type="submit" id="approve">Approve recommended containment</button></form>{{/verdict.recommendedAction}}
+        <form method="post" action="/escalations/{{id}}/close" id="close-form">{{> formGuard}}
+        <label for="reason">Reason for closing</label><textarea id="reason" name="reason" required maxlength="4000"></textarea>
+        <button type="submit" id="close">Close</button></form>
         {{/canAct}}
-        {{#canReopen}}<form method="post" action="/escalations/{{id}}/reopen"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="version" value="{{review.version}}"><button type="submit" id="reopen">Reopen</button></form>{{/canReopen}}
+        {{#canReopen}}<form method="post" action="/escalations/{{id}}/reopen">{{> formGuard}}
+        <button type="submit" id="reopen">Reopen</button></form>{{/canReopen}}
         </div></section>
 
         <section id="alert"><h2>Alert</h2><dl>
@@ -114,7 +128,8 @@ enum ConsoleTemplates {
         <section id="audit"><h2>Audit trail</h2>
         {{^audit_any}}<p>No review action yet.</p>{{/audit_any}}
         {{#audit_any}}<table><thead><tr><th>When</th><th>Who</th><th>Action</th><th>From</th><th>To</th><th>Detail</th></tr></thead><tbody>
-        {{#audit}}<tr class="audit"><td>{{at}}</td><td>{{actor}}</td><td class="action">{{action}}</td><td>{{from}}</td><td>{{to}}</td><td>{{detail}}</td></tr>{{/audit}}
+        {{#audit}}<tr class="audit"><td>{{at}}</td><td>{{actor}}</td><td class="action">{{action}}</td>
+        <td>{{from}}</td><td>{{to}}</td><td>{{detail}}</td></tr>{{/audit}}
         </tbody></table>{{/audit_any}}</section>
         <p><a href="/">← Back to the queue</a></p>
         {{> footer}}
@@ -131,7 +146,8 @@ enum ConsoleTemplates {
         header{display:flex;gap:1em;align-items:center;padding:.6em 1.2em;background:#1d2330;color:#fff}
         header a.brand{color:#fff;font-weight:600;text-decoration:none}header .who{margin-left:auto}
         main{padding:1em 1.5em;max-width:1200px}footer{padding:1em 1.5em;color:#667}
-        table{border-collapse:collapse;width:100%;background:#fff;margin:.5em 0}th,td{border:1px solid #dde;padding:.3em .5em;text-align:left;vertical-align:top}
+        table{border-collapse:collapse;width:100%;background:#fff;margin:.5em 0}
+        th,td{border:1px solid #dde;padding:.3em .5em;text-align:left;vertical-align:top}
         th{background:#eef0f4;font-weight:600;white-space:nowrap}td{overflow-wrap:break-word}td.principal{word-break:break-all}
         pre{background:#fff;border:1px solid #dde;padding:.6em;overflow:auto;max-height:24em;white-space:pre-wrap;word-break:break-all}
         section{margin-bottom:1.4em}dl{display:grid;grid-template-columns:14em 1fr;gap:.2em 1em}dt{font-weight:600}dd{margin:0}

@@ -34,7 +34,9 @@ struct ReviewAPI: Sendable {
             case .denied(let response): return response
             case .allowed(let token):
                 return await act(
-                    request, id: context.parameters.get("id") ?? "", action: context.parameters.get("action") ?? "",
+                    request,
+                    id: context.parameters.get("id") ?? "",
+                    action: context.parameters.get("action") ?? "",
                     actor: ReviewActor(name: token.name, tokenID: token.id)
                 )
             }

@@ -42,7 +42,13 @@ struct ReviewConsole: Sendable {
         router.get("/") { request, _ in await withSession(request) { session in await queuePage(request, session: session) } }
         router.get("/escalations/{id}") { request, context in
             await withSession(request) { session in
-                await detailPage(id: context.parameters.get("id") ?? "", session: session, status: .ok, error: nil, notice: Self.notice(done: request.uri.queryParameters["done"]))
+                await detailPage(
+                    id: context.parameters.get("id") ?? "",
+                    session: session,
+                    status: .ok,
+                    error: nil,
+                    notice: Self.notice(done: request.uri.queryParameters["done"])
+                )
             }
         }
         router.post("/escalations/{id}/{action}") { request, context in
@@ -164,14 +170,19 @@ struct ReviewConsole: Sendable {
         context["items"] = items
         context["items_any"] = !items.isEmpty
         if let next = result.nextCursor {
-            context["next"] = "/?state=" + (currentState.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ","))) ?? "")
+            context["next"] =
+                "/?state=" + (currentState.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ","))) ?? "")
                 + "&cursor=" + next.text
         }
         return page("queue", context, status: .ok)
     }
 
     private func detailPage(
-        id: String, session: ReviewSessionStore.Session, status: HTTPResponse.Status, error: String?, notice: String?
+        id: String,
+        session: ReviewSessionStore.Session,
+        status: HTTPResponse.Status,
+        error: String?,
+        notice: String?
     ) async -> Response {
         guard let uuid = UUID(uuidString: id) else {
             return page("message", base(session, title: "No such escalation"), status: .notFound)
@@ -247,12 +258,17 @@ struct ReviewConsole: Sendable {
             }
             if !scalars.isEmpty {
                 sections.insert(
-                    ["name": "summary", "anchor": "summary", "entries": JSONValue.object(scalars).flattened().map { ["path": $0.path, "value": $0.value] }],
+                    [
+                        "name": "summary", "anchor": "summary",
+                        "entries": JSONValue.object(scalars).flattened().map { ["path": $0.path, "value": $0.value] },
+                    ],
                     at: 0
                 )
             }
         } else {
-            sections.append(["name": "record", "anchor": "record", "entries": detail.triage.flattened().map { ["path": $0.path, "value": $0.value] }])
+            sections.append([
+                "name": "record", "anchor": "record", "entries": detail.triage.flattened().map { ["path": $0.path, "value": $0.value] },
+            ])
         }
         context["triageSections"] = sections
         let audit: [[String: Any]] = detail.audit.reversed().map { record in
@@ -279,15 +295,27 @@ struct ReviewConsole: Sendable {
         }
         guard let uuid = UUID(uuidString: id) else { return page("message", base(session, title: "No such escalation"), status: .notFound) }
         guard let version = form["version"].flatMap({ Int64($0) }) else {
-            return await detailPage(id: id, session: session, status: .badRequest, error: "The form lacked its version; reload the page.", notice: nil)
+            return await detailPage(
+                id: id,
+                session: session,
+                status: .badRequest,
+                error: "The form lacked its version; reload the page.",
+                notice: nil
+            )
         }
         do {
             let action = try ReviewAction.parse(name: name, assignee: form["assignee"], reason: form["reason"])
-            _ = try await store.perform(action, on: uuid, expectedVersion: version, actor: ReviewActor(name: session.tokenName, tokenID: session.tokenID))
+            _ = try await store.perform(
+                action,
+                on: uuid,
+                expectedVersion: version,
+                actor: ReviewActor(name: session.tokenName, tokenID: session.tokenID)
+            )
             logger.info("review action", metadata: ["alert_id": "\(uuid)", "action": "\(action.name)", "actor": "\(session.tokenName)"])
             return Self.secured(.redirect(to: "/escalations/\(uuid.uuidString.lowercased())?done=\(action.name)"))
         } catch let failure as ReviewError {
-            let message = failure.code == .versionConflict
+            let message =
+                failure.code == .versionConflict
                 ? "Someone else changed this escalation while you were deciding. Review the current state below and decide again."
                 : failure.message
             return await detailPage(id: id, session: session, status: ReviewAPI.status(failure.code), error: message, notice: nil)

@@ -16,8 +16,13 @@ public struct EscalationFilter: Sendable, Hashable {
     public var cursor: EscalationCursor?
 
     public init(
-        states: Set<EscalationState> = [], severities: Set<String> = [], principal: String? = nil, minAgeSeconds: Int64? = nil,
-        maxAgeSeconds: Int64? = nil, limit: Int = 50, cursor: EscalationCursor? = nil
+        states: Set<EscalationState> = [],
+        severities: Set<String> = [],
+        principal: String? = nil,
+        minAgeSeconds: Int64? = nil,
+        maxAgeSeconds: Int64? = nil,
+        limit: Int = 50,
+        cursor: EscalationCursor? = nil
     ) {
         self.states = states
         self.severities = severities

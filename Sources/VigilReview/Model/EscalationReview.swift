@@ -19,8 +19,15 @@ public struct EscalationReview: Sendable, Hashable {
     public var updatedAt: Date?
 
     public init(
-        state: EscalationState = .open, assignee: String? = nil, approvedAction: String? = nil, approvedBy: String? = nil,
-        approvedAt: Date? = nil, closeReason: String? = nil, version: Int64 = 0, updatedBy: String? = nil, updatedAt: Date? = nil
+        state: EscalationState = .open,
+        assignee: String? = nil,
+        approvedAction: String? = nil,
+        approvedBy: String? = nil,
+        approvedAt: Date? = nil,
+        closeReason: String? = nil,
+        version: Int64 = 0,
+        updatedBy: String? = nil,
+        updatedAt: Date? = nil
     ) {
         self.state = state
         self.assignee = assignee

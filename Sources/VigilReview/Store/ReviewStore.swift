@@ -111,9 +111,13 @@ public struct ReviewStore: Sendable {
         let summary = try Self.summary(row)
         let audit = try await pool.query(Self.auditTrail, [summary.shard, id]).map { row in
             AuditRecord(
-                id: try row.decode(Int64.self, column: "id"), actor: try row.decode(String.self, column: "actor"),
-                action: try row.decode(String.self, column: "action"), at: try row.decode(Date.self, column: "at"),
-                previous: try Self.json(row, "previous"), new: try Self.json(row, "new"), detail: try Self.json(row, "detail")
+                id: try row.decode(Int64.self, column: "id"),
+                actor: try row.decode(String.self, column: "actor"),
+                action: try row.decode(String.self, column: "action"),
+                at: try row.decode(Date.self, column: "at"),
+                previous: try Self.json(row, "previous"),
+                new: try Self.json(row, "new"),
+                detail: try Self.json(row, "detail")
             )
         }
         return EscalationDetail(
@@ -138,12 +142,16 @@ public struct ReviewStore: Sendable {
     /// - Throws: ``ReviewError`` (`notFound`, `versionConflict` with the current version, `invalidTransition`);
     ///   ``PostgresError`` when the database fails (nothing is written then).
     public func perform(
-        _ action: ReviewAction, on id: UUID, expectedVersion: Int64, actor: ReviewActor
+        _ action: ReviewAction,
+        on id: UUID,
+        expectedVersion: Int64,
+        actor: ReviewActor
     ) async throws -> EscalationReview {
         let current = try await detailHeader(id)
         guard current.review.version == expectedVersion else {
             throw ReviewError(
-                .versionConflict, "the escalation changed since version \(expectedVersion); reload it and decide again",
+                .versionConflict,
+                "the escalation changed since version \(expectedVersion); reload it and decide again",
                 currentVersion: current.review.version
             )
         }
@@ -164,16 +172,20 @@ public struct ReviewStore: Sendable {
             ]
             let rows = try await connection.query(expectedVersion == 0 ? Self.insertReview : Self.updateReview, review)
             guard !rows.isEmpty else { return false }
-            try await connection.query(Self.insertAudit, [
-                current.shard, id, actor.name, actor.tokenID, action.name, now,
-                PostgresJSON(current.review.json.jsonText), PostgresJSON(next.json.jsonText), PostgresJSON(JSONValue.object(detailJSON).jsonText),
-            ])
+            try await connection.query(
+                Self.insertAudit,
+                [
+                    current.shard, id, actor.name, actor.tokenID, action.name, now,
+                    PostgresJSON(current.review.json.jsonText), PostgresJSON(next.json.jsonText), PostgresJSON(JSONValue.object(detailJSON).jsonText),
+                ]
+            )
             return true
         }
         guard saved else {
             let version = try await pool.query(Self.currentVersion, [current.shard, id]).first?.decode(Int64.self, column: "version")
             throw ReviewError(
-                .versionConflict, "the escalation changed since version \(expectedVersion); reload it and decide again",
+                .versionConflict,
+                "the escalation changed since version \(expectedVersion); reload it and decide again",
                 currentVersion: version ?? 0
             )
         }

@@ -47,8 +47,12 @@ struct ReviewDatabase {
     /// Seeds an alert with a verdict (ESCALATE unless told otherwise) made `ageSeconds` ago; returns the alert id.
     @discardableResult
     func seed(
-        severity: String = "high", principal: String = "arn:aws:iam::123456789012:user/alice", decision: String = "ESCALATE",
-        ageSeconds: Int64 = 60, recommendedAction: String? = "Disable the access key", payload: String = #"{"eventName":"CreateRole"}"#,
+        severity: String = "high",
+        principal: String = "arn:aws:iam::123456789012:user/alice",
+        decision: String = "ESCALATE",
+        ageSeconds: Int64 = 60,
+        recommendedAction: String? = "Disable the access key",
+        payload: String = #"{"eventName":"CreateRole"}"#,
         shard: Int = 0
     ) async throws -> UUID {
         let id = UUID()
