@@ -73,9 +73,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "VigilReview",
+            dependencies: [
+                "VigilCore", "VigilPostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "VigilCoordinator",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilQueue", "VigilSchema",
+                "VigilCore", "VigilPostgres", "VigilQueue", "VigilSchema", "VigilReview",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,13 +166,14 @@ let package = Package(
         .testTarget(
             name: "VigilCoordinatorTests",
             dependencies: [
-                "VigilCoordinator", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema",
+                "VigilCoordinator", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilReview",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "VigilReviewTests", dependencies: ["VigilReview", "VigilCore", "VigilPostgres", "VigilSchema"]),
         .testTarget(
             name: "VigilSimulatorTests",
             dependencies: [

@@ -11,6 +11,10 @@ cleanup() { bash scripts/pg-throwaway.sh stop "$VIGIL_PG_DIR"; }
 trap cleanup EXIT
 echo "test PostgreSQL: $(psql "$DATABASE_URL" -Atc 'select version()' | cut -d, -f1) at ${DATABASE_URL}"
 
+# The review console's browser test needs Chromium; it fails (never skips) without it, and so does this check.
+command -v chromium >/dev/null || { echo "chromium is missing: the console browser test cannot run" >&2; exit 1; }
+mkdir -p .artifacts/console
+
 swift build --build-tests
 if [ $# -gt 0 ]; then
     swift test --skip-build "$@"

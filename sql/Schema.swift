@@ -10,6 +10,8 @@ public enum VigilSchema {
         migration(2, "job_queue", PackageResources._002_job_queue_sql),
         migration(3, "enrichment", PackageResources._003_enrichment_sql),
         migration(4, "llm_rate_limit", PackageResources._004_llm_rate_limit_sql),
+        migration(5, "review", PackageResources._005_review_sql),
+        migration(8, "roles", PackageResources._008_roles_sql),
     ]
 
     /// The migrator for this binary's schema.

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import VigilCore
 import VigilPostgres
 import VigilQueue
+import VigilReview
 import VigilSchema
 
 /// The coordinator: takes alerts in over HTTP, shards them into the job tables, answers status.
@@ -13,6 +14,8 @@ import VigilSchema
 /// Endpoints (all but health need a bearer token with the named scope):
 /// - `POST /v1/alerts` (`ingest`): a JSON array or NDJSON of alerts; per-item results.
 /// - `GET /v1/alerts/{id}` (`read`): state, attempts and verdict.
+/// - `/v1/escalations…` (`review`): the review API (``ReviewAPI``).
+/// - `/`, `/signin`, `/escalations/{id}` …: the review console, HTML (``ReviewConsole``).
 /// - `GET /healthz`: the process is up. `GET /readyz`: database reachable, migrations current, no backpressure.
 public struct Coordinator: Sendable {
     public let configuration: CoordinatorConfiguration
@@ -20,6 +23,10 @@ public struct Coordinator: Sendable {
     public let store: AlertIngestStore
     public let tokens: TokenStore
     public let backlog: BacklogMonitor
+    /// The escalation queue and review actions.
+    public let review: ReviewStore
+    /// Review-console sessions.
+    public let sessions: ReviewSessionStore
     let decoder: IngestDecoder
     let logger: Logger
 
@@ -35,6 +42,8 @@ public struct Coordinator: Sendable {
             pool: pool, highWater: configuration.backlogHighWater, interval: configuration.backlogInterval, logger: logger
         )
         decoder = try IngestDecoder(configuration: configuration.ingest)
+        review = ReviewStore(pool: pool)
+        sessions = ReviewSessionStore(pool: pool, lifetime: configuration.consoleSessionLifetime)
     }
 
     /// Reads the cluster's shard count (set by `vigil migrate`).
@@ -63,6 +72,15 @@ public struct Coordinator: Sendable {
             case .denied(let response): return response
             case .allowed: return await alertStatus(id: context.parameters.get("id") ?? "")
             }
+        }
+        ReviewAPI(store: review, retryAfterSeconds: configuration.retryAfterSeconds, logger: logger).register(on: router, authorizer: authorizer)
+        if let library = try? ConsoleTemplates.library() {
+            ReviewConsole(
+                store: review, sessions: sessions, tokens: tokens, library: library,
+                secureCookies: configuration.consoleSecureCookies, logger: logger
+            ).register(on: router)
+        } else {
+            logger.critical("the review console's templates do not parse; the console is off")
         }
         return router
     }

@@ -16,6 +16,11 @@ public struct CoordinatorConfiguration: Sendable {
     public var retryAfterSeconds: Int
     /// Limits applied to each ingest batch.
     public var ingest: IngestDecoder.Configuration
+    /// Whether review-console cookies carry `Secure` (default true: serve the console over HTTPS, e.g. behind a
+    /// TLS-terminating proxy; turn off only for plain-HTTP development on localhost).
+    public var consoleSecureCookies: Bool = true
+    /// How long a review-console session lasts after sign-in (default 8 h).
+    public var consoleSessionLifetime: Duration = .seconds(8 * 3600)
 
     public init(
         host: String = "127.0.0.1",
@@ -40,6 +45,9 @@ public struct CoordinatorConfiguration: Sendable {
         guard (0...65535).contains(port) else { throw CoordinatorError(.invalidConfiguration, "port must be 0…65535") }
         guard maxBodyBytes >= 1024 else { throw CoordinatorError(.invalidConfiguration, "maxBodyBytes must be at least 1024") }
         guard backlogHighWater >= 1 else { throw CoordinatorError(.invalidConfiguration, "backlogHighWater must be positive") }
+        guard consoleSessionLifetime >= .seconds(60) else {
+            throw CoordinatorError(.invalidConfiguration, "consoleSessionLifetime must be at least 60 s")
+        }
         guard retryAfterSeconds >= 1 else { throw CoordinatorError(.invalidConfiguration, "retryAfterSeconds must be positive") }
         do { try ingest.validate() } catch { throw CoordinatorError(.invalidConfiguration, "ingest: \(error)") }
     }

@@ -52,13 +52,15 @@ struct PrivateServer {
     let url: String
     let directory: String
     let binaries: String
+    /// The CA certificate of a server started with `--ssl`.
+    var sslRoot: String? = nil
 
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func start() async throws -> PrivateServer {
-        let output = try await run(["bash", repositoryRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "start", "--fast"])
+    static func start(_ options: [String] = ["--fast"]) async throws -> PrivateServer {
+        let output = try await run(["bash", repositoryRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "start"] + options)
         var values: [String: String] = [:]
         for line in output.split(separator: "\n") where line.hasPrefix("export ") {
             let pair = line.dropFirst("export ".count).split(separator: "=", maxSplits: 1)
@@ -67,7 +69,7 @@ struct PrivateServer {
         guard let url = values["DATABASE_URL"], let dir = values["VIGIL_PG_DIR"], let bin = values["VIGIL_PG_BIN"] else {
             throw TestSetupError("pg-throwaway.sh printed no DATABASE_URL")
         }
-        return PrivateServer(url: url, directory: dir, binaries: bin)
+        return PrivateServer(url: url, directory: dir, binaries: bin, sslRoot: values["VIGIL_PG_SSL_ROOT"])
     }
 
     /// `pg_ctl restart -m fast`, as the server's owner.

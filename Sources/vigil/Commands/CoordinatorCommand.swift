@@ -28,6 +28,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Database connections in the pool.")
     var connections = 8
 
+    @Flag(help: "Send review-console cookies without Secure (plain-HTTP development on localhost only).")
+    var consoleInsecureCookies = false
+
     func run() async throws {
         let (host, port) = try parseHostPort(listen)
         var postgres = try await database.configuration()
@@ -40,6 +43,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let router = try await Coordinator.shardRouter(pool)
         var configuration = CoordinatorConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, backlogHighWater: backlogHighWater)
         configuration.ingest.maxItems = maxBatchItems
+        configuration.consoleSecureCookies = !consoleInsecureCookies
         let coordinator = try Coordinator(configuration: configuration, pool: pool, router: router, logger: logger)
         let app = coordinator.application { channel in
             logger.info("coordinator listening", metadata: ["address": "\(channel.localAddress?.description ?? listen)"])
