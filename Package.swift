@@ -69,6 +69,31 @@ let package = Package(
                 "VigilCore", "VigilPostgres", "VigilQueue", "VigilRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "VigilWebhooks",
+            dependencies: [
+                "VigilCore", "VigilPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "VigilObservability",
+            dependencies: [
+                "VigilCore", "VigilPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -80,6 +105,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                "VigilObservability",
             ]
         ),
         .target(
@@ -100,6 +126,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -115,6 +142,8 @@ let package = Package(
                 "VigilCoordinator",
                 "VigilSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VigilWebhooks",
+                "VigilObservability",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,7 +175,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "VigilWorkerTests", dependencies: ["VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
+        .testTarget(
+            name: "VigilWorkerTests",
+            dependencies: [
+                "VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema",
+                "VigilWebhooks", "VigilObservability",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "VigilDeployTests",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilSchema",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(
             name: "VigilCoordinatorTests",
             dependencies: [
