@@ -65,7 +65,9 @@ struct ObservabilityTests {
             let verdictLines = text.split(separator: "\n").filter { $0.hasPrefix("\(MetricName.verdicts){") }
             let verdicts = verdictLines.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
             #expect(verdicts >= 20, "every verdict counted (by decision and path)")
-            #expect(verdictLines.contains { $0.contains("decision=\"ESCALATE\"") && $0.contains("path=\"rules\"") })
+            // Every line is labelled with a decision and the path that decided (guardrail, rules, uncertainty, …).
+            #expect(verdictLines.contains { $0.contains("decision=\"ESCALATE\"") }, "\(verdictLines)")
+            #expect(verdictLines.allSatisfy { $0.contains("decision=\"") && $0.contains("path=\"") }, "\(verdictLines)")
             #expect(text.contains("\(MetricName.claimDuration)_bucket"))
             #expect(text.contains("\(MetricName.triageDuration)_bucket"))
             #expect(text.contains("\(MetricName.guardrailHits){guardrail=\""))
@@ -85,6 +87,8 @@ struct ObservabilityTests {
             #expect(!line.contains("ignore previous instructions"))
         }
         #expect(all.contains { $0.contains("\"worker\":") }, "lines carry the worker id")
+        let ids = try await db.pool.query("SELECT alert_id::text FROM verdict").map { try $0.decode(String.self, at: 0) }
+        #expect(ids.allSatisfy { id in all.contains { $0.contains("\"alert_id\":\"\(id)\"") } }, "each verdict's alert id is logged")
     }
 
     @Test func handlerEscapesAndNestsMetadata() throws {

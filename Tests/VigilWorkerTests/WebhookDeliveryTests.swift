@@ -36,7 +36,7 @@ struct WebhookDeliveryTests {
                 var request = request
                 let body = try await request.collectBody(upTo: 1 << 20)
                 var headers: [String: String] = [:]
-                for field in request.headers { headers[field.name.canonicalName] = field.value }
+                for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
                 let index = self.requests.withLock { list in
                     list.append(Request(headers: headers, body: Array(body.readableBytesView)))
                     return list.count - 1
@@ -99,13 +99,14 @@ struct WebhookDeliveryTests {
             #expect(delivered)
             let requests = received.all
             #expect(requests.count == 3)
-            #expect(requests.compactMap { $0.headers["Vigil-Attempt"] } == ["1", "2", "3"])
+            #expect(requests.compactMap { $0.headers["vigil-attempt"] } == ["1", "2", "3"])
             let now = Int64(Date().timeIntervalSince1970)
             for request in requests {
-                let signature = try #require(request.headers[WebhookSignature.header])
+                let signature = try #require(request.headers[WebhookSignature.header.lowercased()])
                 #expect(WebhookSignature.verify(header: signature, body: request.body, secret: Self.secret, now: now))
                 #expect(!WebhookSignature.verify(header: signature, body: request.body + [0x20], secret: Self.secret, now: now))
-                #expect(request.headers["Vigil-Delivery"] == "soc:\(alertID.uuidString.lowercased())")
+                #expect(request.headers["vigil-delivery"] == "soc:\(alertID.uuidString.lowercased())")
+                #expect(request.headers["vigil-event"] == "verdict.escalate")
                 let text = String(decoding: request.body, as: UTF8.self)
                 #expect(!text.contains(Self.marker), "neither the payload nor the rationale (which quotes it) is sent by default")
             }

@@ -27,6 +27,12 @@ struct CompletionService: Service {
                 let report = try await runtime.jobs.finish(results)
                 applied = report.applied
                 runtime.metrics.record(batch: results, report: report)
+                for (key, decision) in report.writtenDecisions {
+                    let metadata: Logger.Metadata = [
+                        "alert_id": "\(key.alertID.uuidString.lowercased())", "shard": "\(key.shard)", "decision": "\(decision.rawValue)",
+                    ]
+                    runtime.logger.debug("verdict written", metadata: metadata)
+                }
             } catch {
                 // Nothing of a failed statement took effect; the jobs' leases expire and they run again.
                 runtime.logger.warning("writing results failed", metadata: ["count": "\(batch.count)", "error": "\(error)"])
