@@ -153,6 +153,23 @@ struct MonitorRecurrenceTests {
         #expect(try await f.db.count("SELECT count(*) FROM webhook_outbox") == 3)
     }
 
+    @Test func pruningRemovesEscalatedAndExpiredEntriesOnly() async throws {
+        let f = try await Fixture.make(window: .seconds(600))
+        defer { Task { await f.db.drop() } }
+        try await f.alert(principal: "old", minutesAgo: 30)
+        try await f.alert(principal: "recent", minutesAgo: 5)
+        try await f.completeAll(.monitor)
+        try await f.db.pool.query("UPDATE monitor_watch SET escalated_at = now() - interval '11 minutes' WHERE subject = 'principal:recent'")
+        try await f.alert(principal: "fresh", minutesAgo: 1)
+        try await f.completeAll(.monitor)
+        let connection = try await PostgresConnection.connect(f.db.configuration)
+        let removed = try await JobStore.pruneWatchList(on: connection, window: .seconds(600))
+        await connection.close()
+        #expect(removed == 2, "30 minutes is past two 10-minute windows; the escalated one is done")
+        let left = try await f.db.pool.query("SELECT subject FROM monitor_watch").map { try $0.decode(String.self, at: 0) }
+        #expect(left == ["principal:fresh"])
+    }
+
     @Test func wavesKeepSubjectsApartAndOrder() {
         let waves = JobStore.waves([("a", ["p:x"]), ("b", ["p:y"]), ("c", ["p:x", "r:z"]), ("d", ["r:z"]), ("e", [])])
         #expect(waves == [["a", "b", "e"], ["c"], ["d"]])

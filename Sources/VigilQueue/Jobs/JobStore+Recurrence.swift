@@ -84,3 +84,22 @@ extension JobStore {
         return ClaimedJob.Key(shard: Int(shard), alertID: uuid)
     }
 }
+
+extension JobStore {
+    /// $1 window milliseconds. Watch-list rows that can no longer matter: escalated ones, and open ones whose alert
+    /// occurred more than two windows ago (a late alert may still arrive within one window of them; two leave margin).
+    static let pruneWatchListSQL = """
+        DELETE FROM monitor_watch
+        WHERE occurred_at < now() - 2 * $1 * interval '1 millisecond'
+           OR (escalated_at IS NOT NULL AND escalated_at < now() - $1 * interval '1 millisecond')
+        """
+
+    /// Removes watch-list rows past their use (run by the maintenance leader).
+    ///
+    /// - Returns: how many rows were removed.
+    @discardableResult
+    public static func pruneWatchList(on connection: PostgresConnection, window: Duration) async throws -> Int {
+        guard window > .zero else { return 0 }
+        return try await connection.query(pruneWatchListSQL, [window.milliseconds]).affectedRows
+    }
+}
