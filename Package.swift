@@ -69,6 +69,7 @@ let package = Package(
                 "VigilCore", "VigilPostgres", "VigilQueue", "VigilRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "VigilLLM", "VigilEnrichment",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
@@ -141,6 +142,7 @@ let package = Package(
                 "VigilWorker",
                 "VigilCoordinator",
                 "VigilSimulator",
+                "VigilLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "VigilWebhooks",
                 "VigilObservability",
@@ -178,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "VigilWorkerTests",
             dependencies: [
-                "VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema",
+                "VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilLLM", "VigilEnrichment", "VigilSimulator",
                 "VigilWebhooks", "VigilObservability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
