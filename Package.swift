@@ -70,6 +70,31 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "VigilLLM", "VigilEnrichment",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "VigilWebhooks",
+            dependencies: [
+                "VigilCore", "VigilPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "VigilObservability",
+            dependencies: [
+                "VigilCore", "VigilPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -89,6 +114,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                "VigilObservability",
             ]
         ),
         .target(
@@ -109,6 +135,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -125,6 +152,8 @@ let package = Package(
                 "VigilSimulator",
                 "VigilLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VigilWebhooks",
+                "VigilObservability",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -159,8 +188,20 @@ let package = Package(
         .testTarget(
             name: "VigilWorkerTests",
             dependencies: [
-                "VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema",
-                "VigilLLM", "VigilEnrichment", "VigilSimulator", .product(name: "Logging", package: "swift-log"),
+                "VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilLLM", "VigilEnrichment", "VigilSimulator",
+                "VigilWebhooks", "VigilObservability",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "VigilDeployTests",
+            dependencies: [
+                "VigilCore", "VigilPostgres", "VigilSchema",
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

@@ -11,6 +11,7 @@ public enum VigilSchema {
         migration(3, "enrichment", PackageResources._003_enrichment_sql),
         migration(4, "llm_rate_limit", PackageResources._004_llm_rate_limit_sql),
         migration(5, "review", PackageResources._005_review_sql),
+        migration(6, "notifications", PackageResources._006_notifications_sql),
         migration(8, "roles", PackageResources._008_roles_sql),
     ]
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import VigilCore
+import VigilObservability
 import VigilPostgres
 import VigilQueue
 import VigilReview
@@ -17,6 +18,8 @@ import VigilSchema
 /// - `/v1/escalations…` (`review`): the review API (``ReviewAPI``).
 /// - `/`, `/signin`, `/escalations/{id}` …: the review console, HTML (``ReviewConsole``).
 /// - `GET /healthz`: the process is up. `GET /readyz`: database reachable, migrations current, no backpressure.
+/// - `GET /metrics`: Prometheus text: this process's metrics and the cluster's, read from the database at scrape
+///   time (``VigilObservability/ClusterMetrics``). Unauthenticated, like `/healthz`: it holds counts, never alert data.
 public struct Coordinator: Sendable {
     public let configuration: CoordinatorConfiguration
     public let pool: PostgresPool
@@ -27,6 +30,8 @@ public struct Coordinator: Sendable {
     public let review: ReviewStore
     /// Review-console sessions.
     public let sessions: ReviewSessionStore
+    /// The registry `/metrics` renders (default: the process's).
+    public var metrics: PrometheusMetrics = .shared
     let decoder: IngestDecoder
     let logger: Logger
 
@@ -61,6 +66,12 @@ public struct Coordinator: Sendable {
         let authorizer = Authorizer(tokens: tokens, retryAfterSeconds: configuration.retryAfterSeconds)
         router.get("/healthz") { _, _ in JSONResponse.make(.ok, ["status": "ok"]) }
         router.get("/readyz") { _, _ in await readiness() }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = PrometheusMetrics.contentType
+            let text = metrics.exposition(extra: await ClusterMetrics(pool: pool).exposition())
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         router.post("/v1/alerts") { request, _ in
             switch await authorizer.check(request, scope: .ingest) {
             case .denied(let response): return response
@@ -85,12 +96,14 @@ public struct Coordinator: Sendable {
         return router
     }
 
-    /// The HTTP application, with the backlog monitor as one of its services.
-    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// The HTTP application, with the backlog monitor and `services` (the webhook delivery loop, …) as its services.
+    public func application(
+        services: [any Service] = [], onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
             router: router(),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
-            services: [backlog],
+            services: [backlog] + services,
             onServerRunning: onServerRunning,
             logger: logger
         )

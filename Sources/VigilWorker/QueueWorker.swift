@@ -44,6 +44,9 @@ public final class QueueWorker: Sendable {
         return QueueWorker(runtime: runtime, shardCount: shardCount)
     }
 
+    /// Whether shutdown has begun (claiming stopped): a readiness probe answers 503 from then on.
+    public var isDraining: Bool { runtime.isStopping }
+
     /// The services in start order; a `ServiceGroup` shuts them down in reverse, so claiming stops first and
     /// the leases are released last.
     public var services: [any Service] {

@@ -33,6 +33,10 @@ public struct WorkerConfiguration: Sendable {
     /// The maintenance leader vacuums `triage_job` once it holds this many dead row versions (default 50,000;
     /// nil: leave it to autovacuum). Needs the table's owner.
     public var vacuumAfterDeadRows: Int?
+    /// MONITOR recurrence: an alert about the principal or resource of an earlier MONITOR verdict, occurring within
+    /// this long of it, is escalated naming the earlier alerts (default 24 h; zero turns the watch list off).
+    /// Applied where verdicts are written, whatever the triage step.
+    public var monitorRecurrenceWindow: Duration = .seconds(86_400)
 
     public init(
         maxInFlight: Int = 64, claimBatch: Int = 128, jobLease: Duration = .seconds(30), jobHeartbeatInterval: Duration? = nil,
@@ -79,6 +83,9 @@ public struct WorkerConfiguration: Sendable {
         guard drainTimeout >= .zero else { throw QueueConfigurationError(key: "drainTimeout", reason: "must not be negative") }
         try positive(maintenanceInterval, "maintenanceInterval")
         guard reapAfter > leaseDuration else { throw QueueConfigurationError(key: "reapAfter", reason: "must be longer than leaseDuration") }
+        guard monitorRecurrenceWindow >= .zero else {
+            throw QueueConfigurationError(key: "monitorRecurrenceWindow", reason: "must not be negative")
+        }
         try retryPolicy.validate()
     }
 

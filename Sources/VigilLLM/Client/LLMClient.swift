@@ -90,6 +90,7 @@ public final class LLMClient: Sendable {
         while true {
             let result = await attempt(prepared, timeout: timeout, deadline: deadline)
             attempts.append(result.record)
+            recordMetrics(result.result, result.record)
             let error: LLMProviderError
             switch result.result {
             case .success(let response): return Outcome(result: .success(response), attempts: attempts)

@@ -12,10 +12,14 @@ import VigilPostgres
 public struct JobStore: Sendable {
     public let pool: PostgresPool
     public let workerID: WorkerID
+    /// How far apart in `occurred_at` two alerts about the same principal or resource may be for the later one to
+    /// count as a recurrence of an earlier MONITOR verdict (default 24 h; zero turns the watch list off).
+    public var monitorRecurrenceWindow: Duration
 
-    public init(pool: PostgresPool, workerID: WorkerID) {
+    public init(pool: PostgresPool, workerID: WorkerID, monitorRecurrenceWindow: Duration = .seconds(86_400)) {
         self.pool = pool
         self.workerID = workerID
+        self.monitorRecurrenceWindow = monitorRecurrenceWindow
     }
 
     // MARK: Claim
@@ -168,9 +172,18 @@ public struct JobStore: Sendable {
         """
     }
 
-    /// $1 me, $2 a JSON array of completions. Deletes each fenced job and writes its verdict (first verdict
-    /// wins: `ON CONFLICT DO NOTHING`, counted as `duplicate_verdicts`), counting stale submissions. Returns a
-    /// row per finished job (`false`) and another per verdict written (`true`).
+    /// $1 me, $2 a JSON array of completions, $3 the MONITOR recurrence window in milliseconds (0: off). Deletes
+    /// each fenced job and writes its verdict (first verdict wins: `ON CONFLICT DO NOTHING`, counted as
+    /// `duplicate_verdicts`), counting stale submissions. Returns a row per finished job (`false`) and another per
+    /// verdict written (`true`).
+    ///
+    /// In the same statement, for the verdicts it writes:
+    /// - **MONITOR recurrence**: an alert whose principal or resource has open `monitor_watch` rows of other alerts
+    ///   that occurred within the window is written as ESCALATE, whatever the step decided, with the guardrail
+    ///   `monitor_recurrence`, the flags `monitor_recurrence` and `recurrence_of:<earlier id>`, and
+    ///   `triage.recurrence` (earlier ids, original decision, window); those watch rows are marked escalated by it.
+    ///   A MONITOR verdict otherwise joins the watch list under each of its subjects.
+    /// - **Notifications**: an outbox row per enabled `webhook_subscription` whose classes include the decision.
     static let completeSQL = """
         WITH done AS (
             SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(
@@ -180,21 +193,56 @@ public struct JobStore: Sendable {
             DELETE FROM triage_job j USING done d, shard_lease l
             WHERE \(fence)
             RETURNING j.shard, j.alert_id, j.attempt, j.lease_epoch, j.enqueued_at
+        ), subjects AS (
+            SELECT f.shard, f.alert_id, a.occurred_at, s.subject
+            FROM finished f JOIN alert a ON a.shard = f.shard AND a.id = f.alert_id
+            CROSS JOIN LATERAL (VALUES ('principal:' || nullif(a.principal, '')), ('resource:' || nullif(a.resource, ''))) s(subject)
+            WHERE s.subject IS NOT NULL AND $3 > 0
+        ), earlier AS (
+            SELECT s.shard, s.alert_id, array_agg(DISTINCT w.alert_id::text) AS ids
+            FROM subjects s JOIN monitor_watch w ON w.subject = s.subject AND w.escalated_by IS NULL AND w.alert_id <> s.alert_id
+                AND w.occurred_at BETWEEN s.occurred_at - $3 * interval '1 millisecond' AND s.occurred_at + $3 * interval '1 millisecond'
+            GROUP BY s.shard, s.alert_id
         ), written AS (
             INSERT INTO verdict (shard, alert_id, decision, confidence, rationale, decided_by, guardrails, flags, evidence,
                 recommended_action, triage, worker, lease_epoch, attempt, enqueued_at)
-            SELECT f.shard, f.alert_id, d.decision, d.confidence, d.rationale, d.decided_by, d.guardrails, d.flags, d.evidence,
-                d.recommended_action, d.triage, $1, f.lease_epoch, f.attempt, f.enqueued_at
+            SELECT f.shard, f.alert_id, CASE WHEN e.ids IS NULL THEN d.decision ELSE 'ESCALATE' END, d.confidence, d.rationale,
+                d.decided_by,
+                CASE WHEN e.ids IS NULL THEN d.guardrails ELSE array_append(d.guardrails, '\(recurrenceGuardrail)') END,
+                CASE WHEN e.ids IS NULL THEN d.flags
+                    ELSE d.flags || '\(recurrenceGuardrail)'::text
+                        || ARRAY(SELECT '\(recurrenceFlagPrefix)' || i FROM unnest(e.ids) i ORDER BY i) END,
+                d.evidence, d.recommended_action,
+                CASE WHEN e.ids IS NULL THEN d.triage
+                    ELSE d.triage || jsonb_build_object('recurrence', jsonb_build_object(
+                        'earlier_alert_ids', to_jsonb(e.ids), 'original_decision', d.decision, 'window_seconds', $3 / 1000.0)) END,
+                $1, f.lease_epoch, f.attempt, f.enqueued_at
             FROM finished f JOIN done d ON d.shard = f.shard AND d.alert_id = f.alert_id
+            LEFT JOIN earlier e ON e.shard = f.shard AND e.alert_id = f.alert_id
             ON CONFLICT (shard, alert_id) DO NOTHING
-            RETURNING shard, alert_id
+            RETURNING shard, alert_id, decision
+        ), watched AS (
+            INSERT INTO monitor_watch (subject, alert_id, shard, occurred_at)
+            SELECT s.subject, s.alert_id, s.shard, s.occurred_at
+            FROM written w JOIN subjects s ON s.shard = w.shard AND s.alert_id = w.alert_id
+            WHERE w.decision = 'MONITOR'
+            ON CONFLICT DO NOTHING
+        ), escalated AS (
+            UPDATE monitor_watch m SET escalated_by = e.alert_id, escalated_at = now()
+            FROM earlier e JOIN written w ON w.shard = e.shard AND w.alert_id = e.alert_id
+            WHERE m.alert_id::text = ANY (e.ids) AND m.escalated_by IS NULL
+        ), outbox AS (
+            INSERT INTO webhook_outbox (shard, alert_id, subscription, decision)
+            SELECT w.shard, w.alert_id, s.name, w.decision
+            FROM written w JOIN webhook_subscription s ON s.enabled AND w.decision = ANY (s.decisions)
+            ON CONFLICT DO NOTHING
         ), \(staleCounter(submitted: "done", done: "finished")), duplicates AS (
             INSERT INTO queue_counter (name, value)
             SELECT '\(QueueCounter.duplicateVerdicts)', n FROM (SELECT (SELECT count(*) FROM finished) - (SELECT count(*) FROM written) AS n) s
             WHERE n > 0
             ON CONFLICT (name) DO UPDATE SET value = queue_counter.value + EXCLUDED.value
         )
-        SELECT shard, alert_id, false FROM finished UNION ALL SELECT shard, alert_id, true FROM written
+        SELECT shard, alert_id, false, NULL FROM finished UNION ALL SELECT shard, alert_id, true, decision FROM written
         """
 
     /// $1 me, $2 a JSON array of (shard, alert_id, attempt, delay_ms, error). Makes each fenced job ready again
@@ -267,17 +315,31 @@ public struct JobStore: Sendable {
             }
         }
         var report = FinishReport()
-        var written: Set<ClaimedJob.Key> = []
-        for (sql, rows) in [(Self.completeSQL, completions), (Self.retrySQL, retries), (Self.deadLetterSQL, deadLetters)]
-        where !rows.isEmpty {
+        if !completions.isEmpty { try await complete(completions, into: &report) }
+        for (sql, rows) in [(Self.retrySQL, retries), (Self.deadLetterSQL, deadLetters)] where !rows.isEmpty {
             let result = try await pool.query(sql, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText)])
             for row in result {
-                let key = ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1))
-                if try row.decode(Bool.self, at: 2) { written.insert(key) } else { report.applied.insert(key) }
+                report.applied.insert(ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1)))
             }
-            if sql == Self.completeSQL { report.duplicateVerdicts = report.applied.subtracting(written) }
         }
         return report
+    }
+
+    /// Reads the rows ``completeSQL`` returns into `report`.
+    static func collectCompletions(_ result: PostgresResult, into report: inout FinishReport) throws {
+        var written: Set<ClaimedJob.Key> = []
+        var applied: Set<ClaimedJob.Key> = []
+        for row in result {
+            let key = ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1))
+            if try row.decode(Bool.self, at: 2) {
+                written.insert(key)
+                if let decision = Decision(rawValue: try row.decode(String.self, at: 3)) { report.writtenDecisions[key] = decision }
+            } else {
+                applied.insert(key)
+            }
+        }
+        report.applied.formUnion(applied)
+        report.duplicateVerdicts.formUnion(applied.subtracting(written))
     }
 
     // MARK: Hand back
@@ -337,6 +399,9 @@ public struct FinishReport: Sendable, Hashable {
     public var applied: Set<ClaimedJob.Key> = []
     /// Completions that removed their job but found a verdict already written.
     public var duplicateVerdicts: Set<ClaimedJob.Key> = []
+    /// The decision each verdict written by this call was stored with (ESCALATE for a MONITOR recurrence,
+    /// whatever the step decided).
+    public var writtenDecisions: [ClaimedJob.Key: Decision] = [:]
 
     public init() {}
 }

@@ -19,6 +19,7 @@ final class WorkerRuntime: Sendable {
     let step: any TriageStep
     let logger: Logger
     let clock = ContinuousClock()
+    let metrics = WorkerMetrics()
 
     /// Wakes the claim loop: a notification, an acquired lease, a free in-flight slot, shutdown.
     let claimWake = WakeSignal()
@@ -67,6 +68,7 @@ final class WorkerRuntime: Sendable {
     private let statistics = Mutex(Statistics())
 
     func recordClaim(jobs: Int, took duration: Duration) {
+        metrics.claimDuration.recordNanoseconds(duration.nanoseconds)
         let (seconds, attoseconds) = duration.components
         let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         statistics.withLock { statistics in
@@ -92,7 +94,7 @@ final class WorkerRuntime: Sendable {
         self.pid = Int(ProcessInfo.processInfo.processIdentifier)
         self.configuration = configuration
         self.pool = pool
-        self.jobs = JobStore(pool: pool, workerID: workerID)
+        self.jobs = JobStore(pool: pool, workerID: workerID, monitorRecurrenceWindow: configuration.monitorRecurrenceWindow)
         self.leases = ShardLeaseStore(pool: pool, workerID: workerID)
         self.step = step
         self.logger = logger
@@ -137,14 +139,22 @@ final class WorkerRuntime: Sendable {
 
     func inFlight(onShard shard: Int) -> [ClaimedJob] { jobState.withLock { $0.inFlight.values.filter { $0.key.shard == shard } } }
 
-    func started(_ job: ClaimedJob) { jobState.withLock { $0.inFlight[job.key] = job } }
+    func started(_ job: ClaimedJob) {
+        let count = jobState.withLock { state in
+            state.inFlight[job.key] = job
+            return state.inFlight.count
+        }
+        metrics.inFlight.record(count)
+    }
 
     /// The job's task ended; `interrupted` ones are handed back by the claim loop.
     func ended(_ job: ClaimedJob, interrupted: Bool) {
-        jobState.withLock { state in
+        let count = jobState.withLock { state in
             state.inFlight[job.key] = nil
             if interrupted { state.interrupted.append(job) }
+            return state.inFlight.count
         }
+        metrics.inFlight.record(count)
         claimWake.signal()
     }
 
@@ -182,4 +192,13 @@ final class WorkerRuntime: Sendable {
     }
 
     var completionsMayStop: Bool { jobState.withLock { $0.claimingDone && $0.pending.isEmpty } }
+}
+
+extension Duration {
+    /// Whole nanoseconds (saturating).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product &+ attoseconds / 1_000_000_000
+    }
 }

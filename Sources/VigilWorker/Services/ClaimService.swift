@@ -98,8 +98,11 @@ struct ClaimService: Service {
     private func work(_ job: ClaimedJob) async {
         let input = TriageInput(alertID: job.key.alertID, shard: job.key.shard, attempt: job.attempt, alert: job.alert)
         var result: TriageResult
+        let started = runtime.clock.now
         do {
             result = try await runtime.step.triage(input)
+            runtime.metrics.triageDuration(step: String(describing: type(of: runtime.step)))
+                .recordNanoseconds(started.duration(to: runtime.clock.now).nanoseconds)
         } catch is CancellationError {
             runtime.ended(job, interrupted: true)
             return

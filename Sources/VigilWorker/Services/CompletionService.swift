@@ -23,7 +23,16 @@ struct CompletionService: Service {
             }
             var applied: Set<ClaimedJob.Key> = []
             do {
-                applied = try await runtime.jobs.finish(batch.map(\.result)).applied
+                let results = batch.map(\.result)
+                let report = try await runtime.jobs.finish(results)
+                applied = report.applied
+                runtime.metrics.record(batch: results, report: report)
+                for (key, decision) in report.writtenDecisions {
+                    let metadata: Logger.Metadata = [
+                        "alert_id": "\(key.alertID.uuidString.lowercased())", "shard": "\(key.shard)", "decision": "\(decision.rawValue)",
+                    ]
+                    runtime.logger.debug("verdict written", metadata: metadata)
+                }
             } catch {
                 // Nothing of a failed statement took effect; the jobs' leases expire and they run again.
                 runtime.logger.warning("writing results failed", metadata: ["count": "\(batch.count)", "error": "\(error)"])

@@ -37,12 +37,14 @@ struct LeaseService: Service {
             let renewed = try await store.renew(tokens, duration: duration)
             let lost = runtime.withLeaseMachine { $0.renewed(renewed, requested: tokens, at: estimate.earliest(at: sentAt)) }
             if !lost.isEmpty { runtime.logger.info("shard leases lost", metadata: ["leases": "\(lost)"]) }
+            runtime.metrics.leaseMoved("lost", count: lost.count)
         }
         for action in actions {
             switch action {
             case .renew:
                 continue
             case .lost(let tokens):
+                runtime.metrics.leaseMoved("lost", count: tokens.count)
                 runtime.logger.info("shard leases taken by another worker", metadata: ["leases": "\(tokens)"])
             case .release(let shard, let epoch):
                 try await release(shard: shard, epoch: epoch, wait: runtime.configuration.leaseTickInterval / 2)
@@ -54,7 +56,9 @@ struct LeaseService: Service {
         }
         // Jobs left running by a crashed or paused worker on our shards: ready them for our claims.
         let rescued = try await runtime.jobs.readyExpired(leases: runtime.claimableLeases())
+        runtime.metrics.leasesHeld.record(runtime.claimableLeases().count)
         if rescued > 0 {
+            runtime.metrics.rescued.increment(by: rescued)
             runtime.logger.info("took over expired jobs", metadata: ["count": "\(rescued)"])
             runtime.claimWake.signal()
         }
@@ -66,8 +70,10 @@ struct LeaseService: Service {
             shard: shard, expectedEpoch: epoch, from: owner, duration: runtime.configuration.leaseDuration)
         else { return }
         runtime.withLeaseMachine { $0.acquired(token, at: estimate.earliest(at: sentAt)) }
+        runtime.metrics.leaseMoved(owner == nil ? "acquired" : "stolen")
         // The previous owner's running jobs can no longer complete (the fence refuses their epoch): run them here.
         let orphaned = try await runtime.jobs.readyExpired(leases: [token])
+        if orphaned > 0 { runtime.metrics.rescued.increment(by: orphaned) }
         runtime.logger.debug(
             "shard lease taken", metadata: ["lease": "\(token)", "from": "\(owner?.rawValue ?? "-")", "orphaned_jobs": "\(orphaned)"])
         runtime.claimWake.signal()
@@ -84,6 +90,7 @@ struct LeaseService: Service {
         if !left.isEmpty { try await runtime.jobs.handBack(left.map { ($0.key, $0.attempt) }) }
         try await runtime.leases.release(shard: shard, expectedEpoch: epoch)
         runtime.withLeaseMachine { $0.released(shard) }
+        runtime.metrics.leaseMoved("released")
     }
 
     private func shutdown() async {

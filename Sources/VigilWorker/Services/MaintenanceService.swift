@@ -27,6 +27,7 @@ struct MaintenanceService: Service {
                     let report = try await QueueMaintenance.runOnce(
                         on: connection!, rescueGrace: .zero, reapAfter: configuration.reapAfter,
                         vacuumAfterDeadRows: configuration.vacuumAfterDeadRows)
+                    try await JobStore.pruneWatchList(on: connection!, window: configuration.monitorRecurrenceWindow)
                     if report.rescuedJobs + report.reapedWorkers > 0 {
                         runtime.logger.info(
                             "maintenance", metadata: ["rescued": "\(report.rescuedJobs)", "reaped": "\(report.reapedWorkers)"])

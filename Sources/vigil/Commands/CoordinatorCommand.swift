@@ -4,6 +4,9 @@ import Logging
 import VigilCoordinator
 import VigilPostgres
 import VigilSchema
+import VigilWebhooks
+import ServiceLifecycle
+import Foundation
 
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +33,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     @Flag(help: "Send review-console cookies without Secure (plain-HTTP development on localhost only).")
     var consoleInsecureCookies = false
+    @Option(help: "A JSON file of webhooks to notify of verdicts (see deploy/README.md); this coordinator then runs the delivery loop.")
+    var webhooks: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
+        log.bootstrap(level: logLevel)
         let (host, port) = try parseHostPort(listen)
         var postgres = try await database.configuration()
         postgres.maxConnections = connections
@@ -45,7 +56,17 @@ struct CoordinatorCommand: AsyncParsableCommand {
         configuration.ingest.maxItems = maxBatchItems
         configuration.consoleSecureCookies = !consoleInsecureCookies
         let coordinator = try Coordinator(configuration: configuration, pool: pool, router: router, logger: logger)
-        let app = coordinator.application { channel in
+        var services: [any Service] = []
+        if let webhooks {
+            guard let data = FileManager.default.contents(atPath: webhooks) else { throw ValidationError("--webhooks: cannot read \(webhooks)") }
+            let settings = try WebhookConfiguration.parse(String(decoding: data, as: UTF8.self))
+            let outbox = WebhookOutbox(pool: pool)
+            services.append(WebhookDeliveryService(configuration: settings, outbox: outbox, logger: Logger(label: "vigil.webhooks")))
+            logger.info(
+                "webhooks configured",
+                metadata: ["webhooks": "\(settings.webhooks.map { "\($0.name) → \($0.displayHost)" }.joined(separator: ", "))"])
+        }
+        let app = coordinator.application(services: services) { channel in
             logger.info("coordinator listening", metadata: ["address": "\(channel.localAddress?.description ?? listen)"])
         }
         try await app.runService()

@@ -4,6 +4,8 @@ import VigilLLM
 import VigilPostgres
 import VigilQueue
 import VigilWorker
+import VigilObservability
+import ServiceLifecycle
 
 /// `vigil worker`: claims and triages jobs until SIGTERM/SIGINT, then shuts down in two phases.
 struct WorkerCommand: AsyncParsableCommand {
@@ -60,16 +62,26 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @OptionGroup var log: LogOptions
+
+    @Option(help: "HOST:PORT for /metrics (Prometheus), /healthz and /readyz; none when not given.")
+    var metricsListen: String?
+
+    @Option(help: "MONITOR recurrence window in hours: a later alert about the same principal or resource escalates (0: off).")
+    var monitorWindowHours = 24.0
+
     func run() async throws {
+        log.bootstrap(level: logLevel)
         var postgres = try await database.configuration()
         let llmConfiguration = try llm.configuration()
         // The AI step's tools query the same pool: a few more connections so they never starve heartbeats and claims.
         postgres.maxConnections = llmConfiguration == nil ? 6 : 10
         postgres.applicationName = "vigil-worker"
-        let configuration = WorkerConfiguration(
+        var configuration = WorkerConfiguration(
             maxInFlight: maxInFlight, claimBatch: claimBatch, jobLease: .seconds(jobLeaseSeconds),
             leaseDuration: .seconds(leaseSeconds), maxStealsPerTick: maxSteals, pollInterval: .seconds(pollSeconds),
             drainTimeout: .seconds(drainTimeout), retryPolicy: RetryPolicy(baseDelay: .seconds(retryBaseSeconds)))
+        configuration.monitorRecurrenceWindow = .milliseconds(Int64(monitorWindowHours * 3_600_000))
         var logger = Logger(label: "vigil.worker")
         logger.logLevel = logLevel
         let pool = PostgresPool(configuration: postgres, logger: logger)
@@ -102,7 +114,16 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let worker = try await QueueWorker.make(pool: pool, configuration: configuration, step: step, logger: logger)
         logger.info("worker started", metadata: ["worker": "\(worker.workerID)", "shards": "\(worker.shardCount)"])
-        try await worker.run()
+        if let metricsListen {
+            let (host, port) = try parseHostPort(metricsListen)
+            let server = MetricsServer(host: host, port: port, logger: logger, ready: { !worker.isDraining })
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [server] + worker.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } else {
+            try await worker.run()
+        }
         await pool.close()
         logger.info("worker stopped", metadata: ["worker": "\(worker.workerID)"])
     }
