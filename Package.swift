@@ -172,5 +172,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .testTarget(name: "VigilDemoTests", dependencies: ["VigilPostgres"]),
     ]
 )
