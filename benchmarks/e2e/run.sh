@@ -16,7 +16,7 @@ args=()
 if "$vigil" worker --help 2>/dev/null | grep -q -- '--llm-concurrency'; then
     # The AI path: 16 model calls in flight per worker; the tools' windows anchored at each (replayed) alert's time;
     # in the rate-limited phase the cluster-wide limiter at the simulator's limit, with the same one-second burst.
-    args+=(--worker-arguments "--llm-concurrency 16 --llm-tools-clock alert")
-    args+=(--limited-worker-arguments "--llm-rpm 3000 --llm-itpm 100000000 --llm-otpm 100000000 --llm-burst-seconds 1")
+    args+=("--worker-arguments=--llm-concurrency 16 --llm-tools-clock alert")
+    args+=("--limited-worker-arguments=--llm-rpm 3000 --llm-itpm 100000000 --llm-otpm 100000000 --llm-burst-seconds 1")
 fi
 "$vigil" bench e2e --database-url "$DATABASE_URL" --output benchmarks/e2e/results "${args[@]}" "$@"

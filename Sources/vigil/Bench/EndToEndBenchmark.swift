@@ -57,8 +57,8 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Seconds of the rate-limited phase (0 skips it).")
     var limitedSeconds = 60.0
 
-    @Option(help: "Jobs in flight per worker (vigil worker --max-in-flight).")
-    var maxInFlight = 64
+    @Option(help: "Jobs in flight per worker (vigil worker --max-in-flight; match --llm-concurrency in --worker-arguments).")
+    var maxInFlight = 16
 
     @Option(help: "Extra arguments for every worker, space-separated (for example '--triage rules').")
     var workerArguments = ""
@@ -146,8 +146,8 @@ struct EndToEndBenchmark {
         let (templates, dataset) = try Self.templates()
         // The investigation tools query these (run the workers with --llm-tools-clock alert for replayed data).
         let loaded = try await EnrichmentLoader(pool: pool).load(.cloudtrail, paths: dataset.cloudTrailFiles)
-        print("bench e2e: CloudTrail for the tools: \(loaded)")
-        print("bench e2e: \(templates.count) alert templates, workers \(command.workerCounts), simulator median "
+        DemoOutput.line("bench e2e: CloudTrail for the tools: \(loaded)")
+        DemoOutput.line("bench e2e: \(templates.count) alert templates, workers \(command.workerCounts), simulator median "
             + "\(Int(command.llmLatencyMs)) ms (sigma \(command.llmSigma)), \(command.rpm) rpm")
         var feeder = AlertFeeder(templates: templates, poster: poster)
         var runs: [Run] = []
@@ -156,19 +156,19 @@ struct EndToEndBenchmark {
             try Task.checkCancellation()
             let run = try await measure(workers: count, simulator: simulator, feeder: &feeder)
             runs.append(run)
-            print(String(format: "  %d workers: %.1f alerts/s; latency %@; overhead p50 %.1f ms p99 %.1f ms; %.1f model calls/alert",
+            DemoOutput.line(String(format: "  %d workers: %.1f alerts/s; latency %@; overhead p50 %.1f ms p99 %.1f ms; %.1f model calls/alert",
                          count, run.throughput, run.latency.description, run.overhead.p50, run.overhead.p99, run.modelCallsPerAlert))
         }
         await cluster.stop(cluster.running.filter { $0.name == "llm-sim" }, grace: .seconds(5))
         var limited: Limited?
         if command.limitedSeconds > 0, let most = command.workerCounts.max() {
             limited = try await measureLimited(workers: most, feeder: &feeder)
-            print(String(format: "  rate-limited (%d workers, %d rpm): utilisation %.1f%%, 429s %.2f%% of %d requests",
+            DemoOutput.line(String(format: "  rate-limited (%d workers, %d rpm): utilisation %.1f%%, 429s %.2f%% of %d requests",
                          most, command.limitedRpm, 100 * limited!.utilisation, 100 * limited!.rate429, limited!.requests))
         }
         let report = EndToEndReport(command: command, runs: runs, limited: limited, date: Date())
         try report.write(to: URL(fileURLWithPath: command.output))
-        print("results: \(command.output)/results.json, report.md, latency.svg, throughput.svg, backlog.svg")
+        DemoOutput.line("results: \(command.output)/results.json, report.md, latency.svg, throughput.svg, backlog.svg")
     }
 
     private func startSimulator(rpm: Int) async throws -> String {
@@ -203,7 +203,7 @@ struct EndToEndBenchmark {
             environment: LLMSetup.simulator(baseURL: simulator).workerEnvironment)
         defer { _ = processes }
         // Throughput: keep the backlog above what the workers hold in flight.
-        let target = max(200, 2 * count * command.maxInFlight)
+        let target = max(32, 2 * count * command.maxInFlight)
         let start = try await databaseNow()
         let clockStart = ContinuousClock.now
         var samples: [(Double, Int)] = []
@@ -263,7 +263,7 @@ struct EndToEndBenchmark {
                 + Self.words(command.limitedWorkerArguments),
             environment: LLMSetup.simulator(baseURL: simulator).workerEnvironment)
         let monitor = ClusterMonitor(pool: pool, http: http, simulatorURL: simulator)
-        let target = max(200, 2 * count * command.maxInFlight)
+        let target = max(32, 2 * count * command.maxInFlight)
         // Warm up for 10 s, then count the simulator's answers over the measured window.
         let clockStart = ContinuousClock.now
         var before: ClusterMonitor.SimulatorCounters?

@@ -37,9 +37,10 @@ struct LLMSetup: Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// The simulator at `baseURL` (it speaks the Anthropic Messages API; any key is accepted).
+    /// The simulator at `baseURL` (it speaks the Anthropic Messages API; any key is accepted). The model is the
+    /// worker's default, so tokens are priced as that model's.
     static func simulator(baseURL: String) -> LLMSetup {
-        LLMSetup(kind: .simulator, provider: "anthropic", baseURL: baseURL, model: "claude-sonnet-4-5")
+        LLMSetup(kind: .simulator, provider: "anthropic", baseURL: baseURL, model: nil)
     }
 
     /// Variables to add to each worker's environment.

@@ -26,25 +26,29 @@ struct TriageRecord: Sendable {
     /// Ingest commit → verdict commit, in milliseconds (the two transactions' `now()`).
     var latencyMilliseconds: Double { (decidedAt - receivedAt) * 1000 }
 
-    /// The AI path's audit (`TriageAudit` as JSON: `calls`, `toolCalls`), wherever in `triage` the worker put it.
-    var audit: JSONValue? {
-        if triage["calls"] != nil { return triage }
-        for member in triage.objectValue ?? JSONObject() where member.value["calls"] != nil { return member.value }
-        return nil
-    }
+    /// The AI path's audit as the worker stores it (`triage.ai.audit`: snake_case keys, `calls`, `tool_calls`).
+    var audit: JSONValue? { triage.value(atPath: "ai.audit") }
 
     /// Time inside model calls (rate-limit waits and retries included), in milliseconds.
-    var llmMilliseconds: Double { Self.sum(audit?["calls"], "latencyMilliseconds") }
-    /// Time inside investigation tools, in milliseconds.
-    var toolMilliseconds: Double { Self.sum(audit?["toolCalls"], "latencyMilliseconds") }
-    var modelCalls: Int { audit?["calls"]?.arrayValue?.count ?? 0 }
-    var costUSD: Double { Self.sum(audit?["calls"], "costUSD") }
-    var inputTokens: Int {
-        Int(["inputTokens", "cacheReadInputTokens", "cacheCreationInputTokens"].reduce(0) { total, key in
-            total + (audit?["calls"]?.arrayValue ?? []).reduce(0) { $0 + ($1["usage"]?[key]?.doubleValue ?? 0) }
-        })
+    var llmMilliseconds: Double { Self.sum(audit?["calls"], "latency_ms") }
+
+    /// Time inside investigation tools, in milliseconds: the tools of one turn run concurrently, so each turn counts
+    /// its slowest call.
+    var toolMilliseconds: Double {
+        var slowest: [Int64: Double] = [:]
+        for call in audit?["tool_calls"]?.arrayValue ?? [] {
+            let turn = call["turn"]?.intValue ?? 0
+            slowest[turn] = max(slowest[turn] ?? 0, call["latency_ms"]?.doubleValue ?? 0)
+        }
+        return slowest.values.reduce(0, +)
     }
-    var outputTokens: Int { Int((audit?["calls"]?.arrayValue ?? []).reduce(0) { $0 + ($1["usage"]?["outputTokens"]?.doubleValue ?? 0) }) }
+
+    var modelCalls: Int { audit?["calls"]?.arrayValue?.count ?? 0 }
+    var costUSD: Double { audit?["cost_usd"]?.doubleValue ?? 0 }
+    var inputTokens: Int {
+        ["input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"].reduce(0) { $0 + Int(audit?["usage"]?[$1]?.intValue ?? 0) }
+    }
+    var outputTokens: Int { Int(audit?["usage"]?["output_tokens"]?.intValue ?? 0) }
 
     /// Authors of the rules behind this alert: the detections that raised it and the worker's own rule hits.
     var ruleAuthors: [String] {

@@ -45,6 +45,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Simulator: requests per minute it admits before answering 429.")
     var llmRpm = 6000
 
+    @Option(help: "Model calls in flight per worker (vigil worker --llm-concurrency).")
+    var llmConcurrency = 16
+
+    @Option(help: "Alerts in flight per worker (vigil worker --max-in-flight); more than --llm-concurrency only queues in the worker.")
+    var maxInFlight = 16
+
     @Option(help: "Seconds to wait for every verdict before giving up.")
     var timeout = 900.0
 

@@ -74,7 +74,15 @@ final class DemoSession: Sendable {
         say("LLM:         \(llm)")
         let coordinatorURL = try await cluster.startCoordinator()
         say("coordinator: \(coordinatorURL) (review console: \(coordinatorURL)/)")
-        _ = try cluster.startWorkers(count: command.workers, arguments: [], environment: llm.workerEnvironment)
+        // The data is replayed from the past: the tools' windows end at each alert's time, not now. With the simulator,
+        // the cluster-wide limiter shares its request limit (so the progress line can show its use).
+        var workerArguments = [
+            "--llm-tools-clock", "alert", "--llm-concurrency", String(command.llmConcurrency), "--max-in-flight", String(command.maxInFlight),
+        ]
+        if llm.kind == .simulator {
+            workerArguments += ["--llm-rpm", String(command.llmRpm), "--llm-itpm", "1000000000", "--llm-otpm", "1000000000"]
+        }
+        _ = try cluster.startWorkers(count: command.workers, arguments: workerArguments, environment: llm.workerEnvironment)
         say("workers:     \(command.workers) processes (logs in \(cluster.logDirectory.path))")
 
         // 3. Data → alerts.
