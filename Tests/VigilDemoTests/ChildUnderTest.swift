@@ -78,7 +78,9 @@ final class ChildUnderTest: @unchecked Sendable {
                     timeout: Duration = .seconds(120)) async throws -> String {
         let child = try ChildUnderTest(arguments, environment: environment)
         let code = await child.waitForExit(timeout: timeout)
-        guard code == 0 else { throw DemoTestError("\(arguments.joined(separator: " ")) exited with \(code.map(String.init) ?? "timeout"): \(child.output)") }
+        guard code == 0 else {
+            throw DemoTestError("\(arguments.joined(separator: " ")) exited with \(code.map(String.init) ?? "timeout"): \(child.output)")
+        }
         return child.output
     }
 

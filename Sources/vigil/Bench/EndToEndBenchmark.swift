@@ -116,6 +116,8 @@ struct EndToEndBenchmark {
         var llm: LatencySummary
         var tools: LatencySummary
         var overhead: LatencySummary
+        /// Latency-phase alerts left out of the overhead: no AI audit, or an incomplete one (timed out, unavailable).
+        var overheadExcluded: Int
         var modelCallsPerAlert: Double
         var aiVerdicts: Int
         var latencyAlerts: Int
@@ -156,6 +158,8 @@ struct EndToEndBenchmark {
             try Task.checkCancellation()
             let run = try await measure(workers: count, simulator: simulator, feeder: &feeder)
             runs.append(run)
+            // Written after every count, so a later failure keeps what was measured.
+            try EndToEndReport(command: command, runs: runs, limited: nil, date: Date()).write(to: URL(fileURLWithPath: command.output))
             DemoOutput.line(String(format: "  %d workers: %.1f alerts/s; latency %@; overhead p50 %.1f ms p99 %.1f ms; %.1f model calls/alert",
                          count, run.throughput, run.latency.description, run.overhead.p50, run.overhead.p99, run.modelCallsPerAlert))
         }
@@ -225,7 +229,7 @@ struct EndToEndBenchmark {
             """, [start + span / 10, end - span / 10])[0].decode(Int.self, column: "n")
         let throughput = Double(counted) / (span * 0.8)
         // Drain the throughput phase, then the latency phase at a fraction of that throughput.
-        try await waitForVerdicts(ids, timeout: 300)
+        try await waitForVerdicts(ids, timeout: max(300, 4 * Double(ids.count) / max(throughput, 0.01)))
         let rate = max(1, throughput * command.latencyLoad)
         var paced: [UUID] = []
         let pacedStart = ContinuousClock.now
@@ -248,7 +252,11 @@ struct EndToEndBenchmark {
             latency: LatencySummary(milliseconds: records.map(\.latencyMilliseconds)),
             llm: LatencySummary(milliseconds: records.map(\.llmMilliseconds)),
             tools: LatencySummary(milliseconds: records.map(\.toolMilliseconds)),
-            overhead: LatencySummary(milliseconds: records.map { $0.latencyMilliseconds - $0.llmMilliseconds - $0.toolMilliseconds }),
+            // Only where the audit is whole: a timed-out or abandoned AI path leaves its last call out of the audit.
+            overhead: LatencySummary(milliseconds: records.filter(\.auditIsComplete).map {
+                $0.latencyMilliseconds - $0.llmMilliseconds - $0.toolMilliseconds
+            }),
+            overheadExcluded: records.count - records.filter(\.auditIsComplete).count,
             modelCallsPerAlert: records.isEmpty ? 0 : Double(records.reduce(0) { $0 + $1.modelCalls }) / Double(records.count),
             aiVerdicts: ai.count, latencyAlerts: records.count, offeredRate: rate, backlog: samples,
             paths: Dictionary(grouping: records, by: \.path).mapValues(\.count))

@@ -30,7 +30,10 @@ struct EndToEndReport {
                 "ai_verdicts": .int(Int64(run.aiVerdicts)),
                 "model_calls_per_alert": .double(run.modelCallsPerAlert),
                 "latency": run.latency.json, "llm_time": run.llm.json, "tool_time": run.tools.json, "overhead": run.overhead.json,
-                "verdicts_by_path": .object(JSONObject(run.paths.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int(Int64($0.value))) })),
+                "overhead_excluded_alerts": .int(Int64(run.overheadExcluded)),
+                "verdicts_by_path": .object(JSONObject(run.paths.sorted { $0.key < $1.key }.map {
+                    .init(key: $0.key, value: .int(Int64($0.value)))
+                })),
                 "backlog": .array(run.backlog.map { [.double($0.0), .int(Int64($0.1))] }),
             ]
         }
@@ -66,8 +69,9 @@ struct EndToEndReport {
         out += "Run \(RFC3339.format(date)) on \(ProcessInfo.processInfo.activeProcessorCount) cores with "
         out += "`vigil bench e2e --workers \(command.workers) --llm-latency-ms \(Int(command.llmLatencyMs)) --rpm \(command.rpm) "
         out += "--limited-rpm \(command.limitedRpm) --throughput-seconds \(Int(command.throughputSeconds)) "
-        out += "--latency-seconds \(Int(command.latencySeconds))\(command.workerArguments.isEmpty ? "" : " --worker-arguments '\(command.workerArguments)'")"
-        out += "\(command.limitedWorkerArguments.isEmpty ? "" : " --limited-worker-arguments '\(command.limitedWorkerArguments)'")` "
+        out += "--latency-seconds \(Int(command.latencySeconds))"
+        out += command.workerArguments.isEmpty ? "" : " '--worker-arguments=\(command.workerArguments)'"
+        out += "\(command.limitedWorkerArguments.isEmpty ? "" : " '--limited-worker-arguments=\(command.limitedWorkerArguments)'")` "
         out += "(release build; `bash benchmarks/e2e/run.sh`).\n\n"
         if !aiPathMeasured {
             let ai = runs.reduce(0) { $0 + $1.aiVerdicts }, all = runs.reduce(0) { $0 + $1.latencyAlerts }
@@ -76,20 +80,25 @@ struct EndToEndReport {
             out += "the LLM and tool times are zero, overhead equals the whole latency, and the scaling figures measure the "
             out += "queue and rule path on this machine, not the AI path.\n\n"
         }
-        out += "| workers | alerts/s | scaling efficiency | latency p50 | p95 | p99 | LLM p50 | tools p50 | overhead p50 | overhead p99 | model calls/alert |\n"
+        out += "| workers | alerts/s | scaling efficiency | latency p50 | p95 | p99 | LLM p50 | tools p50 | overhead p50 | overhead p99 "
+        out += "| model calls/alert |\n"
         out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for run in runs {
             let cells = [
                 "\(run.workers)", String(format: "%.1f", run.throughput), efficiency(run).map { String(format: "%.2f", $0) } ?? "—",
                 LatencySummary.format(run.latency.p50), LatencySummary.format(run.latency.p95), LatencySummary.format(run.latency.p99),
                 LatencySummary.format(run.llm.p50), LatencySummary.format(run.tools.p50),
-                String(format: "%.1f ms", run.overhead.p50), String(format: "%.1f ms", run.overhead.p99), String(format: "%.2f", run.modelCallsPerAlert),
+                String(format: "%.1f ms", run.overhead.p50), String(format: "%.1f ms", run.overhead.p99),
+                String(format: "%.2f", run.modelCallsPerAlert),
             ]
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
         out += "\nLatency is ingest commit → verdict commit (the transactions' `now()`), measured in the latency phase at "
-        out += String(format: "%.0f%%", command.latencyLoad * 100) + " of each count's throughput; overhead = latency − time in model calls − time in tools "
-        out += "(from the verdict's audit). Throughput is counted in the middle 80% of a \(Int(command.throughputSeconds)) s phase with the backlog kept "
+        out += String(format: "%.0f%%", command.latencyLoad * 100)
+        out += " of each count's throughput; overhead = latency − time in model calls − time in tools "
+        out += "(from the verdict's audit), over the alerts whose AI path reached a verdict (a timed-out path's audit lacks its last call; "
+        out += "excluded: \(runs.map { "\($0.workers) workers \($0.overheadExcluded)" }.joined(separator: ", "))). "
+        out += "Throughput is counted in the middle 80% of a \(Int(command.throughputSeconds)) s phase with the backlog kept "
         out += "above 2 × workers × \(command.maxInFlight) jobs.\n\n"
         out += "## Targets\n\n"
         let worstOverhead = runs.map(\.overhead.p99).max() ?? 0
@@ -100,7 +109,8 @@ struct EndToEndReport {
                           times >= 7 * Double(largest.workers) / 8 ? "met" : "NOT met")
         }
         if let limited {
-            out += String(format: "- utilisation ≥ 95%% with ≤ 0.5%% 429s (%d workers, %d rpm, %.0f s): %.1f%%, %.2f%% 429s (%d of %d requests) — %@\n",
+            out += String(format: "- utilisation ≥ 95%% with ≤ 0.5%% 429s (%d workers, %d rpm, %.0f s): "
+                          + "%.1f%%, %.2f%% 429s (%d of %d requests) — %@\n",
                           limited.workers, limited.rpm, limited.seconds, 100 * limited.utilisation, 100 * limited.rate429,
                           limited.rateLimited, limited.requests, limited.utilisation >= 0.95 && limited.rate429 <= 0.005 ? "met" : "NOT met")
         }

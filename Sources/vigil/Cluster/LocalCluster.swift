@@ -77,7 +77,8 @@ final class LocalCluster: Sendable {
     func checkChildren() throws {
         for process in running {
             if let code = process.exitStatus() {
-                throw ClusterError(.childExited, "\(process.name) exited with status \(code); its log (\(process.logPath)) ends:\n\(process.logTail())")
+                throw ClusterError(
+                    .childExited, "\(process.name) exited with status \(code); its log (\(process.logPath)) ends:\n\(process.logTail())")
             }
         }
     }

@@ -29,6 +29,9 @@ struct TriageRecord: Sendable {
     /// The AI path's audit as the worker stores it (`triage.ai.audit`: snake_case keys, `calls`, `tool_calls`).
     var audit: JSONValue? { triage.value(atPath: "ai.audit") }
 
+    /// True when the AI path ran to a verdict, so its audit holds every model call and tool call.
+    var auditIsComplete: Bool { audit?["status"]?.stringValue == "verdict" }
+
     /// Time inside model calls (rate-limit waits and retries included), in milliseconds.
     var llmMilliseconds: Double { Self.sum(audit?["calls"], "latency_ms") }
 
@@ -124,7 +127,9 @@ struct LatencySummary: Sendable, CustomStringConvertible {
         max = values.isEmpty ? 0 : Double(histogram.max) / 1000
     }
 
-    var json: JSONValue { ["count": .int(Int64(count)), "p50_ms": .double(p50), "p95_ms": .double(p95), "p99_ms": .double(p99), "max_ms": .double(max)] }
+    var json: JSONValue {
+        ["count": .int(Int64(count)), "p50_ms": .double(p50), "p95_ms": .double(p95), "p99_ms": .double(p99), "max_ms": .double(max)]
+    }
 
     var description: String { "p50 \(Self.format(p50)), p95 \(Self.format(p95)), p99 \(Self.format(p99))" }
 

@@ -31,7 +31,8 @@ struct DemoSummary {
         let latency = LatencySummary(milliseconds: records.map(\.latencyMilliseconds))
         out.append("latency:     \(latency) (ingest commit → verdict commit)")
         if let first = records.map(\.receivedAt).min(), let last = records.map(\.decidedAt).max(), last > first {
-            out.append(String(format: "throughput:  %.1f alerts/s (%d verdicts in %.1f s)", Double(records.count) / (last - first), records.count, last - first))
+            let rate = Double(records.count) / (last - first)
+            out.append(String(format: "throughput:  %.1f alerts/s (%d verdicts in %.1f s)", rate, records.count, last - first))
         }
         let calls = records.reduce(0) { $0 + $1.modelCalls }
         let input = records.reduce(0) { $0 + $1.inputTokens }
@@ -54,7 +55,8 @@ struct DemoSummary {
         let shown = escalations.filter { seen.insert("\($0.principal ?? "")|\($0.ruleAuthors.first ?? $0.kind)").inserted }.prefix(top)
         out.append("top escalations (\(shown.count) distinct of \(escalations.count)):")
         for (number, record) in shown.enumerated() {
-            out.append("  \(number + 1). [\(record.severity)] \(record.kind) — \(record.principal ?? "no principal") (decided by \(record.decidedBy))")
+            let principal = record.principal ?? "no principal"
+            out.append("  \(number + 1). [\(record.severity)] \(record.kind) — \(principal) (decided by \(record.decidedBy))")
             out.append("     why: \(Self.clip(record.rationale, 200))")
             for item in record.evidence.prefix(3) {
                 out.append("     evidence \(item["id"]?.stringValue ?? "?"): \(Self.clip(item["summary"]?.stringValue ?? "", 160))")
