@@ -39,6 +39,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Benign noise alerts mixed in.")
     var noise = 200
 
+    @Option(help: "Alerts to ingest at most, sampled evenly from the detections, report rows and noise (0: all of them).")
+    var alerts = 150
+
     @Option(help: "Simulator: median model latency in milliseconds (log-normal).")
     var llmLatencyMs = 800.0
 
@@ -65,7 +68,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1…64") }
-        guard noise >= 0, timeout > 0, top >= 0 else { throw ValidationError("--noise, --timeout and --top must not be negative") }
+        guard noise >= 0, alerts >= 0, timeout > 0, top >= 0 else {
+            throw ValidationError("--noise, --alerts, --timeout and --top must not be negative")
+        }
     }
 
     func run() async throws {

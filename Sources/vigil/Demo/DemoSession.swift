@@ -170,7 +170,11 @@ final class DemoSession: Sendable {
         }
         let all = DemoAlertBuilder.interleave(detections + reports, noise)
         DemoOutput.line("alerts:      \(all.count) = \(detections.count) detections + \(reports.count) report rows + \(noise.count) benign noise")
-        return all
+        guard command.alerts > 0, all.count > command.alerts else { return all }
+        // An even sample keeps the mix; every alert costs model calls, so the default keeps the demo to a few minutes.
+        let sample = (0..<command.alerts).map { all[$0 * all.count / command.alerts] }
+        DemoOutput.line("sample:      \(sample.count) of them, evenly spread (--alerts 0 ingests all)")
+        return sample
     }
 
     /// Posts `alerts` in batches of 50, recording ids as they are acknowledged.
