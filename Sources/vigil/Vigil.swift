@@ -19,6 +19,7 @@ struct Vigil: AsyncParsableCommand {
             LoadCommand.self,
             PruneCommand.self,
             ReportCommand.self,
+            DemoCommand.self,
         ]
     )
 }

@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run Vigil's benchmarks (build with -c release first).",
-        subcommands: [CopyBenchmarkCommand.self, IngestBenchmarkCommand.self, ToolBenchmarkCommand.self]
+        subcommands: [CopyBenchmarkCommand.self, IngestBenchmarkCommand.self, ToolBenchmarkCommand.self, EndToEndBenchmarkCommand.self]
     )
 }

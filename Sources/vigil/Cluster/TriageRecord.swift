@@ -1,0 +1,140 @@
+import Foundation
+import Histogram
+import VigilCore
+import VigilPostgres
+
+/// One alert's verdict as `vigil demo` and `vigil bench e2e` read it back: timings from the database's transaction
+/// timestamps and the AI path's audit (when the verdict carries one).
+struct TriageRecord: Sendable {
+    var alertID: UUID
+    var kind: String
+    var severity: String
+    var principal: String?
+    var decision: String
+    var decidedBy: String
+    /// `rules`, `ai`, … from `triage.path` (else `decided_by`).
+    var path: String
+    var flags: [String]
+    var rationale: String
+    var evidence: [JSONValue]
+    var triage: JSONValue
+    var detections: [JSONValue]
+    /// Seconds since 1970 at the ingest transaction and the verdict transaction.
+    var receivedAt: Double
+    var decidedAt: Double
+
+    /// Ingest commit → verdict commit, in milliseconds (the two transactions' `now()`).
+    var latencyMilliseconds: Double { (decidedAt - receivedAt) * 1000 }
+
+    /// The AI path's audit as the worker stores it (`triage.ai.audit`: snake_case keys, `calls`, `tool_calls`).
+    var audit: JSONValue? { triage.value(atPath: "ai.audit") }
+
+    /// True when the AI path ran to a verdict, so its audit holds every model call and tool call.
+    var auditIsComplete: Bool { audit?["status"]?.stringValue == "verdict" }
+
+    /// Time inside model calls (rate-limit waits and retries included), in milliseconds.
+    var llmMilliseconds: Double { Self.sum(audit?["calls"], "latency_ms") }
+
+    /// Time inside investigation tools, in milliseconds: the tools of one turn run concurrently, so each turn counts
+    /// its slowest call.
+    var toolMilliseconds: Double {
+        var slowest: [Int64: Double] = [:]
+        for call in audit?["tool_calls"]?.arrayValue ?? [] {
+            let turn = call["turn"]?.intValue ?? 0
+            slowest[turn] = max(slowest[turn] ?? 0, call["latency_ms"]?.doubleValue ?? 0)
+        }
+        return slowest.values.reduce(0, +)
+    }
+
+    var modelCalls: Int { audit?["calls"]?.arrayValue?.count ?? 0 }
+    var costUSD: Double { audit?["cost_usd"]?.doubleValue ?? 0 }
+    var inputTokens: Int {
+        ["input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"].reduce(0) { $0 + Int(audit?["usage"]?[$1]?.intValue ?? 0) }
+    }
+    var outputTokens: Int { Int(audit?["usage"]?["output_tokens"]?.intValue ?? 0) }
+
+    /// Authors of the rules behind this alert: the detections that raised it and the worker's own rule hits.
+    var ruleAuthors: [String] {
+        let hits = (triage["rule_hits"]?.arrayValue ?? []) + detections
+        var seen: [String] = []
+        for hit in hits {
+            guard let author = hit["author"]?.stringValue, let title = hit["title"]?.stringValue else { continue }
+            let entry = "\(title) — \(author)"
+            if !seen.contains(entry) { seen.append(entry) }
+        }
+        return seen
+    }
+
+    private static func sum(_ array: JSONValue?, _ key: String) -> Double {
+        (array?.arrayValue ?? []).reduce(0) { $0 + ($1[key]?.doubleValue ?? 0) }
+    }
+
+    /// The verdicts of `ids` (alerts without a verdict yet are left out).
+    static func fetch(_ pool: PostgresPool, ids: [UUID]) async throws -> [TriageRecord] {
+        var records: [TriageRecord] = []
+        for chunk in stride(from: 0, to: ids.count, by: 5000).map({ Array(ids[$0..<min($0 + 5000, ids.count)]) }) {
+            let rows = try await pool.query(
+                """
+                SELECT a.id, a.kind, a.severity, a.principal, v.decision, v.decided_by, v.flags, v.rationale,
+                       v.evidence::text AS evidence, v.triage::text AS triage,
+                       coalesce(a.payload->'vigil_detections', '[]')::text AS detections,
+                       extract(epoch FROM a.received_at)::float8 AS received, extract(epoch FROM v.created_at)::float8 AS decided
+                FROM alert a JOIN verdict v ON v.shard = a.shard AND v.alert_id = a.id
+                WHERE a.id = ANY($1::text[]::uuid[])
+                """,
+                [chunk.map { $0.uuidString.lowercased() }]
+            )
+            let parser = JSONParser()
+            for row in rows {
+                let triage = (try? parser.parse(Array(try row.decode(String.self, column: "triage").utf8))) ?? .null
+                records.append(TriageRecord(
+                    alertID: try row.decode(UUID.self, column: "id"),
+                    kind: try row.decode(String.self, column: "kind"),
+                    severity: try row.decode(String.self, column: "severity"),
+                    principal: try row.decode(String?.self, column: "principal"),
+                    decision: try row.decode(String.self, column: "decision"),
+                    decidedBy: try row.decode(String.self, column: "decided_by"),
+                    path: try triage["path"]?.stringValue ?? row.decode(String.self, column: "decided_by"),
+                    flags: try row.decode([String].self, column: "flags"),
+                    rationale: try row.decode(String.self, column: "rationale"),
+                    evidence: (try? parser.parse(Array(try row.decode(String.self, column: "evidence").utf8)))?.arrayValue ?? [],
+                    triage: triage,
+                    detections: (try? parser.parse(Array(try row.decode(String.self, column: "detections").utf8)))?.arrayValue ?? [],
+                    receivedAt: try row.decode(Double.self, column: "received"),
+                    decidedAt: try row.decode(Double.self, column: "decided")
+                ))
+            }
+        }
+        return records
+    }
+}
+
+/// Percentiles of a set of durations (milliseconds), kept in an HDR histogram at microsecond resolution.
+struct LatencySummary: Sendable, CustomStringConvertible {
+    var count: Int
+    var p50: Double
+    var p95: Double
+    var p99: Double
+    var max: Double
+
+    init(milliseconds values: [Double]) {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+        for value in values { _ = histogram.record(UInt64(Swift.max(0, Swift.min(value * 1000, 3_600_000_000)))) }
+        count = values.count
+        p50 = values.isEmpty ? 0 : Double(histogram.valueAtPercentile(50)) / 1000
+        p95 = values.isEmpty ? 0 : Double(histogram.valueAtPercentile(95)) / 1000
+        p99 = values.isEmpty ? 0 : Double(histogram.valueAtPercentile(99)) / 1000
+        max = values.isEmpty ? 0 : Double(histogram.max) / 1000
+    }
+
+    var json: JSONValue {
+        ["count": .int(Int64(count)), "p50_ms": .double(p50), "p95_ms": .double(p95), "p99_ms": .double(p99), "max_ms": .double(max)]
+    }
+
+    var description: String { "p50 \(Self.format(p50)), p95 \(Self.format(p95)), p99 \(Self.format(p99))" }
+
+    /// `850 ms`, `1.42 s`.
+    static func format(_ milliseconds: Double) -> String {
+        milliseconds < 1000 ? String(format: "%.0f ms", milliseconds) : String(format: "%.2f s", milliseconds / 1000)
+    }
+}
