@@ -10,6 +10,7 @@ public enum VigilSchema {
         migration(2, "job_queue", PackageResources._002_job_queue_sql),
         migration(3, "enrichment", PackageResources._003_enrichment_sql),
         migration(4, "llm_rate_limit", PackageResources._004_llm_rate_limit_sql),
+        migration(7, "principal_activity", PackageResources._007_principal_activity_sql),
     ]
 
     /// The migrator for this binary's schema.

@@ -37,20 +37,33 @@ struct GetCloudTrailEventsTool: InvestigationTool {
             conditions.append("resources @> ARRAY[$\(parameters.count)::text]")
         }
         let filter = conditions.joined(separator: " AND ")
+        // A principal alone: counts from its hourly summary plus the raw events of the window's partial hours.
+        let summarised = principal != nil && resource == nil
+        let hourRange = PrincipalActivity.wholeHours(since: since, until: until)
         let (names, addresses, recent) = try await context.pool.withConnection { connection in
             let names = try await connection.query(
-                """
-                SELECT event_name, count(*) AS n, count(*) FILTER (WHERE error_code IS NOT NULL) AS errors
-                FROM cloudtrail_event WHERE \(filter) GROUP BY event_name ORDER BY n DESC, event_name
-                """,
-                parameters
+                summarised
+                    ? """
+                    WITH parts AS (\(PrincipalActivity.windowParts))
+                    SELECT event_name, sum(events)::bigint AS n, sum(errors)::bigint AS errors FROM parts GROUP BY event_name ORDER BY n DESC, event_name
+                    """
+                    : """
+                    SELECT event_name, count(*) AS n, count(*) FILTER (WHERE error_code IS NOT NULL) AS errors
+                    FROM cloudtrail_event WHERE \(filter) GROUP BY event_name ORDER BY n DESC, event_name
+                    """,
+                summarised ? [principal!, since, until, hourRange.from, hourRange.to] : parameters
             )
             let addresses = try await connection.query(
-                """
-                SELECT coalesce(source_address, '') AS address, count(*) AS n FROM cloudtrail_event WHERE \(filter)
-                GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(context.topLimit + 1)
-                """,
-                parameters
+                summarised
+                    ? """
+                    WITH parts AS (\(PrincipalActivity.windowParts))
+                    SELECT source_address AS address, sum(events)::bigint AS n FROM parts GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(context.topLimit + 1)
+                    """
+                    : """
+                    SELECT coalesce(source_address, '') AS address, count(*) AS n FROM cloudtrail_event WHERE \(filter)
+                    GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(context.topLimit + 1)
+                    """,
+                summarised ? [principal!, since, until, hourRange.from, hourRange.to] : parameters
             )
             let recent = try await connection.query(
                 """
