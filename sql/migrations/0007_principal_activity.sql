@@ -38,4 +38,4 @@ INSERT INTO cloudtrail_principal_activity
 SELECT principal_arn, date_trunc('hour', event_time, 'UTC'), event_source, event_name, coalesce(source_address, ''),
        coalesce(left(user_agent, 200), ''), count(*), count(*) FILTER (WHERE error_code IS NOT NULL), min(event_time), max(event_time)
 FROM cloudtrail_event WHERE principal_arn IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6;
+GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6;
