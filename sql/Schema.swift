@@ -12,6 +12,7 @@ public enum VigilSchema {
         migration(4, "llm_rate_limit", PackageResources._004_llm_rate_limit_sql),
         migration(5, "review", PackageResources._005_review_sql),
         migration(6, "notifications", PackageResources._006_notifications_sql),
+        migration(7, "principal_activity", PackageResources._007_principal_activity_sql),
         migration(8, "roles", PackageResources._008_roles_sql),
     ]
 

@@ -7,6 +7,10 @@
 -- column of copies holds a small stub ({"eventID", "replicaOf"}), not the whole record: the tools never read it, and
 -- 10M full records would need ~20 GB here.
 --
+-- The per-principal hourly summary (cloudtrail_principal_activity, migration 0007) that `vigil load` keeps is then
+-- rebuilt from all of cloudtrail_event with the loader's grouping (PrincipalActivity.upsert), so it holds exactly
+-- what loading these events one by one would have made.
+--
 --   psql -v target=10000000 -f generate.sql
 \set ON_ERROR_STOP on
 SELECT count(*) AS base FROM cloudtrail_event \gset
@@ -18,7 +22,8 @@ SELECT vigil_ensure_day_partitions('cloudtrail_event', array(
     FROM cloudtrail_event));
 
 CREATE TEMP TABLE base AS SELECT * FROM cloudtrail_event;
-DROP INDEX cloudtrail_event_principal_time, cloudtrail_event_resources, cloudtrail_event_source_ip, cloudtrail_event_iam_name_time;
+DROP INDEX cloudtrail_event_principal_time, cloudtrail_event_resources, cloudtrail_event_source_ip, cloudtrail_event_iam_name_time,
+    cloudtrail_event_iam_principal_time;
 
 SELECT format($$
     INSERT INTO cloudtrail_event
@@ -41,6 +46,17 @@ CREATE INDEX cloudtrail_event_principal_time ON cloudtrail_event (principal_arn,
 CREATE INDEX cloudtrail_event_resources ON cloudtrail_event USING gin (resources);
 CREATE INDEX cloudtrail_event_source_ip ON cloudtrail_event (source_ip, event_time);
 CREATE INDEX cloudtrail_event_iam_name_time ON cloudtrail_event (event_name, event_time) WHERE event_source = 'iam.amazonaws.com';
+CREATE INDEX cloudtrail_event_iam_principal_time ON cloudtrail_event (principal_arn, event_time) WHERE event_source = 'iam.amazonaws.com';
+
+\echo summarising per principal and hour
+TRUNCATE cloudtrail_principal_activity;
+SELECT vigil_ensure_day_partitions('cloudtrail_principal_activity',
+    array(SELECT DISTINCT (event_time AT TIME ZONE 'UTC')::date FROM cloudtrail_event WHERE principal_arn IS NOT NULL));
+INSERT INTO cloudtrail_principal_activity
+SELECT principal_arn, date_trunc('hour', event_time, 'UTC'), event_source, event_name, coalesce(source_address, ''),
+       coalesce(left(user_agent, 200), ''), count(*), count(*) FILTER (WHERE error_code IS NOT NULL), min(event_time), max(event_time)
+FROM cloudtrail_event WHERE principal_arn IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6;
 
 \echo flows, intel, findings
 -- 2M flows: sources in 100.64.0.0/10 (as the events' addresses), peers in 198.18.0.0/17, hourly from the first event on.
@@ -71,5 +87,5 @@ SELECT 'f' || i, lpad(((a.accounts[1 + i % n]::bigint + i % greatest(:copies, 1)
 FROM generate_series(1, 50000) i,
      (SELECT array_agg(account_id) AS accounts, array_agg(event_time) AS times, count(*)::int AS n
       FROM base WHERE account_id ~ '^[0-9]{12}$') a;
-ANALYZE cloudtrail_event; ANALYZE vpc_flow; ANALYZE intel_indicator; ANALYZE guardduty_finding;
+ANALYZE cloudtrail_event; ANALYZE cloudtrail_principal_activity; ANALYZE vpc_flow; ANALYZE intel_indicator; ANALYZE guardduty_finding;
 SELECT count(*) AS events FROM cloudtrail_event;

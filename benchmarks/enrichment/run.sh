@@ -5,6 +5,9 @@
 #  2. Tool latency p50/p99 after growing cloudtrail_event to TARGET events with generate.sql.
 #
 #   bash benchmarks/enrichment/run.sh [COPIES=30] [TARGET=10000000] [CALLS=500]
+#
+# COPIES=0 skips the load measurement, TARGET=0 the tool measurement. SCRATCH (default .build-enrich) is the
+# SwiftPM scratch path of the release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COPIES=${1:-30}
@@ -21,6 +24,7 @@ trap cleanup EXIT
 echo "PostgreSQL: $(psql "$DATABASE_URL" -Atc 'show server_version'), fsync=$(psql "$DATABASE_URL" -Atc 'show fsync')"
 "$VIGIL" migrate >/dev/null
 
+if [ "$COPIES" -gt 0 ]; then
 echo "== load: $COPIES copies of the shared CloudTrail events"
 python3 benchmarks/enrichment/replicate.py ../shared/data/cloudtrail "$WORK/copies" "$COPIES"
 start=$(date +%s.%N)
@@ -38,9 +42,11 @@ copy_rate=$(python3 -c "print(round($events / ($end - $start)))")
 echo "vigil load cloudtrail: $events events, $vigil_rate events/s"
 echo "psql \\copy same rows:  $events events, $copy_rate events/s"
 python3 -c "print('ratio vigil/psql: %.2f (target >= 0.70)' % ($vigil_rate / $copy_rate))"
+fi
+[ "$TARGET" -gt 0 ] || exit 0
 
 echo "== tools: growing cloudtrail_event to about $TARGET events"
-psql "$DATABASE_URL" -qc 'TRUNCATE cloudtrail_event'
+psql "$DATABASE_URL" -qc 'TRUNCATE cloudtrail_event, cloudtrail_principal_activity'
 "$VIGIL" load cloudtrail --quiet ../shared/data/cloudtrail/stratus-red-team/*.json ../shared/data/cloudtrail/invictus-ir/*.json
 start=$(date +%s)
 psql "$DATABASE_URL" -q -v target="$TARGET" -f benchmarks/enrichment/generate.sql

@@ -6,7 +6,8 @@ import VigilPostgres
 ///
 /// Each file is parsed record by record (a bad record is rejected with its position; the others load), its rows
 /// streamed by COPY into a temporary staging table, the day partitions they need created, and then inserted with
-/// `ON CONFLICT`: re-loading a file adds nothing. Files are gathered into batches of about ``batchRows`` rows, one
+/// `ON CONFLICT`: re-loading a file adds nothing. CloudTrail events are also summarised per principal and hour
+/// (``PrincipalActivity``) in the same transaction, counting only the events actually inserted. Files are gathered into batches of about ``batchRows`` rows, one
 /// transaction each (a failure leaves no half batch).
 public struct EnrichmentLoader: Sendable {
     public let pool: PostgresPool
@@ -120,6 +121,7 @@ public struct EnrichmentLoader: Sendable {
                     [target.table]
                 )
             }
+            if target.summarisesPrincipals { try await PrincipalActivity.ensurePartitions(from: stage, on: connection) }
             let result = try await connection.query(target.insertStatement(from: stage))
             return (try result[0].decode(Int.self, column: "inserted"), try result[0].decode(Int.self, column: "touched"))
         }
@@ -161,9 +163,11 @@ public struct EnrichmentLoader: Sendable {
             for row in existing { stored.insert(try row.decode(Int.self, at: 0) - 1) }
             let insert = fresh.enumerated().filter { !stored.contains($0.offset) }.map { selected[$0.element] }
             guard !insert.isEmpty else { return 0 }
-            return try await connection.copyFrom("COPY \(target.table) (\(target.columnList)) FROM STDIN", rows: insert) { row, writer in
+            let copied = try await connection.copyFrom("COPY \(target.table) (\(target.columnList)) FROM STDIN", rows: insert) { row, writer in
                 for field in row { writer.field(field) }
             }
+            if target.summarisesPrincipals { try await PrincipalActivity.add(insert, columns: target.columns, on: connection) }
+            return copied
         }
     }
 }

@@ -17,6 +17,8 @@ struct LoadTarget: Sendable {
     var onConflict: OnConflict
     /// SQL types of `conflictKey` when the table takes the direct COPY path (insert-only, key then day column).
     var directKeyTypes: [String]? = nil
+    /// The rows inserted are also added to ``PrincipalActivity`` (in the same transaction).
+    var summarisesPrincipals = false
 
     static let cloudTrail = LoadTarget(
         table: "cloudtrail_event",
@@ -27,7 +29,8 @@ struct LoadTarget: Sendable {
         partitionColumn: "event_time",
         conflictKey: ["event_id", "event_time"],
         onConflict: .skip,
-        directKeyTypes: ["text", "timestamptz"]
+        directKeyTypes: ["text", "timestamptz"],
+        summarisesPrincipals: true
     )
 
     static let vpcFlow = LoadTarget(
@@ -93,12 +96,14 @@ struct LoadTarget: Sendable {
             let sets = updated.map { $0 == "loaded_at" ? "loaded_at = now()" : "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
             conflict = "DO UPDATE SET \(sets)" + (condition.map { " WHERE \($0)" } ?? "")
         }
+        let summarised = summarisesPrincipals ? ", " + PrincipalActivity.sourceColumns.joined(separator: ", ") : ""
+        let activity = summarisesPrincipals ? ", activity AS (\(PrincipalActivity.upsert(from: "written")))" : ""
         return """
             WITH written AS (
                 INSERT INTO \(table) (\(columnList)) \(source)
                 ON CONFLICT (\(conflictKey.joined(separator: ", "))) \(conflict)
-                RETURNING \(inserted) AS inserted
-            )
+                RETURNING \(inserted) AS inserted\(summarised)
+            )\(activity)
             SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS touched FROM written
             """
     }

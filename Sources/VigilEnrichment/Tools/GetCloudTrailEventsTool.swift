@@ -37,21 +37,46 @@ struct GetCloudTrailEventsTool: InvestigationTool {
             conditions.append("resources @> ARRAY[$\(parameters.count)::text]")
         }
         let filter = conditions.joined(separator: " AND ")
+        // A principal alone: counts from its hourly summary plus the raw events of the window's partial hours.
+        let summarised = principal != nil && resource == nil
+        let hourRange = PrincipalActivity.wholeHours(since: since, until: until)
         let (names, addresses, recent) = try await context.pool.withConnection { connection in
-            let names = try await connection.query(
-                """
-                SELECT event_name, count(*) AS n, count(*) FILTER (WHERE error_code IS NOT NULL) AS errors
-                FROM cloudtrail_event WHERE \(filter) GROUP BY event_name ORDER BY n DESC, event_name
-                """,
-                parameters
-            )
-            let addresses = try await connection.query(
-                """
-                SELECT coalesce(source_address, '') AS address, count(*) AS n FROM cloudtrail_event WHERE \(filter)
-                GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(context.topLimit + 1)
-                """,
-                parameters
-            )
+            let names: [PostgresRow]
+            let addresses: [PostgresRow]
+            if summarised {
+                // One read of the summary and the partial hours for both lists.
+                let rows = try await connection.query(
+                    """
+                    WITH parts AS MATERIALIZED (\(PrincipalActivity.windowParts)),
+                    names AS (SELECT event_name, sum(events)::bigint AS n, sum(errors)::bigint AS errors FROM parts GROUP BY 1),
+                    addresses AS (
+                        SELECT source_address AS address, sum(events)::bigint AS n FROM parts GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(context.topLimit + 1)
+                    )
+                    SELECT 0 AS kind, row_number() OVER (ORDER BY n DESC, event_name) AS ord, event_name, NULL AS address, n, errors FROM names
+                    UNION ALL
+                    SELECT 1, row_number() OVER (ORDER BY n DESC, address), NULL, address, n, 0 FROM addresses
+                    ORDER BY kind, ord
+                    """,
+                    [principal!, since, until, hourRange.from, hourRange.to]
+                )
+                names = rows.filter { (try? $0.decode(Int.self, column: "kind")) == 0 }
+                addresses = rows.filter { (try? $0.decode(Int.self, column: "kind")) == 1 }
+            } else {
+                names = Array(try await connection.query(
+                    """
+                    SELECT event_name, count(*) AS n, count(*) FILTER (WHERE error_code IS NOT NULL) AS errors
+                    FROM cloudtrail_event WHERE \(filter) GROUP BY event_name ORDER BY n DESC, event_name
+                    """,
+                    parameters
+                ))
+                addresses = Array(try await connection.query(
+                    """
+                    SELECT coalesce(source_address, '') AS address, count(*) AS n FROM cloudtrail_event WHERE \(filter)
+                    GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(context.topLimit + 1)
+                    """,
+                    parameters
+                ))
+            }
             let recent = try await connection.query(
                 """
                 SELECT \(CloudTrailEvidence.columns) FROM cloudtrail_event WHERE \(filter)

@@ -22,10 +22,11 @@ struct GetIAMPrincipalHistoryTool: InvestigationTool {
         }
         let until = context.now()
         let since = until.addingTimeInterval(-Double(context.baselineDays) * 86_400)
+        let hours = PrincipalActivity.wholeHours(since: since, until: until)
         let window: [any PostgresEncodable] = [principal, since, until]
         let filter = "principal_arn = $1 AND event_time > $2 AND event_time <= $3"
         let top = context.topLimit
-        let (seen, calls, addresses, agents, changes) = try await context.pool.withConnection { connection in
+        let (seen, usage, changes) = try await context.pool.withConnection { connection in
             let seen = try await connection.query(
                 """
                 SELECT (SELECT min(event_time) FROM cloudtrail_event WHERE principal_arn = $1 AND event_time <= $2) AS first_seen,
@@ -35,27 +36,32 @@ struct GetIAMPrincipalHistoryTool: InvestigationTool {
                 """,
                 [principal, until]
             )
-            let calls = try await connection.query(
+            // Calls (all of them), addresses and user agents (the top ones) over the baseline, from one read of the
+            // principal's hourly summary plus the raw events of the window's partial hours.
+            let usage = try await connection.query(
                 """
-                SELECT event_source, event_name, count(*) AS n, max(event_time) AS last_seen,
-                       count(*) FILTER (WHERE error_code IS NOT NULL) AS errors
-                FROM cloudtrail_event WHERE \(filter) GROUP BY 1, 2 ORDER BY n DESC, 2
+                WITH parts AS MATERIALIZED (\(PrincipalActivity.windowParts)),
+                calls AS (
+                    SELECT event_source, event_name, sum(events)::bigint AS n, sum(errors)::bigint AS errors, max(last_seen) AS last_seen
+                    FROM parts GROUP BY 1, 2
+                ),
+                addresses AS (
+                    SELECT source_address AS value, sum(events)::bigint AS n, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+                    FROM parts GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(top + 1)
+                ),
+                agents AS (
+                    SELECT user_agent AS value, sum(events)::bigint AS n, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+                    FROM parts GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(top + 1)
+                )
+                SELECT 0 AS kind, row_number() OVER (ORDER BY n DESC, event_name, event_source) AS ord,
+                       event_source, event_name, NULL AS value, n, errors, NULL::timestamptz AS first_seen, last_seen FROM calls
+                UNION ALL
+                SELECT 1, row_number() OVER (ORDER BY n DESC, value), NULL, NULL, value, n, 0, first_seen, last_seen FROM addresses
+                UNION ALL
+                SELECT 2, row_number() OVER (ORDER BY n DESC, value), NULL, NULL, value, n, 0, first_seen, last_seen FROM agents
+                ORDER BY kind, ord
                 """,
-                window
-            )
-            let addresses = try await connection.query(
-                """
-                SELECT coalesce(source_address, '') AS value, count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen
-                FROM cloudtrail_event WHERE \(filter) GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(top + 1)
-                """,
-                window
-            )
-            let agents = try await connection.query(
-                """
-                SELECT coalesce(left(user_agent, 200), '') AS value, count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen
-                FROM cloudtrail_event WHERE \(filter) GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(top + 1)
-                """,
-                window
+                window + [hours.from, hours.to]
             )
             let changes = try await connection.query(
                 """
@@ -65,8 +71,11 @@ struct GetIAMPrincipalHistoryTool: InvestigationTool {
                 """,
                 window
             )
-            return (seen, calls, addresses, agents, changes)
+            return (seen, usage, changes)
         }
+        let calls = usage.filter { (try? $0.decode(Int.self, column: "kind")) == 0 }
+        let addresses = usage.filter { (try? $0.decode(Int.self, column: "kind")) == 1 }
+        let agents = usage.filter { (try? $0.decode(Int.self, column: "kind")) == 2 }
         let assets = try await AssetInventory.stored(in: context.pool).kinds(of: principal)
         var total = 0
         var callList: [JSONValue] = []
@@ -105,7 +114,7 @@ struct GetIAMPrincipalHistoryTool: InvestigationTool {
         ]
     }
 
-    static func usage(_ result: PostgresResult, key: String, top: Int) throws -> [JSONValue] {
+    static func usage(_ result: [PostgresRow], key: String, top: Int) throws -> [JSONValue] {
         try result.prefix(top).map { row in
             [
                 key: .string(try row.decode(String.self, column: "value")),

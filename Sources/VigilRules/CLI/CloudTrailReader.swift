@@ -125,7 +125,8 @@ public enum CloudTrailReader {
 
     /// The elements of the array starting at `start`, as byte ranges with the line each starts on; string-aware,
     /// so brackets and commas inside strings do not count. A truncated last element is returned as it stands.
-    private static func splitArray(_ bytes: [UInt8], from start: Int) -> [(range: Range<Int>, line: Int)] {
+    /// (Also used by the CloudTrail loader, which reads records without building a JSON tree.)
+    public static func splitArray(_ bytes: [UInt8], from start: Int) -> [(range: Range<Int>, line: Int)] {
         var elements: [(range: Range<Int>, line: Int)] = []
         var line = 1 + bytes[..<start].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         var depth = 0
