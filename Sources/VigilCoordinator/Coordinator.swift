@@ -14,6 +14,10 @@ import VigilSchema
 /// - `POST /v1/alerts` (`ingest`): a JSON array or NDJSON of alerts; per-item results.
 /// - `GET /v1/alerts/{id}` (`read`): state, attempts and verdict.
 /// - `GET /healthz`: the process is up. `GET /readyz`: database reachable, migrations current, no backpressure.
+///
+/// While PostgreSQL is down every endpoint that needs it answers 503 with `Retry-After` (`/readyz` too), within
+/// the pool's connect/acquire timeouts, and recovers by itself when the server is back: nothing is acknowledged
+/// that was not committed.
 public struct Coordinator: Sendable {
     public let configuration: CoordinatorConfiguration
     public let pool: PostgresPool
@@ -220,6 +224,9 @@ public struct Coordinator: Sendable {
             "backlog": .int(Int64(reading.backlog)),
             "reasons": .array(reasons),
         ]
-        return JSONResponse.make(reasons.isEmpty ? .ok : .serviceUnavailable, body)
+        if reasons.isEmpty { return JSONResponse.make(.ok, body) }
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(configuration.retryAfterSeconds)
+        return JSONResponse.make(.serviceUnavailable, body, headers: headers)
     }
 }
