@@ -105,7 +105,8 @@ class Cluster:
         argv = [self.args.vigil, "worker", "--database-url", self.pg["url"], "--lease-seconds", str(self.args.lease_seconds),
                 "--job-lease-seconds", str(self.args.job_lease_seconds), "--poll-seconds", "0.5", "--max-steals", "4"]
         if self.args.ai:
-            argv += ["--llm-provider", "openai", "--llm-base-url", f"http://127.0.0.1:{self.sim_port}", "--llm-model", self.args.llm_model]
+            argv += ["--llm-provider", "openai", "--llm-base-url", f"http://127.0.0.1:{self.sim_port}", "--llm-model", self.args.llm_model,
+                     "--llm-no-api-key"]
         else:
             argv += ["--triage", "rules"]
         argv += self.args.worker_arg
