@@ -69,6 +69,7 @@ let package = Package(
                 "VigilCore", "VigilPostgres", "VigilQueue", "VigilRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "VigilLLM", "VigilEnrichment",
             ]
         ),
         .target(
@@ -114,6 +115,7 @@ let package = Package(
                 "VigilWorker",
                 "VigilCoordinator",
                 "VigilSimulator",
+                "VigilLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -146,7 +148,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "VigilWorkerTests", dependencies: ["VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
+        .testTarget(name: "VigilWorkerTests", dependencies: ["VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilLLM", "VigilEnrichment", "VigilSimulator", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "VigilCoordinatorTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import VigilLLM
 import VigilPostgres
 import VigilQueue
 import VigilWorker
@@ -17,6 +18,8 @@ struct WorkerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var database: DatabaseOptions
+
+    @OptionGroup var llm: LLMOptions
 
     @Option(help: "Jobs running at once at most.")
     var maxInFlight = 64
@@ -45,8 +48,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds the placeholder triage step takes per job (simulated work, for tests and benchmarks).")
     var placeholderWorkMs = 0
 
-    @Option(help: "The triage step: 'rules' (the rule path under the guardrails; the AI path is off until an LLM provider is configured) or 'placeholder' (records a placeholder ESCALATE, for tests and queue benchmarks).")
-    var triage = "rules"
+    @Option(help: "The triage step: 'ai' (rule path and AI path concurrently, merged under the guardrails; the default when an LLM provider is configured), 'rules' (the rule path alone under the guardrails; the default otherwise) or 'placeholder' (records a placeholder ESCALATE, for tests and queue benchmarks).")
+    var triage: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -62,15 +65,33 @@ struct WorkerCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil.worker")
         logger.logLevel = logLevel
         let pool = PostgresPool(configuration: postgres, logger: logger)
+        let llmConfiguration = try llm.configuration()
         let step: any TriageStep
-        switch triage {
+        switch triage ?? (llmConfiguration == nil ? "rules" : "ai") {
         case "placeholder":
             step = PlaceholderTriageStep(simulatedWork: .milliseconds(placeholderWorkMs))
         case "rules":
-            logger.notice("AI path off: no LLM provider is configured; the rule path decides alone and verdicts are marked ai_disabled")
+            let reason = llmConfiguration == nil ? "no LLM provider is configured" : "--triage rules was chosen"
+            logger.notice("AI path off: \(reason); the rule path decides alone and verdicts are marked ai_disabled")
             step = try RulePathTriageStep.builtin()
+        case "ai":
+            guard let llmConfiguration else {
+                throw ValidationError("--triage ai needs an LLM provider: --llm-provider or VIGIL_LLM_PROVIDER")
+            }
+            step = try await llmConfiguration.makeStep(pool: pool, rulePath: try RulePath.builtin(), logger: logger)
+            let limits = llmConfiguration.limits.map {
+                "rpm \($0.requestsPerMinute), itpm \($0.inputTokensPerMinute), otpm \($0.outputTokensPerMinute)"
+            }
+            logger.notice(
+                "AI path on",
+                metadata: [
+                    "provider": "\(llmConfiguration.provider.kind.rawValue)", "base_url": "\(llmConfiguration.provider.baseURL)",
+                    "model": "\(llmConfiguration.provider.model)", "api_key": "\(llmConfiguration.provider.apiKey.map(\.description) ?? "none")",
+                    "limits": "\(limits ?? "none (per-worker concurrency cap only)")",
+                    "concurrency": "\(llmConfiguration.client.maxConcurrentCalls)",
+                ])
         default:
-            throw ValidationError("--triage must be 'rules' or 'placeholder'")
+            throw ValidationError("--triage must be 'ai', 'rules' or 'placeholder'")
         }
         let worker = try await QueueWorker.make(pool: pool, configuration: configuration, step: step, logger: logger)
         logger.info("worker started", metadata: ["worker": "\(worker.workerID)", "shards": "\(worker.shardCount)"])
