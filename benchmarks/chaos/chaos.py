@@ -106,7 +106,7 @@ class Cluster:
                 "--job-lease-seconds", str(self.args.job_lease_seconds), "--poll-seconds", "0.5", "--max-steals", "4"]
         if self.args.ai:
             argv += ["--llm-provider", "openai", "--llm-base-url", f"http://127.0.0.1:{self.sim_port}", "--llm-model", self.args.llm_model,
-                     "--llm-no-api-key"]
+                     "--llm-no-api-key", "--llm-concurrency", str(self.args.llm_concurrency)]
         else:
             argv += ["--triage", "rules"]
         argv += self.args.worker_arg
@@ -271,7 +271,13 @@ class Cluster:
             self.stopping.set()
         for thread in threads[1:]:
             thread.join(timeout=max(60, 4 * args.lease_seconds + 15))
-        # Graceful stop: SIGTERM every worker (each marks itself draining, hands back, releases).
+        # Graceful stop: SIGTERM every worker (each marks itself draining, hands back, releases). A worker the killer
+        # has just restarted is first given time to register: before its signal handlers are installed, SIGTERM
+        # would end it like SIGKILL.
+        pids = ",".join(str(p.pid) for p in self.workers.values())
+        registered_by = now() + 30
+        while now() < registered_by and self.psql(f"SELECT count(*) FROM worker WHERE pid IN ({pids})", check=False) != str(len(self.workers)):
+            time.sleep(0.25)
         for process in self.workers.values():
             process.send_signal(signal.SIGTERM)
         clean = all(process.wait(timeout=60) == 0 for process in self.workers.values())
@@ -315,7 +321,8 @@ SELECT json_build_object(
       (SELECT left(last_error, 120) AS reason, count(*) AS n FROM dead_job GROUP BY 1) r),
   'unfinished', (SELECT count(*) FROM triage_job),
   'without_outcome', (SELECT count(*) FROM alert a WHERE NOT EXISTS (SELECT 1 FROM verdict v WHERE v.shard = a.shard AND v.alert_id = a.id)
-      AND NOT EXISTS (SELECT 1 FROM dead_job d WHERE d.shard = a.shard AND d.alert_id = a.id)),
+      AND NOT EXISTS (SELECT 1 FROM dead_job d WHERE d.shard = a.shard AND d.alert_id = a.id)
+      AND NOT EXISTS (SELECT 1 FROM triage_job j WHERE j.shard = a.shard AND j.alert_id = a.id)),
   'counters', (SELECT coalesce(json_object_agg(name, value), '{{}}') FROM queue_counter),
   'workers_left', (SELECT count(*) FROM worker WHERE pid IN ({pids})),
   'leases_held', (SELECT count(*) FROM shard_lease WHERE owner LIKE ANY (ARRAY[{patterns}])),
@@ -387,6 +394,8 @@ def print_report(r):
           f"lost {r['lost']}  duplicated {r['duplicated']}")
     for reason, n in r["dead_reasons"].items():
         print(f"  dead-lettered {n}: {reason}")
+    if r["unfinished"]:
+        print(f"  unfinished (still queued at the timeout, not lost): {r['unfinished']}")
     lat = r["latency"]
     if lat["p50"] is not None:
         print(f"  latency (ingest commit -> verdict commit) p50 {lat['p50']:.2f} s  p99 {lat['p99']:.2f} s  max {lat['max']:.2f} s")
@@ -464,7 +473,8 @@ def main():
     p.add_argument("--pg-restart-at", type=float, default=15, help="seconds into the run")
     p.add_argument("--ai", action="store_true", help="AI path: workers use vigil llm-sim (OpenAI API); adds the simulator faults")
     p.add_argument("--llm-model", default="vigil-sim")
-    p.add_argument("--sim-latency-ms", type=int, default=200)
+    p.add_argument("--sim-latency-ms", type=int, default=200, help="the simulator's median latency per model call")
+    p.add_argument("--llm-concurrency", type=int, default=32, help="model calls in flight per worker (AI path)")
     p.add_argument("--sim-stop-at", type=float, default=25)
     p.add_argument("--sim-stop-seconds", type=float, default=30)
     p.add_argument("--storm-at", type=float, default=70, help="seconds into the run (after the simulator is back)")
