@@ -16,7 +16,16 @@ struct DatabaseOutageTests {
     @Test("while PostgreSQL is stopped, ingest and readiness answer 503 with Retry-After in bounded time, then recover")
     func outage() async throws {
         let server = try await OutageServer.start()
-        defer { Task { await server.remove() } }
+        do {
+            try await Self.outage(server)
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+
+    static func outage(_ server: OutageServer) async throws {
         var postgres = PostgresConfiguration(connectionString: server.url, maxConnections: 4)
         postgres.connectTimeoutSeconds = 2
         postgres.acquireTimeout = .seconds(2)

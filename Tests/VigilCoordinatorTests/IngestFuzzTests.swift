@@ -25,7 +25,16 @@ struct IngestFuzzTests {
             configuration.ingest.maxItems = 100
             configuration.ingest.maxPayloadBytes = 64 << 10
         }
-        defer { Task { await harness.drop() } }
+        do {
+            try await Self.hostileBodies(harness)
+        } catch {
+            await harness.drop()
+            throw error
+        }
+        await harness.drop()
+    }
+
+    static func hostileBodies(_ harness: CoordinatorHarness) async throws {
         let started = ContinuousClock.now
         let token = harness.ingestToken
         let run = try await harness.coordinator.application().test(.live) { client in

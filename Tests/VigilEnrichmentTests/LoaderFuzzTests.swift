@@ -48,12 +48,10 @@ struct LoaderFuzzTests {
 
     @Test("corrupted records are rejected with their line; intact ones load; nothing crashes", arguments: formats)
     func corruptedRecords(format: LineFormat) async throws {
-        let database = try await EnrichmentDatabase.make()
-        let scratch = try ScratchDirectory()
-        defer {
-            scratch.remove()
-            Task { await database.drop() }
-        }
+        try await Self.withDatabase { database, scratch in try await Self.corruptedRecords(format: format, database: database, scratch: scratch) }
+    }
+
+    static func corruptedRecords(format: LineFormat, database: EnrichmentDatabase, scratch: ScratchDirectory) async throws {
         var rng = SplitMix64(seed: Self.seed &+ UInt64(format.kind.rawValue.utf8.count))
         var paths: [String] = []
         var intact = 0
@@ -94,12 +92,10 @@ struct LoaderFuzzTests {
 
     @Test("damaged gzip files and damaged YAML fail with a LoadError naming the file, never a crash")
     func unreadableFiles() async throws {
-        let database = try await EnrichmentDatabase.make()
-        let scratch = try ScratchDirectory()
-        defer {
-            scratch.remove()
-            Task { await database.drop() }
-        }
+        try await Self.withDatabase { database, scratch in try await Self.unreadableFiles(database: database, scratch: scratch) }
+    }
+
+    static func unreadableFiles(database: EnrichmentDatabase, scratch: ScratchDirectory) async throws {
         var rng = SplitMix64(seed: Self.seed)
         let loader = EnrichmentLoader(pool: database.pool)
         let yaml = Array("privileged_principals:\n  - arn:aws:iam::*:role/Admin\nsecrets_stores:\n  - arn:aws:secretsmanager:*\n".utf8)
@@ -126,6 +122,22 @@ struct LoaderFuzzTests {
             }
         }
         #expect(refused >= 100, "every damaged gzip is refused (refused \(refused), loaded \(loaded))")
+    }
+
+    /// Runs `body` on a fresh schema and scratch folder, and removes both afterwards (awaited, so no cleanup task
+    /// outlives the test process).
+    static func withDatabase(_ body: (EnrichmentDatabase, ScratchDirectory) async throws -> Void) async throws {
+        let database = try await EnrichmentDatabase.make()
+        let scratch = try ScratchDirectory()
+        do {
+            try await body(database, scratch)
+        } catch {
+            scratch.remove()
+            await database.drop()
+            throw error
+        }
+        scratch.remove()
+        await database.drop()
     }
 
     /// Damage of one kind: truncation, invalid UTF-8, NUL bytes, a huge string, a wrong type, or random edits.
