@@ -20,6 +20,10 @@ import VigilSchema
 /// - `GET /healthz`: the process is up. `GET /readyz`: database reachable, migrations current, no backpressure.
 /// - `GET /metrics`: Prometheus text: this process's metrics and the cluster's, read from the database at scrape
 ///   time (``VigilObservability/ClusterMetrics``). Unauthenticated, like `/healthz`: it holds counts, never alert data.
+///
+/// While PostgreSQL is down every endpoint that needs it answers 503 with `Retry-After` (`/readyz` too), within
+/// the pool's connect/acquire timeouts, and recovers by itself when the server is back: nothing is acknowledged
+/// that was not committed.
 public struct Coordinator: Sendable {
     public let configuration: CoordinatorConfiguration
     public let pool: PostgresPool
@@ -251,6 +255,9 @@ public struct Coordinator: Sendable {
             "backlog": .int(Int64(reading.backlog)),
             "reasons": .array(reasons),
         ]
-        return JSONResponse.make(reasons.isEmpty ? .ok : .serviceUnavailable, body)
+        if reasons.isEmpty { return JSONResponse.make(.ok, body) }
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(configuration.retryAfterSeconds)
+        return JSONResponse.make(.serviceUnavailable, body, headers: headers)
     }
 }

@@ -194,7 +194,13 @@ struct WorkerClusterTests {
                     try await db.count("SELECT count(*) FROM triage_job WHERE state = 'running'") == 4
                 })
             worker.signal(SIGTERM)
+            // While its jobs finish, the worker's row says it is draining; the row is gone once it exits.
+            #expect(
+                try await db.waitUntil(timeout: .seconds(5)) {
+                    try await db.count("SELECT count(*) FROM worker WHERE state = 'draining' AND id LIKE $1", [worker.idPattern]) == 1
+                }, "the worker row reads draining during shutdown")
             #expect(await worker.waitForExit() == 0)
+            #expect(try await db.count("SELECT count(*) FROM worker") == 0)
             #expect(try await db.count("SELECT count(*) FROM verdict") == 4)
             #expect(try await db.count("SELECT count(*) FROM triage_job") == 0)
             #expect(try await QueueCounter.read(QueueCounter.handedBack, from: db.pool) == 0)

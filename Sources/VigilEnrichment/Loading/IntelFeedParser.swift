@@ -29,6 +29,10 @@ public enum IntelFeedParser {
             let content = line.text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
                 .trimmingCharacters(in: .whitespaces)
             guard !content.isEmpty else { continue }
+            if RecordField.hasRawNUL(content) {
+                staged.rejected.append(LoadRejection(file: path, position: "line \(line.number)", reason: RecordField.nulRejection.message))
+                continue
+            }
             if header == nil, index == 0 || staged.read == 0, content.contains(",") {
                 let names = content.split(separator: ",", omittingEmptySubsequences: false).map {
                     $0.trimmingCharacters(in: .whitespaces).lowercased()

@@ -48,4 +48,11 @@ enum RecordField {
 
     /// True when text would not survive PostgreSQL's text and jsonb types (they refuse NUL).
     static func hasNUL(_ json: String) -> Bool { json.contains("\\u0000") }
+
+    /// True when a line of a text format holds a raw NUL byte, which PostgreSQL's text type refuses (a row holding
+    /// one would fail the whole COPY batch, not just itself).
+    static func hasRawNUL(_ line: some StringProtocol) -> Bool { line.utf8.contains(0) }
+
+    /// The rejection of a record that holds a NUL character.
+    static let nulRejection = RowRejection("contains a NUL character")
 }

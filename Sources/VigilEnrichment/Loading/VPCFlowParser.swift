@@ -14,6 +14,10 @@ enum VPCFlowParser {
         var staged = StagedRows()
         var fields = defaultFields
         for (index, line) in try SourceFile.lines(path).enumerated() {
+            if RecordField.hasRawNUL(line.text) {
+                staged.rejected.append(LoadRejection(file: path, position: "line \(line.number)", reason: RecordField.nulRejection.message))
+                continue
+            }
             let tokens = line.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if index == 0, tokens.contains(where: { $0.contains("srcaddr") || $0.contains("start") }) {
                 fields = tokens.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "${}")).replacingOccurrences(of: "_", with: "-") }

@@ -19,6 +19,9 @@ public struct PostgresConfiguration: Sendable {
     public var searchPath: String?
     /// `application_name` as `pg_stat_activity` shows it (default `vigil`).
     public var applicationName: String
+    /// The server-side `statement_timeout` set on every connection (default nil: the server's own), so no
+    /// statement can hold a caller longer than this. Ignored when the connection string sets `options`.
+    public var statementTimeout: Duration?
 
     public init(
         connectionString: String = "",
@@ -34,6 +37,7 @@ public struct PostgresConfiguration: Sendable {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.searchPath = searchPath
         self.applicationName = applicationName
+        self.statementTimeout = nil
     }
 
     /// `DATABASE_URL` when set, else libpq's own defaults (`PGHOST`, `PGDATABASE`, …).
@@ -62,6 +66,11 @@ public struct PostgresConfiguration: Sendable {
         let lowered = connectionString.lowercased()
         if !lowered.contains("connect_timeout") { parameters.append(("connect_timeout", String(connectTimeoutSeconds))) }
         if !lowered.contains("application_name") { parameters.append(("application_name", applicationName)) }
+        if let statementTimeout, !lowered.contains("options") {
+            let (seconds, attoseconds) = statementTimeout.components
+            let milliseconds = max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            parameters.append(("options", "-c statement_timeout=\(milliseconds)"))
+        }
         return parameters
     }
 }

@@ -27,11 +27,15 @@ public struct ShardLeaseStore: Sendable {
         return shardCount
     }
 
-    /// $1 id, $2 host, $3 pid. Registers or heartbeats: a worker reaped while paused registers again.
+    /// $1 id, $2 host, $3 pid, $4 state (`active` or `draining`). Registers or heartbeats: a worker reaped
+    /// while paused registers again.
     static let heartbeatSQL = """
-        INSERT INTO worker (id, host, pid) VALUES ($1, $2, $3)
+        INSERT INTO worker (id, host, pid, state) VALUES ($1, $2, $3, $4)
         ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), state = EXCLUDED.state
         """
+
+    /// $1 id. Shutdown has begun: the row says so until it is removed.
+    static let markDrainingSQL = "UPDATE worker SET state = 'draining' WHERE id = $1"
 
     /// The snapshot: one row for `now()`, one per worker, one per lease; times in µs since the Unix epoch
     /// (`-infinity` expiries read as the epoch itself).
@@ -45,11 +49,13 @@ public struct ShardLeaseStore: Sendable {
 
     /// Heartbeats this worker and reads a snapshot, in one round trip.
     ///
-    /// - Parameters: host and pid as the `worker` row shows them.
-    public func heartbeatAndSnapshot(host: String, pid: Int) async throws -> LeaseSnapshot<DatabaseInstant> {
+    /// - Parameters: host and pid as the `worker` row shows them; `draining` once shutdown has begun (the row's
+    ///   `state` then reads `draining`).
+    public func heartbeatAndSnapshot(host: String, pid: Int, draining: Bool = false) async throws -> LeaseSnapshot<DatabaseInstant> {
+        let state = draining ? "draining" : "active"
         let results = try await pool.withConnection { connection in
             try await connection.pipeline([
-                PostgresStatement(Self.heartbeatSQL, [workerID.rawValue, host, pid]), PostgresStatement(Self.snapshotSQL),
+                PostgresStatement(Self.heartbeatSQL, [workerID.rawValue, host, pid, state]), PostgresStatement(Self.snapshotSQL),
             ])
         }
         _ = try results[0].get()
@@ -125,6 +131,11 @@ public struct ShardLeaseStore: Sendable {
     /// Performs `.release`: gives the lease up (its epoch moves on, so work under the old one is fenced off).
     public func release(shard: Int, expectedEpoch: Int64) async throws {
         try await pool.query(Self.releaseSQL, [workerID.rawValue, shard, expectedEpoch])
+    }
+
+    /// Marks this worker `draining` in the `worker` table (shutdown's first phase: it claims no more jobs).
+    public func markDraining() async throws {
+        try await pool.query(Self.markDrainingSQL, [workerID.rawValue])
     }
 
     static let deregisterSQL = "DELETE FROM worker WHERE id = $1"

@@ -55,6 +55,12 @@ struct ClaimService: Service {
                     await runtime.claimWake.wait(timeout: configuration.pollInterval)
                 }
                 await connection?.close()
+                // The worker row says `draining` while in-flight jobs finish (the lease loop keeps it so).
+                do {
+                    try await runtime.leases.markDraining()
+                } catch {
+                    runtime.logger.warning("marking the worker draining failed", metadata: ["error": "\(error)"])
+                }
                 // Phase 1: in-flight jobs may finish.
                 let deadline = runtime.clock.now.advanced(by: configuration.drainTimeout)
                 while runtime.inFlightCount > 0, runtime.clock.now < deadline {

@@ -26,7 +26,7 @@ struct LeaseService: Service {
         let store = runtime.leases
         let duration = runtime.configuration.leaseDuration
         let sent = runtime.clock.now
-        let snapshot = try await store.heartbeatAndSnapshot(host: runtime.host, pid: runtime.pid)
+        let snapshot = try await store.heartbeatAndSnapshot(host: runtime.host, pid: runtime.pid, draining: runtime.isStopping)
         let estimate = DatabaseTimeEstimate(databaseNow: snapshot.now, sent: sent, received: runtime.clock.now)
         runtime.setEstimate(estimate)
         let actions = runtime.withLeaseMachine { $0.tick(snapshot) }

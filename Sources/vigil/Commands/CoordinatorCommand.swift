@@ -41,11 +41,22 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     @OptionGroup var log: LogOptions
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a request may wait on the database (connect, pool acquisition, each statement) before it gets 503.",
+            discussion: "While PostgreSQL is down, ingest and /readyz answer 503 with Retry-After within this bound."
+        )
+    )
+    var databaseTimeout = 5
+
     func run() async throws {
         log.bootstrap(level: logLevel)
         let (host, port) = try parseHostPort(listen)
         var postgres = try await database.configuration()
         postgres.maxConnections = connections
+        postgres.connectTimeoutSeconds = max(2, databaseTimeout)
+        postgres.acquireTimeout = .seconds(max(1, databaseTimeout))
+        postgres.statementTimeout = .seconds(max(1, databaseTimeout) * 6)
         let pool = PostgresPool(configuration: postgres)
         let logger = Logger(label: "vigil.coordinator")
         guard try await VigilSchema.migrator().isCurrent(pool) else {
