@@ -91,7 +91,7 @@ struct AITestBed {
     ) async throws -> AITriageStep {
         let provider = LLMProviderConfiguration(
             kind: kind, baseURL: baseURL ?? sim?.baseURL, model: kind == .anthropic ? nil : "qwen2.5-7b-instruct", apiKey: .value("test-key"))
-        var agent = TriageAgent.Configuration(callTimeout: .seconds(10), deadline: .seconds(30))
+        var agent = TriageAgent.Configuration(callTimeout: .seconds(60), deadline: .seconds(180))
         if let behaviour { agent.extraHeaders = [("x-sim-behaviour", behaviour)] }
         let configuration = WorkerLLMConfiguration(
             provider: provider, limits: limits, client: client, step: AITriageStep.Configuration(agent: agent), investigationClock: .alert,

@@ -47,6 +47,11 @@ BEGIN
     GRANT INSERT, UPDATE ON escalation_review TO vigil_coordinator;
     GRANT INSERT ON review_audit TO vigil_coordinator;
     GRANT INSERT, UPDATE, DELETE ON review_session TO vigil_coordinator;
+    -- The webhook delivery loop runs in the coordinator (migration 6): it registers subscriptions, works the
+    -- outbox and dead-letters what cannot be delivered.
+    GRANT INSERT, UPDATE ON webhook_subscription TO vigil_coordinator;
+    GRANT UPDATE, DELETE ON webhook_outbox TO vigil_coordinator;
+    GRANT INSERT ON webhook_dead_letter TO vigil_coordinator;
 
     -- Worker: everything readable except credentials and the humans' review data; writes the queue.
     EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO vigil_worker', schema_name);
@@ -54,6 +59,9 @@ BEGIN
     GRANT INSERT, UPDATE, DELETE ON triage_job, worker, shard_lease, llm_rate_limit TO vigil_worker;
     GRANT INSERT, UPDATE ON verdict, queue_counter TO vigil_worker;
     GRANT INSERT, UPDATE, DELETE ON dead_job TO vigil_worker;
+    -- The completion statement also writes the MONITOR watch list and the webhook outbox (migration 6).
+    GRANT INSERT, UPDATE, DELETE ON monitor_watch TO vigil_worker;
+    GRANT INSERT ON webhook_outbox TO vigil_worker;
 
     -- Reviewer: alerts, verdicts and review data; no job tables.
     GRANT SELECT ON cluster, schema_migrations, alert, verdict, api_token, escalation_review, review_audit, review_session

@@ -24,7 +24,7 @@ func makeAgent(
 ) throws -> TriageAgent {
     let provider = try providerConfiguration(kind, sim).makeProvider()
     let client = LLMClient(provider: provider, limiter: limiter, configuration: clientConfiguration)
-    var configuration = TriageAgent.Configuration(callTimeout: .seconds(10), deadline: .seconds(30))
+    var configuration = TriageAgent.Configuration(callTimeout: .seconds(60), deadline: .seconds(180))
     if let behaviour { configuration.extraHeaders = [("x-sim-behaviour", behaviour)] }
     configure(&configuration)
     return TriageAgent(client: client, tools: tools, configuration: configuration)
