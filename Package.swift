@@ -215,7 +215,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "VigilReviewTests", dependencies: ["VigilReview", "VigilCore", "VigilPostgres", "VigilSchema"]),
+        .testTarget(name: "VigilReviewTests", dependencies: ["VigilReview", "VigilCore", "VigilPostgres", "VigilSchema", "VigilWebhooks"]),
         .testTarget(
             name: "VigilSimulatorTests",
             dependencies: [

@@ -75,7 +75,7 @@ public struct WebhookDeliveryService: Service {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "vigil-webhook/1")
-        request.headers.add(name: "Vigil-Event", value: "verdict.\(notification.decision.rawValue.lowercased())")
+        request.headers.add(name: "Vigil-Event", value: notification.eventName)
         request.headers.add(name: "Vigil-Delivery", value: notification.deliveryID)
         request.headers.add(name: "Vigil-Attempt", value: String(notification.attempt))
         if let secret = webhook.secret {

@@ -1,9 +1,32 @@
 import Foundation
 import VigilCore
 
-/// One verdict to announce, as the outbox claim reads it: ids, the verdict's decision and metadata and the alert's
-/// indexed fields. Never the alert's payload; `rationale` (which may quote alert data) only when a webhook asks.
+/// One verdict (or one approval of an escalation's recommended containment) to announce, as the outbox claim reads
+/// it: ids, the verdict's decision and metadata and the alert's indexed fields. Never the alert's payload;
+/// `rationale` (which may quote alert data) only when a webhook asks.
 public struct WebhookNotification: Sendable, CustomStringConvertible {
+    /// What happened: a verdict was written, or a reviewer approved the recommended containment. Vigil executes
+    /// nothing; an approval is handed to the team's own tooling through this notification.
+    public enum Event: String, Sendable, Hashable {
+        case verdict
+        case approval
+    }
+
+    /// Who approved which action, when (an `.approval` event).
+    public struct Approval: Sendable, Hashable {
+        public var action: String
+        public var by: String
+        public var at: Date
+
+        /// Nil unless all three are present.
+        public init?(action: String?, by: String?, at: Date?) {
+            guard let action, let by, let at else { return nil }
+            self.action = action
+            self.by = by
+            self.at = at
+        }
+    }
+
     public var shard: Int
     public var alertID: UUID
     public var subscription: String
@@ -25,9 +48,18 @@ public struct WebhookNotification: Sendable, CustomStringConvertible {
     public var recommendedAction: String?
     public var rationale: String?
     public var decidedAt: Date?
+    public var event: Event = .verdict
+    /// Present for an `.approval` event whose review row holds the approval.
+    public var approval: Approval?
 
     /// A receiver's idempotency key: the same for every try of one notification.
-    public var deliveryID: String { "\(subscription):\(alertID.uuidString.lowercased())" }
+    public var deliveryID: String {
+        let base = "\(subscription):\(alertID.uuidString.lowercased())"
+        return event == .verdict ? base : "\(base):\(event.rawValue)"
+    }
+
+    /// The `Vigil-Event` header: `verdict.escalate|monitor|close` or `approval.containment`.
+    public var eventName: String { event == .verdict ? "verdict.\(decision.rawValue.lowercased())" : "approval.containment" }
 
     /// Ids only.
     public var description: String { "WebhookNotification(\(deliveryID), attempt \(attempt))" }
@@ -35,6 +67,9 @@ public struct WebhookNotification: Sendable, CustomStringConvertible {
     /// One line for humans: decision, severity, kind, whom it is about, why it was escalated.
     public var summary: String {
         var text = "\(decision.rawValue): \(severity) \(kind) alert from \(source)"
+        if event == .approval {
+            text = "APPROVED by \(approval?.by ?? "a reviewer"): \(approval?.action ?? "the recommended containment") for \(severity) \(kind) alert from \(source)"
+        }
         if let principal { text += " about principal \(principal)" } else if let resource { text += " about resource \(resource)" }
         if !guardrails.isEmpty { text += "; guardrails: \(guardrails.joined(separator: ", "))" }
         return text
@@ -60,8 +95,8 @@ public struct WebhookNotification: Sendable, CustomStringConvertible {
             "decided_at": decidedAt.map { .string(RFC3339.format($0)) } ?? .null,
         ]
         if includeRationale { verdict["rationale"] = optional(rationale) }
-        return [
-            "type": "vigil.verdict",
+        var body: JSONObject = [
+            "type": .string(event == .verdict ? "vigil.verdict" : "vigil.approval"),
             "delivery_id": .string(deliveryID),
             "attempt": .int(Int64(attempt)),
             "summary": .string(summary),
@@ -73,6 +108,11 @@ public struct WebhookNotification: Sendable, CustomStringConvertible {
             ],
             "verdict": .object(verdict),
         ]
+        if event == .approval {
+            body["approval"] =
+                approval.map { ["action": .string($0.action), "approved_by": .string($0.by), "approved_at": .string(RFC3339.format($0.at))] } ?? .null
+        }
+        return .object(body)
     }
 
     /// Slack's incoming-webhook shape: `text` (the fallback) and `blocks`; alert-controlled text is escaped.
@@ -80,6 +120,7 @@ public struct WebhookNotification: Sendable, CustomStringConvertible {
         var details = "*Alert* `\(Self.slackEscape(alertID.uuidString.lowercased()))` (\(Self.slackEscape(source)) / "
             + "\(Self.slackEscape(externalID)))"
         if let action = recommendedAction { details += "\n*Recommended* \(Self.slackEscape(action))" }
+        if let approval { details += "\n*Approved* \(Self.slackEscape(approval.action)) by \(Self.slackEscape(approval.by))" }
         if includeRationale, let rationale { details += "\n*Rationale* \(Self.slackEscape(rationale))" }
         let text = Self.slackEscape(summary)
         return [

@@ -34,20 +34,22 @@ public struct WebhookOutbox: Sendable {
     /// retried then), and reads what the notification says.
     static let claimSQL = """
         WITH due AS (
-            SELECT o.shard, o.alert_id, o.subscription FROM webhook_outbox o
+            SELECT o.shard, o.alert_id, o.subscription, o.event FROM webhook_outbox o
             WHERE o.subscription = ANY ($1::text[]) AND o.next_attempt_at <= now()
             ORDER BY o.next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
         ), leased AS (
             UPDATE webhook_outbox o SET attempt = o.attempt + 1, next_attempt_at = now() + $3 * interval '1 millisecond'
-            FROM due WHERE o.shard = due.shard AND o.alert_id = due.alert_id AND o.subscription = due.subscription
-            RETURNING o.shard, o.alert_id, o.subscription, o.decision, o.attempt
+            FROM due WHERE o.shard = due.shard AND o.alert_id = due.alert_id AND o.subscription = due.subscription AND o.event = due.event
+            RETURNING o.shard, o.alert_id, o.subscription, o.decision, o.attempt, o.event
         )
         SELECT l.shard, l.alert_id, l.subscription, l.decision, l.attempt,
             a.source, a.external_id, a.kind, a.severity, a.occurred_at, a.principal, a.resource, a.account,
-            v.decided_by, v.confidence, coalesce(v.guardrails, '{}'), coalesce(v.flags, '{}'), v.recommended_action, v.rationale, v.created_at
+            v.decided_by, v.confidence, coalesce(v.guardrails, '{}'), coalesce(v.flags, '{}'), v.recommended_action, v.rationale, v.created_at,
+            l.event, r.approved_action, r.approved_by, r.approved_at
         FROM leased l
         JOIN alert a ON a.shard = l.shard AND a.id = l.alert_id
         LEFT JOIN verdict v ON v.shard = l.shard AND v.alert_id = l.alert_id
+        LEFT JOIN escalation_review r ON l.event = 'approval' AND r.shard = l.shard AND r.alert_id = l.alert_id
         """
 
     /// Claims up to `limit` due notifications of `subscriptions`, leased for `lease`.
@@ -63,36 +65,41 @@ public struct WebhookOutbox: Sendable {
                 account: try row.decode(String?.self, at: 12), decidedBy: try row.decode(String?.self, at: 13),
                 confidence: try row.decode(Double?.self, at: 14), guardrails: try row.decode([String].self, at: 15),
                 flags: try row.decode([String].self, at: 16), recommendedAction: try row.decode(String?.self, at: 17),
-                rationale: try row.decode(String?.self, at: 18), decidedAt: try row.decode(Date?.self, at: 19))
+                rationale: try row.decode(String?.self, at: 18), decidedAt: try row.decode(Date?.self, at: 19),
+                event: WebhookNotification.Event(rawValue: try row.decode(String.self, at: 20)) ?? .verdict,
+                approval: try WebhookNotification.Approval(
+                    action: row.decode(String?.self, at: 21), by: row.decode(String?.self, at: 22), at: row.decode(Date?.self, at: 23)))
         }
     }
 
-    /// The key and fence of one try: $1 shard, $2 alert id, $3 subscription, $4 attempt.
-    private static let match = "shard = $1 AND alert_id = $2 AND subscription = $3 AND attempt = $4"
+    /// The key and fence of one try: $1 shard, $2 alert id, $3 subscription, $4 attempt, $5 event.
+    private static let match = "shard = $1 AND alert_id = $2 AND subscription = $3 AND attempt = $4 AND event = $5"
 
     static let deliveredSQL = "DELETE FROM webhook_outbox WHERE \(match)"
 
-    /// $5 delay milliseconds, $6 status (or NULL), $7 error.
+    /// $6 delay milliseconds, $7 status (or NULL), $8 error.
     static let retrySQL = """
-        UPDATE webhook_outbox SET next_attempt_at = now() + $5 * interval '1 millisecond', last_status = $6, last_error = $7
+        UPDATE webhook_outbox SET next_attempt_at = now() + $6 * interval '1 millisecond', last_status = $7, last_error = $8
         WHERE \(match)
         """
 
-    /// $5 status (or NULL), $6 error.
+    /// $6 status (or NULL), $7 error.
     static let deadLetterSQL = """
         WITH moved AS (
             DELETE FROM webhook_outbox WHERE \(match)
-            RETURNING shard, alert_id, subscription, decision, created_at, attempt
+            RETURNING shard, alert_id, subscription, event, decision, created_at, attempt
         )
-        INSERT INTO webhook_dead_letter (shard, alert_id, subscription, decision, created_at, attempts, last_status, last_error)
-        SELECT shard, alert_id, subscription, decision, created_at, attempt, $5, $6 FROM moved
-        ON CONFLICT (shard, alert_id, subscription) DO UPDATE
+        INSERT INTO webhook_dead_letter (shard, alert_id, subscription, event, decision, created_at, attempts, last_status, last_error)
+        SELECT shard, alert_id, subscription, event, decision, created_at, attempt, $6, $7 FROM moved
+        ON CONFLICT (shard, alert_id, subscription, event) DO UPDATE
         SET attempts = EXCLUDED.attempts, last_status = EXCLUDED.last_status, last_error = EXCLUDED.last_error, died_at = now()
         """
 
     /// Records the outcome of one try; a try whose row moved on meanwhile (another loop's try) changes nothing.
     public func record(_ outcome: WebhookDeliveryOutcome, for notification: WebhookNotification) async throws {
-        let key: [any PostgresEncodable] = [notification.shard, notification.alertID, notification.subscription, notification.attempt]
+        let key: [any PostgresEncodable] = [
+            notification.shard, notification.alertID, notification.subscription, notification.attempt, notification.event.rawValue,
+        ]
         switch outcome {
         case .delivered:
             try await pool.query(Self.deliveredSQL, key)

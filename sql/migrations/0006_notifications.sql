@@ -16,18 +16,21 @@ CREATE TABLE webhook_subscription (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per (verdict, subscription) still to deliver.
+-- One row per (alert, subscription, event) still to deliver. `event` is 'verdict' (written with the verdict) or
+-- 'approval' (written with a reviewer's approval of the recommended containment, for the subscriptions notified of
+-- escalations: Vigil executes nothing, it hands the approval to the team's own tooling).
 CREATE TABLE webhook_outbox (
     shard integer NOT NULL,
     alert_id uuid NOT NULL,
     subscription text NOT NULL,
+    event text NOT NULL DEFAULT 'verdict' CHECK (event IN ('verdict', 'approval')),
     decision text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     attempt integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_status integer,
     last_error text,
-    PRIMARY KEY (shard, alert_id, subscription)
+    PRIMARY KEY (shard, alert_id, subscription, event)
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at);
 
@@ -36,13 +39,14 @@ CREATE TABLE webhook_dead_letter (
     shard integer NOT NULL,
     alert_id uuid NOT NULL,
     subscription text NOT NULL,
+    event text NOT NULL DEFAULT 'verdict',
     decision text NOT NULL,
     created_at timestamptz NOT NULL,
     attempts integer NOT NULL,
     last_status integer,
     last_error text NOT NULL,
     died_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (shard, alert_id, subscription)
+    PRIMARY KEY (shard, alert_id, subscription, event)
 );
 
 -- The MONITOR watch list: one row per (subject, alert) for alerts whose verdict was MONITOR. A subject is

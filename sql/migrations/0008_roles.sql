@@ -50,7 +50,7 @@ BEGIN
     -- The webhook delivery loop runs in the coordinator (migration 6): it registers subscriptions, works the
     -- outbox and dead-letters what cannot be delivered.
     GRANT INSERT, UPDATE ON webhook_subscription TO vigil_coordinator;
-    GRANT UPDATE, DELETE ON webhook_outbox TO vigil_coordinator;
+    GRANT INSERT, UPDATE, DELETE ON webhook_outbox TO vigil_coordinator;
     GRANT INSERT ON webhook_dead_letter TO vigil_coordinator;
 
     -- Worker: everything readable except credentials and the humans' review data; writes the queue.
@@ -69,6 +69,9 @@ BEGIN
     GRANT INSERT, UPDATE ON escalation_review TO vigil_reviewer;
     GRANT INSERT ON review_audit TO vigil_reviewer;
     GRANT INSERT, UPDATE, DELETE ON review_session TO vigil_reviewer;
+    -- An approval is announced through the webhook outbox, in the review's transaction.
+    GRANT SELECT ON webhook_subscription TO vigil_reviewer;
+    GRANT INSERT, UPDATE ON webhook_outbox TO vigil_reviewer;
 
     -- Identity columns and serials.
     EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO vigil_coordinator, vigil_reviewer', schema_name);

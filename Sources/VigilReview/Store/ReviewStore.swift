@@ -179,6 +179,11 @@ public struct ReviewStore: Sendable {
                     PostgresJSON(current.review.json.jsonText), PostgresJSON(next.json.jsonText), PostgresJSON(JSONValue.object(detailJSON).jsonText),
                 ]
             )
+            if case .approveContainment = action {
+                // Vigil executes nothing: the approval is handed to the team's own tooling through the webhooks,
+                // committed with the review so that an approval is announced exactly when it is recorded.
+                try await connection.query(Self.enqueueApproval, [current.shard, id])
+            }
             return true
         }
         guard saved else {
@@ -191,6 +196,15 @@ public struct ReviewStore: Sendable {
         }
         return next
     }
+
+    /// $1 shard, $2 alert id. One `approval` outbox row per enabled subscription notified of escalations; a
+    /// re-approval after a reopen announces again.
+    static let enqueueApproval = """
+        INSERT INTO webhook_outbox (shard, alert_id, subscription, event, decision)
+        SELECT $1, $2, s.name, 'approval', 'ESCALATE' FROM webhook_subscription s WHERE s.enabled AND 'ESCALATE' = ANY (s.decisions)
+        ON CONFLICT (shard, alert_id, subscription, event) DO UPDATE
+        SET attempt = 0, next_attempt_at = now(), created_at = now(), last_status = NULL, last_error = NULL
+        """
 
     private struct Header {
         var shard: Int
