@@ -108,7 +108,8 @@ struct PostgresRateLimiterTests {
         // 60 rpm with a 10 s burst: a bucket of 10 requests refilling 1 per second; 24 calls may wait 600 ms.
         let workers = (0..<4).map { _ in Self.limiter(db, rpm: 60, burst: 10, prefetch: 2) }
         try await workers[0].prepare()
-        let soon = ContinuousClock.now.advanced(by: .milliseconds(600))
+        let start = ContinuousClock.now
+        let soon = start.advanced(by: .milliseconds(600))
         let admitted = await withTaskGroup(of: Int.self) { group in
             for worker in workers {
                 for _ in 0..<6 {
@@ -119,11 +120,14 @@ struct PostgresRateLimiterTests {
             }
             return await group.reduce(0, +)
         }
-        // Permits held in local pools count as taken: the callers together get at most the bucket (plus one refill).
-        #expect(admitted >= 9)
-        #expect(admitted <= 11)
+        // Permits held in local pools count as taken: the callers together get at most the bucket plus what refilled
+        // (1 per second) while they asked — 11 when the machine keeps to the 600 ms, more only if it was slower.
         let granted = try await db.pool.query("SELECT requests_granted FROM llm_rate_limit").first!.decode(Int64.self, column: "requests_granted")
-        #expect(granted <= 11)
+        let elapsed = ContinuousClock.now - start
+        let bound = 10 + max(1, Int((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18).rounded(.up)))
+        #expect(admitted >= 9)
+        #expect(admitted <= bound, "admitted \(admitted) in \(elapsed)")
+        #expect(granted <= Int64(bound), "granted \(granted) in \(elapsed)")
         let later = ContinuousClock.now.advanced(by: .seconds(3))
         _ = try await workers[1].acquire(inputTokens: 10, maxOutputTokens: 10, deadline: later)
     }

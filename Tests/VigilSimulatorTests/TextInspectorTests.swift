@@ -53,6 +53,9 @@ struct TextInspectorTests {
         #expect(!TextInspector.describesRoutineActivity("unknown caller"))
         #expect(TextInspector.reportsFailure(#"{"error":"throttled"}"#))
         #expect(!TextInspector.reportsFailure(#"{"events":[]}"#))
+        // Spotlighted tool results: the wrapper is not the answer, and counts of failed calls are not failures.
+        #expect(!TextInspector.reportsFailure("<tool_result>\n{\"calls\":[{\"event_name\":\"GetObject\",\"failed\":3}]}\n</tool_result>"))
+        #expect(TextInspector.reportsFailure("<tool_result>\n{\"error\":{\"code\":\"unavailable\"}}\n</tool_result>"))
     }
 
     static let instructions: [(String, Decision?)] = [

@@ -98,7 +98,9 @@ extension TextInspector {
     /// Whether a tool result reports a failure rather than data (OpenAI tool messages carry no error flag): a JSON
     /// object with a top-level `error`, or text that starts with "error" or says a lookup failed.
     static func reportsFailure(_ text: String) -> Bool {
-        if case .object(let object)? = try? JSONParser(duplicateKeys: .lastWins).parse(text) { return object["error"] != nil }
+        // A JSON answer (also inside a spotlighting wrapper) fails only when it says so at its top level: a field
+        // such as a principal history's `"failed": 3` counts failed calls, it is not a failed lookup.
+        if case .object(let object)? = embeddedJSON(in: text) { return object["error"] != nil }
         let lowered = text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
         return lowered.hasPrefix("error") || lowered.contains(/\b(failed|timed out|timeout|unavailable)\b/)
     }
