@@ -24,7 +24,9 @@ struct DemoSummary {
         for path in paths.keys.sorted() {
             let group = paths[path]!
             let counts = ["ESCALATE", "MONITOR", "CLOSE"].map { decision in "\(decision) \(group.filter { $0.decision == decision }.count)" }
-            let flags = Set(group.flatMap(\.flags)).sorted()
+            // Flags with the number of verdicts carrying each; `recurrence_of:<id>` flags counted as one kind.
+            let kinds = group.flatMap { Set($0.flags.map { $0.hasPrefix("recurrence_of:") ? "recurrence_of" : $0 }) }
+            let flags = Dictionary(grouping: kinds, by: { $0 }).map { "\($0.key) \($0.value.count)" }.sorted()
             out.append("  \(path.padding(toLength: 10, withPad: " ", startingAt: 0)) \(counts.joined(separator: "  "))"
                 + (flags.isEmpty ? "" : "   (flags: \(flags.joined(separator: ", ")))"))
         }
