@@ -13,6 +13,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let connectionFailed = Code("connectionFailed")
         /// The connection broke during or before a statement (server restart, network).
         public static let connectionClosed = Code("connectionClosed")
+        /// The server did not answer within the configured client timeout; the connection was closed.
+        public static let noAnswer = Code("noAnswer")
         /// The server rejected a statement; see ``sqlState``.
         public static let server = Code("server")
         /// A column's value could not be decoded into the requested Swift type.

@@ -10,54 +10,29 @@ import VigilPostgres
 import VigilQueue
 import VigilSchema
 
-/// The coordinator while its PostgreSQL is down: 503 with `Retry-After`, fast, and recovery without a restart.
+/// The coordinator while its PostgreSQL is down or frozen: 503 with `Retry-After`, fast, and recovery without a restart.
 @Suite("Coordinator under a database outage", .serialized)
 struct DatabaseOutageTests {
     @Test("while PostgreSQL is stopped, ingest and readiness answer 503 with Retry-After in bounded time, then recover")
     func outage() async throws {
-        let server = try await OutageServer.start()
-        do {
-            try await Self.outage(server)
-        } catch {
-            await server.remove()
-            throw error
-        }
-        await server.remove()
+        try await Self.withServer { server in try await Self.outage(server) }
+    }
+
+    @Test("while PostgreSQL is frozen (SIGSTOP), ingest answers 503 within the client timeout instead of hanging, then recovers",
+        .timeLimit(.minutes(2)))
+    func frozen() async throws {
+        try await Self.withServer { server in try await Self.frozen(server) }
     }
 
     static func outage(_ server: OutageServer) async throws {
-        var postgres = PostgresConfiguration(connectionString: server.url, maxConnections: 4)
-        postgres.connectTimeoutSeconds = 2
-        postgres.acquireTimeout = .seconds(2)
-        postgres.statementTimeout = .seconds(10)
-        let pool = PostgresPool(configuration: postgres)
-        try await VigilSchema.migrator().migrate(pool)
-        try await ClusterSettings.ensureShardCount(pool, requested: 8)
-        let token = try await TokenStore(pool: pool).create(name: "siem", scopes: [.ingest])
-        let coordinator = try Coordinator(
-            configuration: CoordinatorConfiguration(port: 0, retryAfterSeconds: 3), pool: pool,
-            router: try await Coordinator.shardRouter(pool), logger: Logger(label: "test")
-        )
-        let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/x-ndjson"]
+        let (pool, coordinator, headers) = try await setUp(server, clientTimeout: nil)
         let clock = ContinuousClock()
-
         try await coordinator.application().test(.live) { client in
-            let before = try await client.execute(
-                uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(string: alertLine("outage-1")))
-            #expect(before.status == .ok)
+            #expect(try await ingest(client, headers, "outage-1").status == .ok)
 
             try await server.stop()
             await coordinator.backlog.measure()
-            for attempt in 0..<3 {
-                let started = clock.now
-                let refused = try await client.execute(
-                    uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(string: alertLine("outage-2")))
-                let took = started.duration(to: clock.now)
-                #expect(refused.status == .serviceUnavailable, "attempt \(attempt)")
-                #expect(refused.headers[.retryAfter] == "3")
-                #expect(try json(refused)["error"] == "unavailable")
-                #expect(took < .seconds(6), "a 503 must not wait on the dead database for long (took \(took))")
-            }
+            try await expectRefused(client, headers, "outage-2", within: .seconds(6))
             let started = clock.now
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .serviceUnavailable)
@@ -69,19 +44,7 @@ struct DatabaseOutageTests {
 
             // Back up: the same request goes through without restarting the coordinator.
             try await server.start()
-            var recovered: TestResponse?
-            for _ in 0..<50 {
-                let response = try await client.execute(
-                    uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(string: alertLine("outage-2")))
-                if response.status == .ok {
-                    recovered = response
-                    break
-                }
-                #expect(response.status == .serviceUnavailable)
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            let body = try json(try #require(recovered, "ingest never recovered after the server came back"))
-            #expect(body["accepted"] == 1)
+            try await expectRecovered(client, headers, "outage-2")
             await coordinator.backlog.measure()
             let readyAgain = try await client.execute(uri: "/readyz", method: .get)
             #expect(readyAgain.status == .ok)
@@ -90,6 +53,86 @@ struct DatabaseOutageTests {
         // Exactly the two acknowledged alerts are held; the refused attempts stored nothing.
         #expect(try await pool.query("SELECT count(*) AS n FROM alert")[0].decode(Int.self, column: "n") == 2)
         await pool.close()
+    }
+
+    static func frozen(_ server: OutageServer) async throws {
+        let (pool, coordinator, headers) = try await setUp(server, clientTimeout: .seconds(2))
+        try await coordinator.application().test(.live) { client in
+            #expect(try await ingest(client, headers, "frozen-1").status == .ok)
+
+            // The server's processes keep their sockets open and answer nothing: statement_timeout cannot fire.
+            try server.freeze()
+            try await expectRefused(client, headers, "frozen-2", within: .seconds(8))
+            server.thaw()
+            try await expectRecovered(client, headers, "frozen-2")
+        }
+        // The refused attempts stored nothing: their abandoned transactions never reached COMMIT.
+        #expect(try await pool.query("SELECT count(*) AS n FROM alert")[0].decode(Int.self, column: "n") == 2)
+        await pool.close()
+    }
+
+    /// Runs `body` against a private server, thawed and removed afterwards whatever happened.
+    static func withServer(_ body: (OutageServer) async throws -> Void) async throws {
+        let server = try await OutageServer.start()
+        do {
+            try await body(server)
+        } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+
+    /// A migrated database on `server`, an ingest token and a coordinator with a small pool and short timeouts.
+    static func setUp(_ server: OutageServer, clientTimeout: Duration?) async throws -> (PostgresPool, Coordinator, HTTPFields) {
+        var postgres = PostgresConfiguration(connectionString: server.url, maxConnections: 2)
+        postgres.connectTimeoutSeconds = 2
+        postgres.acquireTimeout = .seconds(2)
+        postgres.statementTimeout = .seconds(10)
+        postgres.clientTimeout = clientTimeout
+        let pool = PostgresPool(configuration: postgres)
+        try await VigilSchema.migrator().migrate(pool)
+        try await ClusterSettings.ensureShardCount(pool, requested: 8)
+        let token = try await TokenStore(pool: pool).create(name: "siem", scopes: [.ingest])
+        let coordinator = try Coordinator(
+            configuration: CoordinatorConfiguration(port: 0, retryAfterSeconds: 3), pool: pool,
+            router: try await Coordinator.shardRouter(pool), logger: Logger(label: "test")
+        )
+        return (pool, coordinator, [.authorization: "Bearer \(token)", .contentType: "application/x-ndjson"])
+    }
+
+    static func ingest(_ client: some TestClientProtocol, _ headers: HTTPFields, _ externalID: String) async throws -> TestResponse {
+        try await client.execute(uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(string: alertLine(externalID)))
+    }
+
+    /// Three ingest attempts, each refused with 503, `Retry-After` and the `unavailable` error within `bound`.
+    static func expectRefused(_ client: some TestClientProtocol, _ headers: HTTPFields, _ externalID: String, within bound: Duration) async throws {
+        let clock = ContinuousClock()
+        for attempt in 0..<3 {
+            let started = clock.now
+            let refused = try await ingest(client, headers, externalID)
+            let took = started.duration(to: clock.now)
+            #expect(refused.status == .serviceUnavailable, "attempt \(attempt)")
+            #expect(refused.headers[.retryAfter] == "3")
+            #expect(try json(refused)["error"] == "unavailable")
+            #expect(took < bound, "a 503 must not wait on the unavailable database for long (took \(took))")
+        }
+    }
+
+    /// Retries ingest until it is accepted (the coordinator was not restarted), answering 503 meanwhile.
+    static func expectRecovered(_ client: some TestClientProtocol, _ headers: HTTPFields, _ externalID: String) async throws {
+        var recovered: TestResponse?
+        for _ in 0..<50 {
+            let response = try await ingest(client, headers, externalID)
+            if response.status == .ok {
+                recovered = response
+                break
+            }
+            #expect(response.status == .serviceUnavailable)
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let body = try json(try #require(recovered, "ingest never recovered after the server came back"))
+        #expect(body["accepted"] == 1)
     }
 }
 
@@ -129,7 +172,37 @@ struct OutageServer {
         try await Self.execute(asOwner(["\(binaries)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-o", options, "start"]))
     }
 
+    /// Stops (SIGSTOP) the postmaster and every process it started: a frozen host, as the clients see it.
+    func freeze() throws {
+        for pid in processes() {
+            guard kill(pid, SIGSTOP) == 0 else { throw HarnessError("cannot stop server process \(pid)") }
+        }
+    }
+
+    /// Continues (SIGCONT) every process of the server; safe when it is not frozen.
+    func thaw() {
+        for pid in processes() { kill(pid, SIGCONT) }
+    }
+
+    /// The postmaster (first line of `postmaster.pid`) and its children, read from `/proc`.
+    private func processes() -> [pid_t] {
+        guard let file = try? String(contentsOfFile: "\(directory)/data/postmaster.pid", encoding: .utf8),
+            let first = file.split(separator: "\n").first, let postmaster = pid_t(first.trimmingCharacters(in: .whitespaces))
+        else { return [] }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let children = entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            // Fields after the command name: state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == postmaster ? pid : nil
+        }
+        return [postmaster] + children
+    }
+
     func remove() async {
+        thaw()
         _ = try? await Self.execute(["bash", Self.script, "stop", directory])
     }
 

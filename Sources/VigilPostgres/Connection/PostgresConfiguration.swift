@@ -22,6 +22,11 @@ public struct PostgresConfiguration: Sendable {
     /// The server-side `statement_timeout` set on every connection (default nil: the server's own), so no
     /// statement can hold a caller longer than this. Ignored when the connection string sets `options`.
     public var statementTimeout: Duration?
+    /// How long a statement (or a step of a COPY) may wait for the server's answer on the client side before the
+    /// connection is abandoned (default nil: no bound). Unlike ``statementTimeout`` it also holds when the server
+    /// has stopped answering altogether (a frozen host): the call then fails with `.noAnswer` and the pool drops
+    /// the connection. Set it above ``statementTimeout``, so the server's own bound fires first when it can.
+    public var clientTimeout: Duration?
 
     public init(
         connectionString: String = "",
@@ -38,6 +43,7 @@ public struct PostgresConfiguration: Sendable {
         self.searchPath = searchPath
         self.applicationName = applicationName
         self.statementTimeout = nil
+        self.clientTimeout = nil
     }
 
     /// `DATABASE_URL` when set, else libpq's own defaults (`PGHOST`, `PGDATABASE`, …).
@@ -52,6 +58,9 @@ public struct PostgresConfiguration: Sendable {
         }
         guard acquireTimeout > .zero else {
             throw PostgresError(code: .connectionFailed, message: "acquireTimeout must be positive")
+        }
+        if let clientTimeout, clientTimeout <= .zero {
+            throw PostgresError(code: .connectionFailed, message: "clientTimeout must be positive")
         }
         if let searchPath, searchPath.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "," || $0 == " ") }) {
             throw PostgresError(code: .connectionFailed, message: "searchPath may hold only schema names separated by commas")

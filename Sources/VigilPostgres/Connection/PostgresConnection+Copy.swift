@@ -40,7 +40,8 @@ extension PostgresConnection {
         let conn = try startCopy(sql)
         do {
             for try await chunk in chunks where !chunk.isEmpty {
-                try Self.putCopyData(requireHandle(), chunk)
+                let handle = try requireHandle()
+                try awaitingAnswer(sql: sql) { () throws(PostgresError) in try Self.putCopyData(handle, chunk) }
             }
         } catch {
             abortCopy(conn, sql: sql)
@@ -51,18 +52,20 @@ extension PostgresConnection {
 
     private func copy(_ sql: String, _ send: (OpaquePointer) throws -> Void) async throws -> Int {
         let conn = try startCopy(sql)
-        do {
-            try send(conn)
-        } catch {
+        let deadline = armAnswerDeadline()
+        var failure: (any Error)?
+        do { try send(conn) } catch { failure = error }
+        try Self.checkAnswered(deadline, sql: sql)
+        if let failure {
             abortCopy(conn, sql: sql)
-            throw error
+            throw failure
         }
         return try finishCopy(conn, sql: sql)
     }
 
     private func startCopy(_ sql: String) throws(PostgresError) -> OpaquePointer {
         let conn = try requireHandle()
-        guard let result = PQexec(conn, sql) else { throw connectionError(sql: sql) }
+        guard let result = try awaitingAnswer(sql: sql, { () throws(PostgresError) in PQexec(conn, sql) }) else { throw connectionError(sql: sql) }
         guard PQresultStatus(result) == PGRES_COPY_IN else {
             _ = try check(result, sql: sql)
             throw PostgresError(code: .protocolViolation, message: "the statement did not start COPY FROM STDIN", query: sql)
@@ -72,11 +75,17 @@ extension PostgresConnection {
     }
 
     private func abortCopy(_ conn: OpaquePointer, sql: String) {
-        _ = PQputCopyEnd(conn, "aborted by the client")
-        while let result = PQgetResult(conn) { PQclear(result) }
+        _ = try? awaitingAnswer(sql: sql) { () throws(PostgresError) in
+            _ = PQputCopyEnd(conn, "aborted by the client")
+            while let result = PQgetResult(conn) { PQclear(result) }
+        }
     }
 
     private func finishCopy(_ conn: OpaquePointer, sql: String) throws(PostgresError) -> Int {
+        try awaitingAnswer(sql: sql) { () throws(PostgresError) -> Int in try collectCopyResults(conn, sql: sql) }
+    }
+
+    private func collectCopyResults(_ conn: OpaquePointer, sql: String) throws(PostgresError) -> Int {
         guard PQputCopyEnd(conn, nil) == 1 else { throw connectionError(sql: sql) }
         var firstError: PostgresError?
         var count = 0

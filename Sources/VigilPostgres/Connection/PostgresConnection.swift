@@ -33,6 +33,8 @@ public actor PostgresConnection {
 
     private var handle: OpaquePointer?
     private let canceller = Canceller()
+    /// The client-side bound on each blocking call, when the configuration sets one.
+    private var answerDeadline: AnswerDeadline?
     /// The server's version number (`150018` for 15.18).
     public private(set) var serverVersion: Int = 0
     /// The server process serving this connection.
@@ -81,6 +83,11 @@ public actor PostgresConnection {
         serverVersion = Int(PQserverVersion(conn))
         backendPID = PQbackendPID(conn)
         canceller.set(PQgetCancel(conn))
+        if let timeout = configuration.clientTimeout {
+            let deadline = AnswerDeadline(timeout: timeout)
+            AnswerWatchdog.shared.watch(deadline)
+            answerDeadline = deadline
+        }
         var setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'; SET IntervalStyle = 'iso_8601';"
         if let searchPath = configuration.searchPath { setup += " SET search_path = \(searchPath);" }
         try executeScript(setup)
@@ -173,7 +180,7 @@ public actor PostgresConnection {
         if Task.isCancelled { throw PostgresError(code: .cancelled, message: "the task was cancelled before the statement ran", query: sql) }
         let canceller = self.canceller
         let outcome: Result<T, PostgresError> = await withTaskCancellationHandler {
-            await self.perform(operation)
+            await self.perform(sql, operation)
         } onCancel: {
             canceller.cancel()
         }
@@ -185,8 +192,32 @@ public actor PostgresConnection {
         }
     }
 
-    private func perform<T>(_ operation: (isolated PostgresConnection) throws(PostgresError) -> T) -> Result<T, PostgresError> {
-        Result { () throws(PostgresError) -> T in try operation(self) }
+    private func perform<T>(
+        _ sql: String, _ operation: (isolated PostgresConnection) throws(PostgresError) -> T
+    ) -> Result<T, PostgresError> {
+        Result { () throws(PostgresError) -> T in try awaitingAnswer(sql: sql) { () throws(PostgresError) -> T in try operation(self) } }
+    }
+
+    /// Runs blocking libpq work under the connection's client timeout, if it has one: when the server has not
+    /// answered in time the socket is shut down, and the call fails with `.noAnswer` whatever libpq said.
+    func awaitingAnswer<T>(sql: String?, _ body: () throws(PostgresError) -> T) throws(PostgresError) -> T {
+        let deadline = armAnswerDeadline()
+        let outcome = Result { () throws(PostgresError) -> T in try body() }
+        try Self.checkAnswered(deadline, sql: sql)
+        return try outcome.get()
+    }
+
+    /// Starts the client timeout's clock for one blocking call; nil when the connection has no timeout.
+    func armAnswerDeadline() -> AnswerDeadline? {
+        guard let deadline = answerDeadline, let handle else { return nil }
+        deadline.arm(socket: PQsocket(handle))
+        return deadline
+    }
+
+    /// Stops the clock armed by ``armAnswerDeadline()``; throws `.noAnswer` if it fired during the call.
+    static func checkAnswered(_ deadline: AnswerDeadline?, sql: String?) throws(PostgresError) {
+        guard let deadline, deadline.disarm() else { return }
+        throw PostgresError(code: .noAnswer, message: "PostgreSQL did not answer within \(deadline.timeout); the connection was closed", query: sql)
     }
 
     /// Turns a `PGresult` into rows or a thrown error; takes ownership of `result`.

@@ -44,7 +44,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Seconds a request may wait on the database (connect, pool acquisition, each statement) before it gets 503.",
-            discussion: "While PostgreSQL is down, ingest and /readyz answer 503 with Retry-After within this bound."
+            discussion: """
+                While PostgreSQL is down, ingest and /readyz answer 503 with Retry-After within this bound. Statements \
+                are cancelled by the server after 6× this bound, and abandoned by the coordinator after 7× it when \
+                the server has stopped answering altogether (a frozen host).
+                """
         )
     )
     var databaseTimeout = 5
@@ -57,6 +61,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         postgres.connectTimeoutSeconds = max(2, databaseTimeout)
         postgres.acquireTimeout = .seconds(max(1, databaseTimeout))
         postgres.statementTimeout = .seconds(max(1, databaseTimeout) * 6)
+        // A frozen server answers nothing, so its statement_timeout never fires: the client gives up soon after.
+        postgres.clientTimeout = .seconds(max(1, databaseTimeout) * 7)
         let pool = PostgresPool(configuration: postgres)
         let logger = Logger(label: "vigil.coordinator")
         guard try await VigilSchema.migrator().isCurrent(pool) else {
