@@ -117,44 +117,23 @@ struct CloudTrailRecordStream {
     /// The object at `start`: a lenient string-aware scan finds where it ends or where a top-level `Records` array
     /// starts, then the strict reader confirms it on the bytes read so far.
     private mutating func decideObject(from start: Int) throws(LoadError) {
-        var depth = 0
-        var inString = false
-        var escaped = false
+        var brackets = Brackets()
         var stringStart = 0
         var i = start
         scan: while true {
             while i < buffer.count {
-                let byte = buffer[i]
-                if inString {
-                    if escaped {
-                        escaped = false
-                    } else if byte == 0x5C {
-                        escaped = true
-                    } else if byte == 0x22 {
-                        inString = false
-                        if depth == 1, i - stringStart == 7, buffer[stringStart..<i].elementsEqual("Records".utf8) {
-                            switch try recordsArray(after: i + 1) {
-                            case .some(let bracket):
-                                return decideFromPrefix(upTo: bracket + 1)
-                            case .none:
-                                break
-                            }
-                        }
+                switch brackets.feed(buffer[i]) {
+                case .stringStart: stringStart = i + 1
+                case .stringEnd:
+                    if brackets.depth == 1, i - stringStart == 7, buffer[stringStart..<i].elementsEqual("Records".utf8),
+                        let bracket = try recordsArray(after: i + 1)
+                    {
+                        return decideFromPrefix(upTo: bracket + 1)
                     }
-                } else {
-                    switch byte {
-                    case 0x22:
-                        inString = true
-                        stringStart = i + 1
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        depth -= 1
-                        if depth == 0 {
-                            try decideClosedObject(endingAt: i)
-                            return
-                        }
-                    default: break
-                    }
+                case .close where brackets.depth == 0:
+                    try decideClosedObject(endingAt: i)
+                    return
+                default: break
                 }
                 i += 1
             }
@@ -253,50 +232,27 @@ struct CloudTrailRecordStream {
         }
         var start = position
         let startLine = line
-        var depth = 0
-        var inString = false
-        var escaped = false
+        var brackets = Brackets()
         var tooLarge = false
         var i = position
         while true {
             while i < buffer.count {
                 let byte = buffer[i]
                 if byte == 0x0A { line += 1 }
-                if inString {
-                    if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
-                } else {
-                    switch byte {
-                    case 0x22: inString = true
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        if depth == 0 {
-                            // The array's end: this is its last element.
-                            layout = .finished
-                            position = i + 1
-                            return element(start..<i, line: startLine, tooLarge: tooLarge)
-                        }
-                        depth -= 1
-                    case UInt8(ascii: ","):
-                        if depth == 0 {
-                            position = i + 1
-                            return element(start..<i, line: startLine, tooLarge: tooLarge)
-                        }
-                    default: break
-                    }
+                switch brackets.feed(byte) {
+                case .close where brackets.depth < 0:
+                    // The array's end: this is its last element.
+                    layout = .finished
+                    position = i + 1
+                    return element(start..<i, line: startLine, tooLarge: tooLarge)
+                case .comma where brackets.depth == 0:
+                    position = i + 1
+                    return element(start..<i, line: startLine, tooLarge: tooLarge)
+                default: break
                 }
                 i += 1
             }
-            if tooLarge || i - start > maxRecordBytes {
-                // Too large to keep: pass over the rest of it without holding it.
-                tooLarge = true
-                position = i
-                i -= drop(before: i)
-                start = 0
-            } else {
-                let moved = drop(before: start)
-                i -= moved
-                start -= moved
-            }
+            compact(record: &start, scanned: &i, tooLarge: &tooLarge)
             guard try more() else {
                 layout = .finished
                 position = i
@@ -324,16 +280,7 @@ struct CloudTrailRecordStream {
                     break
                 }
                 searched = buffer.count
-                if tooLarge || searched - start > maxRecordBytes {
-                    tooLarge = true
-                    position = searched
-                    searched -= drop(before: searched)
-                    start = 0
-                } else {
-                    let moved = drop(before: start)
-                    searched -= moved
-                    start -= moved
-                }
+                compact(record: &start, scanned: &searched, tooLarge: &tooLarge)
                 guard try more() else {
                     layout = .finished
                     position = buffer.count
@@ -349,5 +296,65 @@ struct CloudTrailRecordStream {
     private mutating func element(_ range: Range<Int>, line: Int, tooLarge: Bool) -> Record {
         number += 1
         return Record(range: tooLarge ? range.lowerBound..<range.lowerBound : range, line: line, number: number, tooLarge: tooLarge)
+    }
+
+    /// After reading `buffer` to its end for a record starting at `start`: keeps the record (dropping the bytes before
+    /// it) or, once it is larger than ``maxRecordBytes`` (`tooLarge`), drops everything read, so the rest of it is
+    /// passed over without being held. `start` and `scanned` move with the bytes.
+    private mutating func compact(record start: inout Int, scanned: inout Int, tooLarge: inout Bool) {
+        if tooLarge || scanned - start > maxRecordBytes {
+            tooLarge = true
+            position = scanned
+            scanned -= drop(before: scanned)
+            start = 0
+        } else {
+            let moved = drop(before: start)
+            scanned -= moved
+            start -= moved
+        }
+    }
+
+    /// String-aware bracket tracking over JSON text read byte by byte: the nesting depth outside strings.
+    private struct Brackets {
+        enum Event {
+            case open
+            case close
+            case comma
+            case stringStart
+            case stringEnd
+        }
+
+        /// Opened minus closed brackets (negative once more were closed than this tracker saw opened).
+        private(set) var depth = 0
+        private var inString = false
+        private var escaped = false
+
+        /// What `byte` is at this point of the text, nil for bytes that change nothing.
+        mutating func feed(_ byte: UInt8) -> Event? {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == 0x5C {
+                    escaped = true
+                } else if byte == 0x22 {
+                    inString = false
+                    return .stringEnd
+                }
+                return nil
+            }
+            switch byte {
+            case 0x22:
+                inString = true
+                return .stringStart
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                return .open
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                return .close
+            case UInt8(ascii: ","): return .comma
+            default: return nil
+            }
+        }
     }
 }
