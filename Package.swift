@@ -55,6 +55,7 @@ let package = Package(
             name: "VigilEnrichment",
             dependencies: [
                 "VigilCore", "VigilPostgres", "VigilRules",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

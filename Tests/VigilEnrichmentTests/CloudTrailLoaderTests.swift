@@ -104,6 +104,49 @@ import VigilPostgres
         #expect(summary.loaded == events.count)
         #expect(summary.rejected.map(\.position) == ["line 2 (record 2)"])
     }
+
+    /// A file larger than a batch is read in chunks and split across batches: the counts are those of its records,
+    /// corrupt records are reported with their position, the summary counts every stored event, and re-loading adds
+    /// nothing. (The memory bound itself is shown by `CloudTrailRecordStreamTests` and the max-RSS figure in
+    /// benchmarks/enrichment/README.md.)
+    @Test func aFileLargerThanABatchLoadsInBatchesWithTheSameCounts() async throws {
+        let database = try await EnrichmentDatabase.make()
+        let scratch = try ScratchDirectory()
+        defer {
+            scratch.remove()
+            Task { await database.drop() }
+        }
+        let events = try SharedData.cloudTrailFiles().flatMap(CloudTrailFixture.events)
+        var lines: [String] = []
+        for copy in 0..<3 {
+            for event in events {
+                let id = event["eventID"]!.stringValue!
+                lines.append(event.jsonText.replacingOccurrences(of: #""eventID":"\#(id)""#, with: #""eventID":"\#(id)-c\#(copy)""#))
+            }
+        }
+        let corrupt = [5, 4_000, lines.count]
+        for (offset, index) in corrupt.enumerated() { lines.insert("{\"eventID\": oops", at: index + offset) }
+        let ndjson = try scratch.write("big.ndjson", lines.joined(separator: "\n") + "\n")
+        let gzipped = try CloudTrailFixture.gzip(ndjson)
+        var loader = EnrichmentLoader(pool: database.pool)
+        loader.batchRows = 1_000
+
+        let summary = try await loader.load(.cloudtrail, paths: [gzipped])
+        let total = events.count * 3
+        #expect(summary.read == total + corrupt.count)
+        #expect(summary.loaded == total)
+        #expect(summary.duplicates == 0)
+        let positions = corrupt.enumerated().map { "line \($0.element + $0.offset + 1) (record \($0.element + $0.offset + 1))" }
+        #expect(summary.rejected.map(\.position) == positions)
+        #expect(try await database.count("SELECT count(*) FROM cloudtrail_event") == total)
+        #expect(
+            try await database.count("SELECT sum(events)::int FROM cloudtrail_principal_activity")
+                == database.count("SELECT count(*) FROM cloudtrail_event WHERE principal_arn IS NOT NULL")
+        )
+        let again = try await loader.load(.cloudtrail, paths: [gzipped])
+        #expect(again.loaded == 0)
+        #expect(again.duplicates == total)
+    }
 }
 
 enum CloudTrailFixture {

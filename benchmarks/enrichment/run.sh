@@ -42,6 +42,20 @@ copy_rate=$(python3 -c "print(round($events / ($end - $start)))")
 echo "vigil load cloudtrail: $events events, $vigil_rate events/s"
 echo "psql \\copy same rows:  $events events, $copy_rate events/s"
 python3 -c "print('ratio vigil/psql: %.2f (target >= 0.70)' % ($vigil_rate / $copy_rate))"
+
+echo "== memory: the same events as one gzip NDJSON file, loaded into empty tables"
+python3 - "$WORK"/copies "$WORK/all.ndjson" <<'PY'
+import glob, json, os, sys
+with open(sys.argv[2], "w") as out:
+    for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.json"))):
+        for record in json.load(open(path))["Records"]:
+            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+PY
+gzip -1 "$WORK/all.ndjson"
+psql "$DATABASE_URL" -qc 'TRUNCATE cloudtrail_event, cloudtrail_principal_activity'
+/usr/bin/time -v "$VIGIL" load cloudtrail --quiet "$WORK/all.ndjson.gz" 2>"$WORK/time.txt"
+echo "one file: $(stat -c %s "$WORK/all.ndjson.gz") bytes gzip, $(gzip -l "$WORK/all.ndjson.gz" | awk 'NR==2 {print $2}') bytes inflated;" \
+    "vigil max RSS $(awk -F': ' '/Maximum resident/ {print $2}' "$WORK/time.txt") KiB"
 fi
 [ "$TARGET" -gt 0 ] || exit 0
 

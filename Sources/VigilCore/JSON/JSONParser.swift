@@ -86,6 +86,25 @@ public struct JSONParser: Sendable {
 }
 
 extension JSONParser {
+    /// The four hex digits of a `\uXXXX` escape starting at `at` in `raw` (either case), or nil when fewer than four
+    /// bytes remain or any is not a hex digit. Shared with the tree-free readers that validate JSON as this parser does.
+    public static func hex4(_ raw: UnsafeBufferPointer<UInt8>, at: Int) -> UInt16? {
+        guard at >= 0, at + 4 <= raw.count else { return nil }
+        var value: UInt16 = 0
+        for k in 0..<4 {
+            let c = raw[at + k]
+            let digit: UInt16
+            switch c {
+            case 0x30...0x39: digit = UInt16(c - 0x30)
+            case 0x41...0x46: digit = UInt16(c - 0x41 + 10)
+            case 0x61...0x66: digit = UInt16(c - 0x61 + 10)
+            default: return nil
+            }
+            value = value << 4 | digit
+        }
+        return value
+    }
+
     fileprivate struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         let options: JSONParser
@@ -318,21 +337,6 @@ extension JSONParser {
             return s
         }
 
-        func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt16? {
-            guard at + 4 <= raw.count else { return nil }
-            var value: UInt16 = 0
-            for k in 0..<4 {
-                let c = raw[at + k]
-                let digit: UInt16
-                switch c {
-                case 0x30...0x39: digit = UInt16(c - 0x30)
-                case 0x41...0x46: digit = UInt16(c - 0x41 + 10)
-                case 0x61...0x66: digit = UInt16(c - 0x61 + 10)
-                default: return nil
-                }
-                value = value << 4 | digit
-            }
-            return value
-        }
+        func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt16? { JSONParser.hex4(raw, at: at) }
     }
 }

@@ -7,51 +7,47 @@ import VigilRules
 /// own bytes stored as the `record` jsonb (PostgreSQL normalises them). A record that is not JSON, not valid UTF-8,
 /// or lacks a key field is rejected with its position; the others load.
 enum CloudTrailRecordParser {
-    static func rows(path: String) throws -> StagedRows {
-        rows(bytes: try SourceFile.bytes(path), file: path)
+    /// All the rows of a file (for one file's load and tests; the loader itself reads files in batches with
+    /// ``read(_:into:upTo:)``).
+    static func rows(path: String) throws(LoadError) -> StagedRows {
+        var stream = try CloudTrailRecordStream(path: path)
+        var staged = StagedRows()
+        while try read(&stream, into: &staged, upTo: .max) {}
+        return staged
     }
 
     static func rows(bytes: [UInt8], file: String) -> StagedRows {
-        let elements = elements(bytes)
-        return bytes.withUnsafeBufferPointer { buffer in
-            var staged = StagedRows()
-            var record = 0
-            for element in elements {
-                record += 1
-                switch row(UnsafeBufferPointer(rebasing: buffer[element.range])) {
-                case .success(let row): staged.rows.append(row)
-                case .failure(let reason):
-                    let position = "line \(element.line) (record \(record))"
-                    staged.rejected.append(LoadRejection(file: file, position: position, reason: reason.message))
-                }
+        var stream = CloudTrailRecordStream(FileChunks(bytes: bytes, name: file))
+        var staged = StagedRows()
+        // In-memory bytes cannot fail to read.
+        while (try? read(&stream, into: &staged, upTo: .max)) == true {}
+        return staged
+    }
+
+    /// Reads records from `stream` into `staged` (rows, and rejections with their position) until `staged` holds
+    /// `limit` rows or the file ends; true when it stopped at the limit (more may follow), false at the end.
+    ///
+    /// - Throws: ``LoadError`` when the file cannot be read further.
+    static func read(_ stream: inout CloudTrailRecordStream, into staged: inout StagedRows, upTo limit: Int) throws(LoadError) -> Bool {
+        while staged.rows.count < limit {
+            guard let record = try stream.next() else { return false }
+            let outcome: Result<[String?], RowRejection> =
+                record.tooLarge
+                ? .failure(RowRejection("record larger than \(stream.maxRecordBytes) bytes"))
+                : stream.buffer.withUnsafeBufferPointer { row(UnsafeBufferPointer(rebasing: $0[record.range])) }
+            switch outcome {
+            case .success(let row): staged.rows.append(row)
+            case .failure(let reason):
+                let position = "line \(record.line) (record \(record.number))"
+                staged.rejected.append(LoadRejection(file: stream.name, position: position, reason: reason.message))
             }
-            return staged
         }
+        return true
     }
 
-    /// The records of a file as byte ranges with the line each starts on: the elements of its top-level array or of
-    /// its `Records` array (string-aware splitting, so one corrupt element loses only itself), the whole text when
-    /// it is one object, else its non-blank lines.
-    static func elements(_ bytes: [UInt8]) -> [(range: Range<Int>, line: Int)] {
-        let (first, records, single) = bytes.withUnsafeBufferPointer(topLevel)
-        if first == UInt8(ascii: "[") { return CloudTrailReader.splitArray(bytes, from: bytes.firstIndex { !isSpace($0) }!) }
-        if let records { return CloudTrailReader.splitArray(bytes, from: records) }
-        if let single { return [(single, 1 + bytes[..<single.lowerBound].count { $0 == 0x0A })] }
-        var lines: [(range: Range<Int>, line: Int)] = []
-        var number = 0
-        var lineStart = 0
-        while lineStart <= bytes.count {
-            number += 1
-            let end = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.count
-            if bytes[lineStart..<end].contains(where: { !isSpace($0) }) { lines.append((lineStart..<end, number)) }
-            lineStart = end + 1
-        }
-        return lines
-    }
-
-    /// The first non-blank byte; when it opens an object, where its `Records` array starts, or else the object's
-    /// range when it is the file's only value.
-    private static func topLevel(_ bytes: UnsafeBufferPointer<UInt8>) -> (first: UInt8?, records: Int?, single: Range<Int>?) {
+    /// The first non-blank byte; when it opens an object, where its `Records` array starts (the strict reader
+    /// accepting every member before it), or else the object's range when it is valid and the only value in `bytes`.
+    static func topLevel(_ bytes: UnsafeBufferPointer<UInt8>) -> (first: UInt8?, records: Int?, single: Range<Int>?) {
         var skimmer = JSONSkimmer(bytes)
         let first = skimmer.peek()
         guard first == UInt8(ascii: "{") else { return (first, nil, nil) }
@@ -251,6 +247,4 @@ enum CloudTrailRecordParser {
             parameterARNs = parameters
         }
     }
-
-    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
 }

@@ -4,11 +4,13 @@ import VigilPostgres
 
 /// Loads log files and feeds into the enrichment tables (`sql/migrations/0003_enrichment.sql`).
 ///
-/// Each file is parsed record by record (a bad record is rejected with its position; the others load), its rows
-/// streamed by COPY into a temporary staging table, the day partitions they need created, and then inserted with
-/// `ON CONFLICT`: re-loading a file adds nothing. CloudTrail events are also summarised per principal and hour
-/// (``PrincipalActivity``) in the same transaction, counting only the events actually inserted. Files are gathered into batches of about ``batchRows`` rows, one
-/// transaction each (a failure leaves no half batch).
+/// Each file is parsed record by record (a bad record is rejected with its position; the others load); CloudTrail
+/// files are read in chunks (``CloudTrailRecordStream``), so a file of any size loads in bounded memory. Rows are
+/// gathered into batches of about ``batchRows``, one transaction each (a failure leaves no half batch): the day
+/// partitions they need are created and they are copied in, either straight into insert-only tables (keys stored
+/// already are skipped) or through a staging table and `ON CONFLICT`; re-loading a file adds nothing. CloudTrail
+/// events are also summarised per principal and hour (``PrincipalActivity``) in the same transaction, counting only
+/// the events actually inserted.
 public struct EnrichmentLoader: Sendable {
     public let pool: PostgresPool
     /// The clock for intel expiry (`expires_at = now + expiresIn`).
@@ -22,7 +24,8 @@ public struct EnrichmentLoader: Sendable {
     }
 
     /// Rows written per transaction: files are parsed and gathered until this many rows are ready, and the next batch is
-    /// parsed while the previous one is written.
+    /// parsed while the previous one is written. CloudTrail files are read in chunks and split across batches, so a
+    /// load holds at most two batches of rows and one chunk of each file at a time.
     public var batchRows = 20_000
 
     /// Loads `paths` as `kind`, calling `progress` after each file with the number of files read.
@@ -41,28 +44,46 @@ public struct EnrichmentLoader: Sendable {
         var batch = StagedRows()
         var writing: Task<LoadSummary, any Error>?
         defer { writing?.cancel() }
+        /// Hands the batch to the writer once the previous batch is written (one batch parsed while one is written).
+        var sawDuplicates = false
+        func flush() async throws {
+            if let previous = writing {
+                let written = try await previous.value
+                sawDuplicates = written.duplicates > 0
+                summary.add(written)
+            }
+            let ready = batch
+            let expectDuplicates = sawDuplicates
+            writing = Task { try await self.write(ready, into: target, expectDuplicates: expectDuplicates) }
+            batch = StagedRows()
+        }
         for (index, path) in paths.enumerated() {
-            let staged = try parse(kind, path: path)
-            batch.rows += staged.rows
-            batch.rejected += staged.rejected
-            if batch.rows.count >= batchRows {
-                if let previous = writing { summary.add(try await previous.value) }
-                let ready = batch
-                writing = Task { try await self.write(ready, into: target) }
-                batch = StagedRows()
+            if kind == .cloudtrail {
+                // Streamed: a file is read in chunks and may span batches, so memory stays bounded whatever its size.
+                var stream = try CloudTrailRecordStream(path: path)
+                while try CloudTrailRecordParser.read(&stream, into: &batch, upTo: batchRows) { try await flush() }
+            } else {
+                let staged = try parse(kind, path: path)
+                batch.rows += staged.rows
+                batch.rejected += staged.rejected
+                if batch.rows.count >= batchRows { try await flush() }
             }
             progress(index + 1)
         }
-        if let previous = writing { summary.add(try await previous.value) }
+        if let previous = writing {
+            let written = try await previous.value
+            sawDuplicates = written.duplicates > 0
+            summary.add(written)
+        }
         writing = nil
-        summary.add(try await write(batch, into: target))
+        summary.add(try await write(batch, into: target, expectDuplicates: sawDuplicates))
         return summary
     }
 
     /// Loads one file.
     public func load(_ kind: LoadKind, path: String) async throws -> LoadSummary {
-        guard let target = Self.target(kind) else { return try await AssetInventory.load(path: path).store(in: pool) }
-        return try await write(try parse(kind, path: path), into: target)
+        guard Self.target(kind) != nil else { return try await AssetInventory.load(path: path).store(in: pool) }
+        return try await load(kind, paths: [path])
     }
 
     static func target(_ kind: LoadKind) -> LoadTarget? {
@@ -88,11 +109,23 @@ public struct EnrichmentLoader: Sendable {
     }
 
     /// Writes a batch of rows (one transaction) and counts what happened to them.
-    func write(_ staged: StagedRows, into target: LoadTarget) async throws -> LoadSummary {
+    ///
+    /// Insert-only tables first try to copy the batch straight in, unless `expectDuplicates` (the previous batch had
+    /// some): a batch of new rows (the usual case: logs loaded once) then costs no key look-up; one that repeats a
+    /// stored key fails on the primary key, is rolled back whole, and takes the checked path.
+    func write(_ staged: StagedRows, into target: LoadTarget, expectDuplicates: Bool = true) async throws -> LoadSummary {
         var summary = LoadSummary()
         summary.read = staged.read
         summary.rejected = staged.rejected
         guard !staged.rows.isEmpty else { return summary }
+        if target.directKeyTypes != nil, !expectDuplicates {
+            do {
+                summary.loaded = try await copyAll(staged.rows, into: target)
+                return summary
+            } catch let error as PostgresError where error.isUniqueViolation {
+                // Some rows are stored already (or repeat within the batch): look the keys up.
+            }
+        }
         if let keyTypes = target.directKeyTypes {
             do {
                 let inserted = try await writeDirect(staged.rows, into: target, keyTypes: keyTypes)
@@ -130,6 +163,19 @@ public struct EnrichmentLoader: Sendable {
         return summary
     }
 
+    /// Copies every row straight into the table with its day partitions (and summary), in one transaction; fails
+    /// with a unique violation, keeping nothing, when any key is stored already or repeats within `rows`.
+    func copyAll(_ rows: [[String?]], into target: LoadTarget) async throws -> Int {
+        let times = target.partitionColumn.map { column in
+            let index = target.columns.firstIndex(of: column)!
+            return PostgresArrayLiteral.text(rows.map { $0[index] ?? "" })
+        }
+        return try await pool.withTransaction { connection -> Int in
+            if let times { try await Self.ensureDayPartitions(of: target, times: times, on: connection) }
+            return try await Self.copy(rows, into: target, on: connection)
+        }
+    }
+
     /// The fast path for insert-only tables keyed by (key, time): the day partitions are created, the keys stored
     /// already are looked up, the batch's repeats and stored rows are dropped here, and the rest is copied
     /// straight into the table. A row stored by a concurrent loader in between fails the batch with a unique
@@ -146,12 +192,7 @@ public struct EnrichmentLoader: Sendable {
         let match = zip(target.conflictKey, names).map { "e.\($0.0) = k.\($0.1)" }.joined(separator: " AND ")
         let selected = rows
         return try await pool.withTransaction { connection -> Int in
-            if target.partitionColumn != nil {
-                try await connection.query(
-                    "SELECT vigil_ensure_day_partitions($1, array(SELECT DISTINCT (t AT TIME ZONE 'UTC')::date FROM unnest($2::timestamptz[]) t))",
-                    [target.table, keys[1]]
-                )
-            }
+            if target.partitionColumn != nil { try await Self.ensureDayPartitions(of: target, times: keys[1], on: connection) }
             let existing = try await connection.query(
                 """
                 SELECT k.n FROM unnest(\(casts)) WITH ORDINALITY AS k(\(names.joined(separator: ", ")), n)
@@ -163,11 +204,25 @@ public struct EnrichmentLoader: Sendable {
             for row in existing { stored.insert(try row.decode(Int.self, at: 0) - 1) }
             let insert = fresh.enumerated().filter { !stored.contains($0.offset) }.map { selected[$0.element] }
             guard !insert.isEmpty else { return 0 }
-            let copied = try await connection.copyFrom("COPY \(target.table) (\(target.columnList)) FROM STDIN", rows: insert) { row, writer in
-                for field in row { writer.field(field) }
-            }
-            if target.summarisesPrincipals { try await PrincipalActivity.add(insert, columns: target.columns, on: connection) }
-            return copied
+            return try await Self.copy(insert, into: target, on: connection)
         }
+    }
+
+    /// Copies `rows` into `target` (its partitions exist) and adds them to the principal summary when it keeps one;
+    /// returns the rows copied.
+    static func copy(_ rows: [[String?]], into target: LoadTarget, on connection: PostgresConnection) async throws -> Int {
+        let copied = try await connection.copyFrom("COPY \(target.table) (\(target.columnList)) FROM STDIN", rows: rows) { row, writer in
+            for field in row { writer.field(field) }
+        }
+        if target.summarisesPrincipals { try await PrincipalActivity.add(rows, columns: target.columns, on: connection) }
+        return copied
+    }
+
+    /// Creates the day partitions of `target` for `times` (a `timestamptz[]` literal).
+    static func ensureDayPartitions(of target: LoadTarget, times: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "SELECT vigil_ensure_day_partitions($1, array(SELECT DISTINCT (t AT TIME ZONE 'UTC')::date FROM unnest($2::timestamptz[]) t))",
+            [target.table, times]
+        )
     }
 }

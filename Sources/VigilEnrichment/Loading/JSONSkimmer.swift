@@ -148,10 +148,10 @@ struct JSONSkimmer {
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                var value = UInt32(Self.hex4(raw, i)!)
+                var value = UInt32(JSONParser.hex4(raw, at: i)!)
                 i += 4
                 if (0xD800..<0xDC00).contains(value) {
-                    value = 0x10000 + ((value - 0xD800) << 10) + (UInt32(Self.hex4(raw, i + 2)!) - 0xDC00)
+                    value = 0x10000 + ((value - 0xD800) << 10) + (UInt32(JSONParser.hex4(raw, at: i + 2)!) - 0xDC00)
                     i += 6
                 }
                 out.append(contentsOf: String(Character(Unicode.Scalar(value)!)).utf8)
@@ -203,12 +203,12 @@ struct JSONSkimmer {
             UInt8(ascii: "r"), UInt8(ascii: "t"):
             index += 2
         case UInt8(ascii: "u"):
-            guard let unit = Self.hex4(bytes, index + 2) else { throw Failure(code: .invalidEscape) }
+            guard let unit = JSONParser.hex4(bytes, at: index + 2) else { throw Failure(code: .invalidEscape) }
             index += 6
             if unit == 0 { sawNUL = true }
             if (0xD800..<0xDC00).contains(unit) {
                 guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
-                    let low = Self.hex4(bytes, index + 2), (0xDC00..<0xE000).contains(low)
+                    let low = JSONParser.hex4(bytes, at: index + 2), (0xDC00..<0xE000).contains(low)
                 else { throw Failure(code: .invalidEscape) }
                 index += 6
             } else if (0xDC00..<0xE000).contains(unit) {
@@ -257,24 +257,4 @@ struct JSONSkimmer {
     }
 
     @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-
-    /// The four hex digits of a `\uXXXX` escape at `at` (as ``JSONParser`` reads them), nil when they are not.
-    private static func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt16? {
-        guard at + 4 <= raw.count else { return nil }
-        var value: UInt16 = 0
-        for byte in raw[at..<at + 4] {
-            guard let digit = hexDigit(byte) else { return nil }
-            value = value << 4 | digit
-        }
-        return value
-    }
-
-    private static func hexDigit(_ byte: UInt8) -> UInt16? {
-        switch byte {
-        case 0x30...0x39: UInt16(byte - 0x30)
-        case 0x41...0x46: UInt16(byte - 0x41 + 10)
-        case 0x61...0x66: UInt16(byte - 0x61 + 10)
-        default: nil
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import VigilPostgres
 
 /// The hourly per-principal summary of CloudTrail events (`cloudtrail_principal_activity`,
@@ -18,36 +19,115 @@ enum PrincipalActivity {
     /// so concurrent loaders lock summary rows in one order and cannot deadlock each other.
     static func upsert(from source: String) -> String {
         """
-        INSERT INTO \(table) AS a (principal_arn, hour, event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen)
+        \(insertInto)
         SELECT principal_arn, date_trunc('hour', event_time, 'UTC'), event_source, event_name, coalesce(source_address, ''),
                coalesce(left(user_agent, 200), ''), count(*), count(*) FILTER (WHERE error_code IS NOT NULL), min(event_time), max(event_time)
         FROM \(source) WHERE principal_arn IS NOT NULL
         GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+        \(onConflict)
+        """
+    }
+
+    /// The INSERT of summary rows, before its SELECT.
+    private static let insertInto = """
+        INSERT INTO \(table) AS a
+            (principal_arn, hour, event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen)
+        """
+
+    /// Adds an inserted summary row to the one stored with its key.
+    private static let onConflict = """
         ON CONFLICT (principal_arn, hour, event_source, event_name, source_address, user_agent) DO UPDATE
         SET events = a.events + EXCLUDED.events, errors = a.errors + EXCLUDED.errors,
             first_seen = least(a.first_seen, EXCLUDED.first_seen), last_seen = greatest(a.last_seen, EXCLUDED.last_seen)
         """
-    }
 
     /// Adds `rows` (``LoadTarget/cloudTrail`` rows just inserted, in its column order) to the summary, inside the
-    /// loader's transaction.
+    /// loader's transaction. The rows are grouped here (``tally(_:columns:)``) and only the groups are sent, as
+    /// arrays, to one upsert in key order; the first and last times are sent as the events wrote them, so the summary
+    /// holds exactly what ``upsert(from:)`` would make of the same events.
     static func add(_ rows: [[String?]], columns: [String], on connection: PostgresConnection) async throws {
-        let indexes = sourceColumns.map { columns.firstIndex(of: $0)! }
-        let principal = indexes[0]
-        let summarised = rows.filter { $0[principal] != nil }
-        guard !summarised.isEmpty else { return }
-        let stage = "vigil_stage_principal_activity"
-        try await connection.executeScript(
-            """
-            CREATE TEMP TABLE \(stage) (principal_arn text, event_time timestamptz, event_source text, event_name text,
-                source_address text, user_agent text, error_code text) ON COMMIT DROP
-            """
-        )
-        try await connection.copyFrom("COPY \(stage) FROM STDIN", rows: summarised) { row, writer in
-            for index in indexes { writer.field(row[index]) }
+        let groups = tally(rows, columns: columns)
+        guard !groups.isEmpty else { return }
+        var principals: [String] = [], hours: [Int64] = [], sources: [String] = [], names: [String] = []
+        var addresses: [String] = [], agents: [String] = [], events: [Int64] = [], errors: [Int64] = []
+        var firsts: [String] = [], lasts: [String] = []
+        for (key, tally) in groups {
+            principals.append(key.principal)
+            hours.append(key.hour)
+            sources.append(key.source)
+            names.append(key.name)
+            addresses.append(key.address)
+            agents.append(key.agent)
+            events.append(tally.events)
+            errors.append(tally.errors)
+            firsts.append(tally.first.text)
+            lasts.append(tally.last.text)
         }
-        try await ensurePartitions(from: stage, on: connection)
-        try await connection.query(upsert(from: stage))
+        try await connection.query(
+            """
+            SELECT vigil_ensure_day_partitions($1, array(SELECT DISTINCT (to_timestamp(h) AT TIME ZONE 'UTC')::date FROM unnest($2::bigint[]) h))
+            """,
+            [table, hours]
+        )
+        try await connection.query(
+            """
+            \(insertInto)
+            SELECT p, to_timestamp(h), s, n, ad, ua, e, er, f, l
+            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+                        $9::timestamptz[], $10::timestamptz[]) AS g(p, h, s, n, ad, ua, e, er, f, l)
+            ORDER BY 1, 2, 3, 4, 5, 6
+            \(onConflict)
+            """,
+            [principals, hours, sources, names, addresses, agents, events, errors, firsts, lasts]
+        )
+    }
+
+    /// A summary row's key: principal, UTC hour (seconds since 1970), event source and name, source address (`''`
+    /// when absent) and the first 200 characters of the user agent (`''` when absent), as ``upsert(from:)`` groups.
+    struct GroupKey: Hashable {
+        var principal: String
+        var hour: Int64
+        var source: String
+        var name: String
+        var address: String
+        var agent: String
+    }
+
+    /// A summary row's counts: events, failed calls, and the first and last event time (with the text it had).
+    struct Tally {
+        var events: Int64 = 0
+        var errors: Int64 = 0
+        var first: (date: Date, text: String)
+        var last: (date: Date, text: String)
+    }
+
+    /// The summary rows of `rows` (``LoadTarget/cloudTrail`` rows in `columns` order): events without a principal are
+    /// left out, as are rows whose time does not read as RFC 3339 (the record parser never makes one).
+    static func tally(_ rows: [[String?]], columns: [String]) -> [GroupKey: Tally] {
+        let at = sourceColumns.map { columns.firstIndex(of: $0)! }
+        var groups: [GroupKey: Tally] = [:]
+        for row in rows {
+            guard let principal = row[at[0]], let text = row[at[1]], let date = RFC3339.parse(text),
+                let source = row[at[2]], let name = row[at[3]]
+            else { continue }
+            // PostgreSQL keeps microseconds (rounding to nearest): truncate the time it will store, not the text's.
+            let microseconds = (date.timeIntervalSince1970 * 1e6).rounded(.toNearestOrEven)
+            let key = GroupKey(
+                principal: principal, hour: Int64((microseconds / 3.6e9).rounded(.down)) * 3600, source: source, name: name,
+                address: row[at[4]] ?? "", agent: row[at[5]].map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(200))) } ?? ""
+            )
+            let failed: Int64 = row[at[6]] == nil ? 0 : 1
+            if var tally = groups[key] {
+                tally.events += 1
+                tally.errors += failed
+                if date < tally.first.date { tally.first = (date, text) }
+                if date > tally.last.date { tally.last = (date, text) }
+                groups[key] = tally
+            } else {
+                groups[key] = Tally(events: 1, errors: failed, first: (date, text), last: (date, text))
+            }
+        }
+        return groups
     }
 
     /// Creates the day partitions of the summary for the events in `source`.
@@ -60,19 +140,37 @@ enum PrincipalActivity {
 
     /// A principal's events in the window (`$2`, `$3`] (`$1`: the principal ARN), one row per summary row or raw
     /// event, with the columns event_source, event_name, source_address, user_agent, events, errors, first_seen,
-    /// last_seen (the last four as the summary has them). Whole hours inside the window come from the summary, the
-    /// partial hours at its ends from `cloudtrail_event`; `$4`/`$5` are ``wholeHours(since:until:)``.
+    /// last_seen (the last four as the summary has them); `$4`/`$5` are ``wholeHours(since:until:)``.
+    ///
+    /// Whole hours inside the window come from the summary. In the two edge hours (the hour before `$4`, holding the
+    /// window's start, and the hour from `$5`, holding its end), a summary row whose events all fall inside the
+    /// window (`first_seen > $2` and `last_seen <= $3`) is taken whole, one whose events all fall outside is left
+    /// out, and only the rows cut by an edge are read from `cloudtrail_event`: the raw events of their groups inside
+    /// the window. So the answer is exactly that of the raw events, and when "now" is after the stored events (the
+    /// usual case: every row of the current hour ends before it) no raw event is read at all.
     static let windowParts = """
+        WITH edge AS MATERIALIZED (
+            SELECT hour, event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen,
+                   first_seen > $2 AND last_seen <= $3 AS inside
+            FROM cloudtrail_principal_activity
+            WHERE principal_arn = $1 AND (hour = $4::timestamptz - interval '1 hour' OR hour = $5::timestamptz)
+              AND last_seen > $2 AND first_seen <= $3
+        ), cut AS MATERIALIZED (SELECT * FROM edge WHERE NOT inside)
         SELECT event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen
         FROM cloudtrail_principal_activity WHERE principal_arn = $1 AND hour >= $4 AND hour < $5
         UNION ALL
-        SELECT event_source, event_name, coalesce(source_address, ''), coalesce(left(user_agent, 200), ''), 1,
-               (error_code IS NOT NULL)::int, event_time, event_time
-        FROM cloudtrail_event WHERE principal_arn = $1 AND event_time > $2 AND event_time < $4 AND event_time <= $3
+        SELECT event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen FROM edge WHERE inside
         UNION ALL
-        SELECT event_source, event_name, coalesce(source_address, ''), coalesce(left(user_agent, 200), ''), 1,
-               (error_code IS NOT NULL)::int, event_time, event_time
-        FROM cloudtrail_event WHERE principal_arn = $1 AND event_time >= $5 AND event_time <= $3 AND event_time > $2
+        SELECT e.event_source, e.event_name, coalesce(e.source_address, ''), coalesce(left(e.user_agent, 200), ''), 1,
+               (e.error_code IS NOT NULL)::int, e.event_time, e.event_time
+        FROM cloudtrail_event e
+        WHERE e.principal_arn = $1 AND e.event_time > $2 AND e.event_time <= $3 AND (e.event_time < $4 OR e.event_time >= $5)
+          AND e.event_time >= (SELECT min(first_seen) FROM cut) AND e.event_time <= (SELECT max(last_seen) FROM cut)
+          AND EXISTS (
+              SELECT 1 FROM cut c
+              WHERE c.hour = date_trunc('hour', e.event_time, 'UTC') AND c.event_source = e.event_source AND c.event_name = e.event_name
+                AND c.source_address = coalesce(e.source_address, '') AND c.user_agent = coalesce(left(e.user_agent, 200), '')
+          )
         """
 
     /// The whole UTC hours inside (`since`, `until`]: from the first hour boundary after `since` to the last one at or
