@@ -2,7 +2,9 @@ import VigilQueue
 
 /// Settings of one worker process. None is secret; the database's settings are ``VigilPostgres/PostgresConfiguration``'s.
 public struct WorkerConfiguration: Sendable {
-    /// Jobs running at once at most (default 64).
+    /// Jobs whose triage step runs at once at most (default 64). Jobs whose step has ended and whose results wait
+    /// for the completion writer are held on top of these, up to as many again, so the next batch is claimed while
+    /// the last one's results are committed.
     public var maxInFlight: Int
     /// Jobs claimed per statement at most (default 128; never more than the free in-flight slots).
     public var claimBatch: Int

@@ -40,13 +40,14 @@ struct MonitorRecurrenceTests {
             return id
         }
 
-        /// Claims every ready job and completes each with `decision`, in one `finish` call.
+        /// Claims every ready job and completes each with `decision`, in one `finish` call; with `knownSubjects` the
+        /// results carry their alerts' subjects (as the worker's do), else `finish` reads them from the database.
         @discardableResult
-        func completeAll(_ decision: Decision, by jobs: JobStore? = nil) async throws -> FinishReport {
+        func completeAll(_ decision: Decision, by jobs: JobStore? = nil, knownSubjects: Bool = true) async throws -> FinishReport {
             let jobs = jobs ?? self.jobs
             let claimed = try await jobs.claim(leases: leases, limit: 100, jobLease: .seconds(30))
             let verdict = VerdictRecord(decision: decision, rationale: "test", decidedBy: "rules")
-            return try await jobs.finish(claimed.map { JobResult(key: $0.key, attempt: $0.attempt, disposition: .complete, verdict: verdict) })
+            return try await jobs.finish(claimed.map { MonitorRecurrenceTests.result(of: $0, verdict: verdict, knownSubjects: knownSubjects) })
         }
 
         func verdict(_ id: UUID) async throws -> (decision: String, guardrails: [String], flags: [String], triage: String) {
@@ -57,18 +58,32 @@ struct MonitorRecurrenceTests {
         }
     }
 
-    @Test func recurrenceWithinTheWindowEscalatesNamingTheEarlierAlerts() async throws {
+    static func result(of job: ClaimedJob, verdict: VerdictRecord, knownSubjects: Bool) -> JobResult {
+        knownSubjects
+            ? JobResult(job: job, disposition: .complete, verdict: verdict)
+            : JobResult(key: job.key, attempt: job.attempt, disposition: .complete, verdict: verdict)
+    }
+
+    @Test func resultsOfClaimedJobsCarryTheSubjectsTheDatabaseWouldGive() {
+        #expect(JobStore.recurrenceSubjects(principal: "arn:aws:iam::1:user/dev", resource: "i-0abc")
+            == ["principal:arn:aws:iam::1:user/dev", "resource:i-0abc"])
+        #expect(JobStore.recurrenceSubjects(principal: "", resource: "i-0abc") == ["resource:i-0abc"])
+        #expect(JobStore.recurrenceSubjects(principal: nil, resource: nil) == [])
+    }
+
+    @Test(arguments: [true, false])
+    func recurrenceWithinTheWindowEscalatesNamingTheEarlierAlerts(knownSubjects: Bool) async throws {
         let f = try await Fixture.make()
         defer { Task { await f.db.drop() } }
         let first = try await f.alert(principal: "arn:aws:iam::1:user/dev", minutesAgo: 30)
         let second = try await f.alert(shard: 1, principal: nil, resource: "i-0abc", minutesAgo: 20)
-        try await f.completeAll(.monitor)
+        try await f.completeAll(.monitor, knownSubjects: knownSubjects)
         #expect(try await f.verdict(first).decision == "MONITOR")
         #expect(try await f.db.count("SELECT count(*) FROM monitor_watch WHERE escalated_by IS NULL") == 2)
 
         // Another alert about the same principal and the same resource, triaged MONITOR again by the step.
         let third = try await f.alert(shard: 1, principal: "arn:aws:iam::1:user/dev", resource: "i-0abc")
-        let report = try await f.completeAll(.monitor)
+        let report = try await f.completeAll(.monitor, knownSubjects: knownSubjects)
         let verdict = try await f.verdict(third)
         #expect(verdict.decision == "ESCALATE")
         #expect(report.writtenDecisions.values.contains(.escalate))
@@ -95,16 +110,18 @@ struct MonitorRecurrenceTests {
         #expect(try await f.db.count("SELECT count(*) FROM monitor_watch WHERE escalated_by IS NULL") == 3)
     }
 
-    @Test func recurrenceInsideOneBatchEscalatesTheLaterAlert() async throws {
+    @Test(arguments: [true, false])
+    func recurrenceInsideOneBatchEscalatesTheLaterAlert(knownSubjects: Bool) async throws {
         let f = try await Fixture.make()
         defer { Task { await f.db.drop() } }
         let ids = [try await f.alert(principal: "carol", minutesAgo: 2), try await f.alert(shard: 1, principal: "carol", minutesAgo: 1)]
-        try await f.completeAll(.monitor)
+        try await f.completeAll(.monitor, knownSubjects: knownSubjects)
         let decisions = try await [f.verdict(ids[0]).decision, f.verdict(ids[1]).decision]
         #expect(decisions.sorted() == ["ESCALATE", "MONITOR"], "one batch, same principal: exactly one escalation")
     }
 
-    @Test func concurrentWorkersCannotBothMissTheRecurrence() async throws {
+    @Test(arguments: [true, false])
+    func concurrentWorkersCannotBothMissTheRecurrence(knownSubjects: Bool) async throws {
         let f = try await Fixture.make(shardCount: 2)
         defer { Task { await f.db.drop() } }
         // Worker B holds shard 1; each worker finishes an alert about the same principal at the same time, ten rounds.
@@ -119,12 +136,40 @@ struct MonitorRecurrenceTests {
             try await f.alert(shard: 1, principal: principal)
             let jobA = try #require(try await f.jobs.claim(leases: [f.leases[0]], limit: 1, jobLease: .seconds(30)).first)
             let jobB = try #require(try await jobsB.claim(leases: [leaseB], limit: 1, jobLease: .seconds(30)).first)
-            async let finishA = f.jobs.finish([JobResult(key: jobA.key, attempt: jobA.attempt, disposition: .complete, verdict: verdict)])
-            async let finishB = jobsB.finish([JobResult(key: jobB.key, attempt: jobB.attempt, disposition: .complete, verdict: verdict)])
+            async let finishA = f.jobs.finish([Self.result(of: jobA, verdict: verdict, knownSubjects: knownSubjects)])
+            async let finishB = jobsB.finish([Self.result(of: jobB, verdict: verdict, knownSubjects: knownSubjects)])
             let reports = try await [finishA, finishB]
             let decisions = reports.flatMap(\.writtenDecisions.values).map(\.rawValue).sorted()
             #expect(decisions == ["ESCALATE", "MONITOR"], "round \(round)")
         }
+    }
+
+    @Test func aFailedCompletionTransactionWritesNothingReleasesItsLocksAndLeavesItsConnectionUsable() async throws {
+        let f = try await Fixture.make()
+        defer { Task { await f.db.drop() } }
+        var configuration = f.db.configuration
+        configuration.maxConnections = 1
+        let pool = PostgresPool(configuration: configuration)
+        defer { Task { await pool.close() } }
+        let jobs = JobStore(pool: pool, workerID: "worker-a", monitorRecurrenceWindow: .seconds(3600))
+        let id = try await f.alert(principal: "frank")
+        let job = try #require(try await jobs.claim(leases: f.leases, limit: 1, jobLease: .seconds(30)).first)
+        // The verdict insert (the second statement of the pipelined transaction) fails.
+        try await f.db.pool.query("ALTER TABLE verdict ADD CONSTRAINT refuse_rules CHECK (decided_by <> 'rules')")
+        let verdict = VerdictRecord(decision: .monitor, rationale: "test", decidedBy: "rules")
+        await #expect(throws: PostgresError.self) {
+            try await jobs.finish([JobResult(job: job, disposition: .complete, verdict: verdict)])
+        }
+        #expect(try await f.db.count("SELECT count(*) FROM verdict") == 0)
+        #expect(try await f.db.count("SELECT count(*) FROM monitor_watch") == 0)
+        #expect(try await f.db.count("SELECT count(*) FROM triage_job WHERE alert_id = $1 AND state = 'running'", [id]) == 1)
+        let backend = try await pool.withConnection { await $0.backendPID }
+        #expect(try await f.db.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [Int(backend)]) == 0)
+        // The pool's one connection is out of the failed transaction: the retry commits.
+        try await f.db.pool.query("ALTER TABLE verdict DROP CONSTRAINT refuse_rules")
+        let report = try await jobs.finish([JobResult(job: job, disposition: .complete, verdict: verdict)])
+        #expect(report.applied == [job.key])
+        #expect(try await f.verdict(id).decision == "MONITOR")
     }
 
     @Test func outboxRowsAreWrittenWithTheVerdictForSubscribedClassesOnly() async throws {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # HTTP ingest (NDJSON batches of 1,000 through a coordinator) vs psql \copy of the same alerts; fsync on.
 #   bash benchmarks/ingest/run.sh [--alerts N] [--concurrency N]
+#   SCRATCH=.build-queue-release bash benchmarks/ingest/run.sh     # another SwiftPM scratch path (default .build-release)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/install-deps.sh
-swift build -c release --scratch-path .build-release --product vigil
-V=.build-release/release/vigil
+SCRATCH=${SCRATCH:-.build-release}
+swift build -c release --scratch-path "$SCRATCH" --product vigil
+V=$SCRATCH/release/vigil
 eval "$(bash scripts/pg-throwaway.sh start)"
 coordinator=""
 cleanup() {

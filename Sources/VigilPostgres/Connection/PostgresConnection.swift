@@ -6,10 +6,15 @@ import Synchronization
 public struct PostgresStatement: Sendable {
     public var sql: String
     public var parameters: [PostgresValue]
+    /// Run as a named prepared statement, prepared once per connection (on first use, with this call's parameter
+    /// types) and reused: the server parses, analyses and (once its generic plan is chosen) plans it once, not on
+    /// every run. For hot statements run many times on long-lived connections. Default false.
+    public var prepared = false
 
-    public init(_ sql: String, _ parameters: [any PostgresEncodable] = []) {
+    public init(_ sql: String, _ parameters: [any PostgresEncodable] = [], prepared: Bool = false) {
         self.sql = sql
         self.parameters = parameters.map(\.postgresValue)
+        self.prepared = prepared
     }
 
     public init(sql: String, values: [PostgresValue]) {
@@ -35,6 +40,8 @@ public actor PostgresConnection {
     private let canceller = Canceller()
     /// The client-side bound on each blocking call, when the configuration sets one.
     private var answerDeadline: AnswerDeadline?
+    /// The names of the statements prepared on this connection, by SQL text.
+    var preparedNames: [String: String] = [:]
     /// The server's version number (`150018` for 15.18).
     public private(set) var serverVersion: Int = 0
     /// The server process serving this connection.
@@ -147,11 +154,30 @@ public actor PostgresConnection {
     public func run(_ statement: PostgresStatement) async throws(PostgresError) -> PostgresResult {
         try await cancellable(statement.sql) { (connection) throws(PostgresError) -> PostgresResult in
             let conn = try connection.requireHandle()
+            if statement.prepared {
+                let name = try connection.prepare(statement, on: conn)
+                let result = Self.withParameters(statement.parameters) { count, _, values, lengths, formats in
+                    PQexecPrepared(conn, name, count, values, lengths, formats, 0)
+                }
+                return try connection.check(result, sql: statement.sql)
+            }
             let result = Self.withParameters(statement.parameters) { count, types, values, lengths, formats in
                 PQexecParams(conn, statement.sql, count, types, values, lengths, formats, 0)
             }
             return try connection.check(result, sql: statement.sql)
         }
+    }
+
+    /// The name `statement` is prepared under on this connection, preparing it first when it is new here.
+    func prepare(_ statement: PostgresStatement, on conn: OpaquePointer) throws(PostgresError) -> String {
+        if let name = preparedNames[statement.sql] { return name }
+        let name = "vigil_\(preparedNames.count + 1)"
+        let result = Self.withParameters(statement.parameters) { count, types, _, _, _ in
+            PQprepare(conn, name, statement.sql, count, types)
+        }
+        _ = try check(result, sql: statement.sql)
+        preparedNames[statement.sql] = name
+        return name
     }
 
     /// Runs SQL text of one or more statements without parameters (simple query protocol): for

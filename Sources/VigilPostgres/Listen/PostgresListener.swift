@@ -30,20 +30,26 @@ public final class PostgresListener: Sendable {
     private let configuration: PostgresConfiguration
     private let logger: Logger
     private let pollInterval: Duration
+    private let onNotification: (@Sendable (PostgresNotification) -> Void)?
 
     /// - Parameters:
     ///   - channels: channel names (identifiers: letters, digits, `_`).
     ///   - pollInterval: how long one wait for input lasts before checking for cancellation (default 100 ms).
+    ///   - onNotification: called with each notification on the listener's own thread as soon as it is read, before
+    ///     it is delivered to ``events`` (which it still is): for a wake-up that must not wait for a task to be
+    ///     scheduled. It must return quickly and never block.
     public init(
         configuration: PostgresConfiguration,
         channels: [String],
         pollInterval: Duration = .milliseconds(100),
-        logger: Logger = Logger(label: "vigil.postgres.listen")
+        logger: Logger = Logger(label: "vigil.postgres.listen"),
+        onNotification: (@Sendable (PostgresNotification) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.channels = channels
         self.pollInterval = pollInterval
         self.logger = logger
+        self.onNotification = onNotification
         (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
     }
 
@@ -60,7 +66,7 @@ public final class PostgresListener: Sendable {
                 if !firstConnection { continuation.yield(.reconnected) }
                 firstConnection = false
                 backoff = .milliseconds(50)
-                await connection.deliverNotifications(to: continuation, pollInterval: pollInterval)
+                await connection.deliverNotifications(to: continuation, pollInterval: pollInterval, onNotification: onNotification)
                 await connection.close()
             } catch {
                 logger.warning("LISTEN connection failed; retrying", metadata: ["error": "\(error)"])
@@ -79,7 +85,10 @@ public final class PostgresListener: Sendable {
 
 extension PostgresConnection {
     /// Waits for input and yields notifications until the connection breaks or the task is cancelled.
-    func deliverNotifications(to continuation: AsyncStream<PostgresListenerEvent>.Continuation, pollInterval: Duration) async {
+    func deliverNotifications(
+        to continuation: AsyncStream<PostgresListenerEvent>.Continuation, pollInterval: Duration,
+        onNotification: (@Sendable (PostgresNotification) -> Void)?
+    ) async {
         let milliseconds = Int32(pollInterval.components.seconds * 1000 + pollInterval.components.attoseconds / 1_000_000_000_000_000)
         while !Task.isCancelled {
             guard let conn = try? requireHandle() else { return }
@@ -90,12 +99,14 @@ extension PostgresConnection {
                 if PQconsumeInput(conn) == 0 { return }
                 while let notify = PQnotifies(conn) {
                     let event = notify.pointee
-                    continuation.yield(.notification(PostgresNotification(
+                    let notification = PostgresNotification(
                         channel: String(cString: event.relname),
                         payload: String(cString: event.extra),
                         backendPID: event.be_pid
-                    )))
+                    )
                     PQfreemem(notify)
+                    onNotification?(notification)
+                    continuation.yield(.notification(notification))
                 }
             }
             if PQstatus(conn) != CONNECTION_OK { return }

@@ -43,6 +43,9 @@ public struct AlertIngestStore: Sendable {
                                  principal, resource, account, source_ip, payload, key_shard) FROM STDIN
         """
 
+    /// The existing id of a key already held is looked up (through `alert_key`'s primary key) only for the rows
+    /// that were not inserted: a join over all of `alert_key` made the planner hash the whole table on every batch,
+    /// a cost that grew with the table.
     static let insertBatch = """
         WITH input AS (
             SELECT * FROM vigil_ingest_stage
@@ -69,10 +72,13 @@ public struct AlertIngestStore: Sendable {
         notified AS (
             SELECT count(pg_notify('vigil_jobs', shard::text)) AS n FROM (SELECT DISTINCT shard FROM new_jobs) s
         )
-        SELECT i.id::text AS requested, n.alert_id IS NOT NULL AS inserted, k.alert_id::text AS existing
+        SELECT i.id::text AS requested, n.alert_id IS NOT NULL AS inserted,
+            CASE WHEN n.alert_id IS NULL THEN (
+                SELECT k.alert_id::text FROM alert_key k
+                WHERE k.key_shard = i.key_shard AND k.source = i.source AND k.external_id = i.external_id
+            ) END AS existing
         FROM input i
         LEFT JOIN new_keys n ON n.alert_id = i.id
-        LEFT JOIN alert_key k ON k.key_shard = i.key_shard AND k.source = i.source AND k.external_id = i.external_id
         CROSS JOIN notified
         """
 
@@ -117,7 +123,8 @@ public struct AlertIngestStore: Sendable {
                 writer.field(row.payload)
                 writer.field(Int64(row.keyShard))
             }
-            let rows = try await connection.query(Self.insertBatch)
+            // Prepared once per connection (the staging table is the connection's own and outlives each batch).
+            let rows = try await connection.run(PostgresStatement(Self.insertBatch, prepared: true))
             var byRequested: [String: IngestResponse.Stored] = [:]
             var unresolved: [Int] = []
             for row in rows {

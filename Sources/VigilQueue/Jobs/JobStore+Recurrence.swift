@@ -10,48 +10,72 @@ extension JobStore {
     /// The prefix of the flags naming the earlier alerts of a recurrence: `recurrence_of:<alert id>`.
     public static let recurrenceFlagPrefix = "recurrence_of:"
 
-    /// $1 shards, $2 alert ids. Returns each alert's subjects and takes a transaction-scoped advisory lock per
-    /// subject, in hash order (so two transactions never wait on each other in a cycle).
-    static let lockSubjectsSQL = """
-        WITH subjects AS (
-            SELECT t.shard, t.alert_id, s.subject
-            FROM unnest($1::int[], $2::uuid[]) AS t(shard, alert_id)
-            JOIN alert a ON a.shard = t.shard AND a.id = t.alert_id
-            CROSS JOIN LATERAL (VALUES ('principal:' || nullif(a.principal, '')), ('resource:' || nullif(a.resource, ''))) s(subject)
-            WHERE s.subject IS NOT NULL
-        ), locked AS (
-            SELECT count(pg_advisory_xact_lock(k)) AS n
-            FROM (SELECT DISTINCT hashtextextended(subject, 8) AS k FROM subjects ORDER BY k) keys
-        )
-        SELECT s.shard, s.alert_id, s.subject FROM subjects s, locked
+    /// The watch-list subjects of an alert about `principal` and `resource` (each when not empty), as
+    /// ``selectSubjectsSQL`` and ``completeSQL`` spell them.
+    public static func recurrenceSubjects(principal: String?, resource: String?) -> [String] {
+        var subjects: [String] = []
+        if let principal, !principal.isEmpty { subjects.append("principal:" + principal) }
+        if let resource, !resource.isEmpty { subjects.append("resource:" + resource) }
+        return subjects
+    }
+
+    /// $1 shards, $2 alert ids. Each alert's subjects, for results that do not carry them.
+    static let selectSubjectsSQL = """
+        SELECT t.shard, t.alert_id, s.subject
+        FROM unnest($1::int[], $2::uuid[]) AS t(shard, alert_id)
+        JOIN alert a ON a.shard = t.shard AND a.id = t.alert_id
+        CROSS JOIN LATERAL (VALUES ('principal:' || nullif(a.principal, '')), ('resource:' || nullif(a.resource, ''))) s(subject)
+        WHERE s.subject IS NOT NULL
         """
 
-    /// Writes completions (JSON rows as ``completeSQL`` reads them).
+    /// $1 subjects. Takes a transaction-scoped advisory lock per subject, in hash order (so two transactions never
+    /// wait on each other in a cycle).
+    static let lockSubjectsSQL = """
+        SELECT count(pg_advisory_xact_lock(k))
+        FROM (SELECT DISTINCT hashtextextended(subject, 8) AS k FROM unnest($1::text[]) AS s(subject) ORDER BY k) keys
+        """
+
+    /// Writes completions (JSON rows as ``completeSQL`` reads them); `subjects[i]` are row i's watch-list subjects,
+    /// nil when the caller does not know them (then they are read from `alert` first).
     ///
-    /// With the watch list off, one statement. With it on, one transaction: lock the batch's subjects, then write
-    /// the completions in waves in which no subject repeats, each wave a statement of its own, so each sees the
-    /// watch rows that committed before the locks were granted and those the earlier waves wrote.
-    func complete(_ rows: [JSONValue], into report: inout FinishReport) async throws {
+    /// With the watch list off, one statement. With it on, one transaction sent as one pipeline (one round trip):
+    /// `BEGIN`, lock the batch's subjects, then the completions in waves in which no subject repeats, each wave a
+    /// statement of its own, then `COMMIT` (the lock and completion statements are prepared once per connection).
+    /// The statements run one after another, each with its own snapshot, so each
+    /// wave sees the watch rows that committed before the locks were granted and those the earlier waves wrote.
+    func complete(_ rows: [JSONValue], subjects: [[String]?], into report: inout FinishReport) async throws {
         let window = monitorRecurrenceWindow.milliseconds
         guard window > 0 else {
-            let result = try await pool.query(Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText), window])
-            try Self.collectCompletions(result, into: &report)
+            let statement = PostgresStatement(
+                Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText), window], prepared: true)
+            try Self.collectCompletions(try await pool.withConnection { try await $0.run(statement) }, into: &report)
             return
         }
-        let keys = rows.map(Self.key(of:))
-        report = try await pool.withTransaction { connection in
-            var report = report
-            let locked = try await connection.query(Self.lockSubjectsSQL, [keys.map(\.shard), keys.map(\.alertID)])
-            var subjects: [ClaimedJob.Key: [String]] = [:]
-            for row in locked {
+        var known = subjects
+        let unknown = known.indices.filter { known[$0] == nil }
+        if !unknown.isEmpty {
+            let keys = unknown.map { Self.key(of: rows[$0]) }
+            let read = try await pool.query(Self.selectSubjectsSQL, [keys.map(\.shard), keys.map(\.alertID)])
+            var byKey: [ClaimedJob.Key: [String]] = [:]
+            for row in read {
                 let key = ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1))
-                subjects[key, default: []].append(try row.decode(String.self, at: 2))
+                byKey[key, default: []].append(try row.decode(String.self, at: 2))
             }
-            for wave in Self.waves(keys.indices.map { (rows[$0], subjects[keys[$0]] ?? []) }) {
-                let result = try await connection.query(
-                    Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(wave).jsonText), window])
-                try Self.collectCompletions(result, into: &report)
-            }
+            for (index, key) in zip(unknown, keys) { known[index] = byKey[key] ?? [] }
+        }
+        let all = known.map { $0 ?? [] }
+        var statements = [PostgresStatement("BEGIN"), PostgresStatement(Self.lockSubjectsSQL, [Array(Set(all.joined()))], prepared: true)]
+        for wave in Self.waves(rows.indices.map { (rows[$0], all[$0]) }) {
+            statements.append(
+                PostgresStatement(Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(wave).jsonText), window], prepared: true))
+        }
+        statements.append(PostgresStatement("COMMIT"))
+        report = try await pool.withConnection { connection in
+            let outcomes = try await connection.pipeline(statements)
+            // After an error the explicit transaction is left aborted; the pool rolls it back when the connection returns.
+            for case .failure(let error) in outcomes { throw error }
+            var report = report
+            for outcome in outcomes[2..<(outcomes.count - 1)] { try Self.collectCompletions(outcome.get(), into: &report) }
             return report
         }
     }

@@ -68,7 +68,7 @@ public struct JobStore: Sendable {
     {
         guard !leases.isEmpty, limit > 0 else { return [] }
         let statement = PostgresStatement(
-            Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds])
+            Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds], prepared: true)
         let result =
             if let connection { try await connection.run(statement) } else { try await pool.withConnection { try await $0.run(statement) } }
         var jobs: [ClaimedJob] = []
@@ -285,6 +285,7 @@ public struct JobStore: Sendable {
     /// - Throws: ``PostgresError``; on error nothing of the failed statement took effect.
     public func finish(_ results: [JobResult]) async throws -> FinishReport {
         var completions: [JSONValue] = []
+        var completionSubjects: [[String]?] = []
         var retries: [JSONValue] = []
         var deadLetters: [JSONValue] = []
         for result in results {
@@ -305,6 +306,7 @@ public struct JobStore: Sendable {
                 row["recommended_action"] = verdict.recommendedAction.map(JSONValue.string) ?? .null
                 row["triage"] = .object(verdict.triage)
                 completions.append(.object(row))
+                completionSubjects.append(result.subjects)
             case .retry(let delay, let error):
                 row["delay_ms"] = .int(delay.milliseconds)
                 row["error"] = .string(error.description)
@@ -315,7 +317,7 @@ public struct JobStore: Sendable {
             }
         }
         var report = FinishReport()
-        if !completions.isEmpty { try await complete(completions, into: &report) }
+        if !completions.isEmpty { try await complete(completions, subjects: completionSubjects, into: &report) }
         for (sql, rows) in [(Self.retrySQL, retries), (Self.deadLetterSQL, deadLetters)] where !rows.isEmpty {
             let result = try await pool.query(sql, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText)])
             for row in result {
@@ -384,12 +386,21 @@ public struct JobResult: Sendable {
     public var disposition: JobDisposition
     /// The verdict to write when `disposition` is `.complete`; ignored otherwise.
     public var verdict: VerdictRecord
+    /// The MONITOR watch-list subjects of the job's alert (see ``JobStore/recurrenceSubjects(principal:resource:)``)
+    /// when known; nil: ``JobStore/finish(_:)`` reads them from `alert` (one more round trip).
+    public var subjects: [String]?
 
     public init(key: ClaimedJob.Key, attempt: Int, disposition: JobDisposition, verdict: VerdictRecord) {
         self.key = key
         self.attempt = attempt
         self.disposition = disposition
         self.verdict = verdict
+    }
+
+    /// The result of `job`'s attempt, carrying its alert's watch-list subjects (read when it was claimed).
+    public init(job: ClaimedJob, disposition: JobDisposition, verdict: VerdictRecord) {
+        self.init(key: job.key, attempt: job.attempt, disposition: disposition, verdict: verdict)
+        subjects = JobStore.recurrenceSubjects(principal: job.alert.principal, resource: job.alert.resource)
     }
 }
 

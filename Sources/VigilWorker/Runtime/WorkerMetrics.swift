@@ -23,27 +23,49 @@ struct WorkerMetrics: Sendable {
     }
 
     /// Records what one completion batch wrote: verdicts by final decision and path, guardrail hits, recurrences,
-    /// retries, dead-letters and stale results.
+    /// retries, dead-letters and stale results. Counts are summed over the batch first, so each labelled counter is
+    /// looked up and incremented once per batch, not once per job.
     func record(batch: [JobResult], report: FinishReport) {
+        var stale = 0
+        var retried = 0
+        var dead = 0
+        var recurred = 0
+        var verdictCounts: [VerdictLabels: Int] = [:]
+        var guardrailCounts: [String: Int] = [:]
         for result in batch {
             guard report.applied.contains(result.key) else {
-                staleResults.increment()
+                stale += 1
                 continue
             }
             switch result.disposition {
-            case .retry: retries.increment()
-            case .deadLetter: deadLettered.increment()
+            case .retry: retried += 1
+            case .deadLetter: dead += 1
             case .complete:
                 guard let decision = report.writtenDecisions[result.key] else { continue }
                 let verdict = result.verdict
-                Counter(label: MetricName.verdicts, dimensions: [("decision", decision.rawValue), ("path", verdict.decidedBy)]).increment()
+                verdictCounts[VerdictLabels(decision: decision.rawValue, path: verdict.decidedBy), default: 0] += 1
                 var guardrails = Set(verdict.guardrails)
                 if decision != verdict.decision, decision == .escalate {
-                    recurrences.increment()
+                    recurred += 1
                     guardrails.insert(JobStore.recurrenceGuardrail)
                 }
-                for guardrail in guardrails { Counter(label: MetricName.guardrailHits, dimensions: [("guardrail", guardrail)]).increment() }
+                for guardrail in guardrails { guardrailCounts[guardrail, default: 0] += 1 }
             }
         }
+        if stale > 0 { staleResults.increment(by: stale) }
+        if retried > 0 { retries.increment(by: retried) }
+        if dead > 0 { deadLettered.increment(by: dead) }
+        if recurred > 0 { recurrences.increment(by: recurred) }
+        for (labels, count) in verdictCounts {
+            Counter(label: MetricName.verdicts, dimensions: [("decision", labels.decision), ("path", labels.path)]).increment(by: count)
+        }
+        for (guardrail, count) in guardrailCounts {
+            Counter(label: MetricName.guardrailHits, dimensions: [("guardrail", guardrail)]).increment(by: count)
+        }
+    }
+
+    private struct VerdictLabels: Hashable {
+        var decision: String
+        var path: String
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
@@ -20,6 +21,8 @@ final class WorkerRuntime: Sendable {
     let logger: Logger
     let clock = ContinuousClock()
     let metrics = WorkerMetrics()
+    /// The triage step's duration timer, labelled with the step's type (made once, not per job).
+    let triageTimer: CoreMetrics.Timer
 
     /// Wakes the claim loop: a notification, an acquired lease, a free in-flight slot, shutdown.
     let claimWake = WakeSignal()
@@ -39,7 +42,11 @@ final class WorkerRuntime: Sendable {
     }
 
     private struct JobState {
+        /// Every job held: claimed and not yet ended (running its step, or waiting for its result to be written).
         var inFlight: [ClaimedJob.Key: ClaimedJob] = [:]
+        /// Of `inFlight`, the jobs whose step has ended and whose result is queued for (or being written by) the
+        /// completion writer.
+        var awaitingWrite = 0
         var interrupted: [ClaimedJob] = []
         var pending: [Pending] = []
         var stopping = false
@@ -97,6 +104,7 @@ final class WorkerRuntime: Sendable {
         self.jobs = JobStore(pool: pool, workerID: workerID, monitorRecurrenceWindow: configuration.monitorRecurrenceWindow)
         self.leases = ShardLeaseStore(pool: pool, workerID: workerID)
         self.step = step
+        self.triageTimer = metrics.triageDuration(step: String(describing: type(of: step)))
         self.logger = logger
         leaseState = Mutex(
             LeaseState(machine: try LeaseMachine(workerID: workerID, configuration: configuration.leaseConfiguration(shardCount: shardCount))))
@@ -135,6 +143,42 @@ final class WorkerRuntime: Sendable {
 
     var inFlightCount: Int { jobState.withLock { $0.inFlight.count } }
 
+    /// How many jobs the claim loop may claim now (see ``claimBudget(maxInFlight:held:awaitingWrite:)``).
+    var claimBudget: Int { jobState.withLock { budget(of: $0) } }
+
+    /// The smallest claim worth a statement: a quarter of a claim batch (of `maxInFlight` when smaller).
+    var claimThreshold: Int { max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4) }
+
+    /// The claim budget: at most `maxInFlight` steps run at once, and at most `maxInFlight` more jobs wait for
+    /// their results to be written. A job whose step has ended stops counting against the running steps, so the
+    /// next batch is claimed (and its steps run) while the previous batch's results are being committed, instead
+    /// of after; its job stays held (heartbeated, handed back at shutdown) until the write is done.
+    ///
+    /// - Parameters:
+    ///   - held: jobs claimed and not yet ended.
+    ///   - awaitingWrite: of those, the ones whose result is queued for the completion writer.
+    static func claimBudget(maxInFlight: Int, held: Int, awaitingWrite: Int) -> Int {
+        let running = held - awaitingWrite
+        return max(0, min(maxInFlight - running, 2 * maxInFlight - held))
+    }
+
+    private func budget(of state: JobState) -> Int {
+        Self.claimBudget(maxInFlight: configuration.maxInFlight, held: state.inFlight.count, awaitingWrite: state.awaitingWrite)
+    }
+
+    /// Applies `change` to the job state and tells whether the claim loop should be woken: when stopping (the
+    /// drain waits for held jobs to end), or when the change lifted the budget to the claim threshold. A loop
+    /// waiting with the budget already above the threshold waits for jobs, not for room, so more room does not
+    /// wake it (a notification or the poll does).
+    private func changeJobs<T>(_ change: (inout JobState) -> T) -> (T, wake: Bool) {
+        jobState.withLock { state in
+            let before = budget(of: state)
+            let value = change(&state)
+            let after = budget(of: state)
+            return (value, state.stopping || (before < claimThreshold && after >= claimThreshold))
+        }
+    }
+
     var inFlightKeys: [ClaimedJob.Key] { jobState.withLock { Array($0.inFlight.keys) } }
 
     func inFlight(onShard shard: Int) -> [ClaimedJob] { jobState.withLock { $0.inFlight.values.filter { $0.key.shard == shard } } }
@@ -147,15 +191,16 @@ final class WorkerRuntime: Sendable {
         metrics.inFlight.record(count)
     }
 
-    /// The job's task ended; `interrupted` ones are handed back by the claim loop.
+    /// The job's task ended; `interrupted` ones are handed back by the claim loop. A job not interrupted had its
+    /// result submitted (``submit(_:)``), and that write is done.
     func ended(_ job: ClaimedJob, interrupted: Bool) {
-        let count = jobState.withLock { state in
+        let (count, wake) = changeJobs { state in
             state.inFlight[job.key] = nil
-            if interrupted { state.interrupted.append(job) }
+            if interrupted { state.interrupted.append(job) } else { state.awaitingWrite -= 1 }
             return state.inFlight.count
         }
         metrics.inFlight.record(count)
-        claimWake.signal()
+        if wake { claimWake.signal() }
     }
 
     func takeInterrupted() -> [ClaimedJob] {
@@ -172,8 +217,12 @@ final class WorkerRuntime: Sendable {
     /// written is always waited for.
     func submit(_ result: JobResult) async -> Bool {
         await withCheckedContinuation { continuation in
-            jobState.withLock { $0.pending.append(Pending(result: result, continuation: continuation)) }
+            let (_, wake) = changeJobs { state in
+                state.pending.append(Pending(result: result, continuation: continuation))
+                state.awaitingWrite += 1
+            }
             completionWake.signal()
+            if wake { claimWake.signal() }
         }
     }
 

@@ -19,17 +19,15 @@ struct ClaimService: Service {
                 var rotation = 0
                 var connection: PostgresConnection?
                 while !runtime.isStopping {
-                    let free = configuration.maxInFlight - runtime.inFlightCount
+                    let free = runtime.claimBudget
                     var leases = runtime.claimableLeases()
                     if !leases.isEmpty {
                         // Start each claim at another shard, so no shard waits behind the others' backlogs.
                         rotation = (rotation + 1) % leases.count
                         leases = Array(leases[rotation...] + leases[..<rotation])
                     }
-                    // Claim in batches: wait for a quarter of the slots to come free unless nothing is running.
-                    let quarter = max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4)
-                    let worthClaiming = free >= quarter || free == configuration.maxInFlight
-                    if free > 0, worthClaiming, !leases.isEmpty {
+                    // Claim in batches: wait for a quarter of a batch to come free (the runtime wakes the loop then).
+                    if free >= runtime.claimThreshold, !leases.isEmpty {
                         let limit = min(free, configuration.claimBatch)
                         do {
                             if connection == nil { connection = try await Self.claimConnection(runtime.pool.configuration) }
@@ -107,8 +105,7 @@ struct ClaimService: Service {
         let started = runtime.clock.now
         do {
             result = try await runtime.step.triage(input)
-            runtime.metrics.triageDuration(step: String(describing: type(of: runtime.step)))
-                .recordNanoseconds(started.duration(to: runtime.clock.now).nanoseconds)
+            runtime.triageTimer.recordNanoseconds(started.duration(to: runtime.clock.now).nanoseconds)
         } catch is CancellationError {
             runtime.ended(job, interrupted: true)
             return
@@ -124,7 +121,7 @@ struct ClaimService: Service {
         let disposition = policy.disposition(for: result.outcome, attempt: job.attempt, previousDelay: job.previousDelay, using: &generator)
         let placeholder = VerdictRecord(decision: .escalate, rationale: "", decidedBy: "none")
         let applied = await runtime.submit(
-            JobResult(key: job.key, attempt: job.attempt, disposition: disposition, verdict: result.verdict ?? placeholder))
+            JobResult(job: job, disposition: disposition, verdict: result.verdict ?? placeholder))
         runtime.recordResult(applied: applied)
         if !applied { runtime.logger.debug("stale result discarded", metadata: ["job": "\(job)"]) }
         runtime.ended(job, interrupted: false)

@@ -5,27 +5,34 @@ import VigilQueue
 
 /// LISTENs on `vigil_jobs` and wakes the claim loop when a shard it may claim from has new jobs, and once after
 /// every reconnection (notifications sent meanwhile were missed).
+///
+/// A notification wakes the claim loop from the listener's own thread, as soon as it is read: going through the
+/// event stream first would add a task hop (scheduling delay on a busy machine) to the commit-to-claim path.
 struct NotificationService: Service {
     let runtime: WorkerRuntime
 
     func run() async throws {
-        let listener = PostgresListener(configuration: runtime.pool.configuration, channels: [JobStore.channel], logger: runtime.logger)
+        let runtime = self.runtime
+        let listener = PostgresListener(
+            configuration: runtime.pool.configuration, channels: [JobStore.channel], logger: runtime.logger,
+            onNotification: { notification in Self.wake(runtime, for: notification) })
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await listener.run() }
                 for await event in listener.events {
-                    switch event {
-                    case .reconnected:
-                        runtime.claimWake.signal()
-                    case .notification(let notification):
-                        guard let shard = Int(notification.payload) else {
-                            runtime.claimWake.signal()
-                            continue
-                        }
-                        if runtime.claimableLeases().contains(where: { $0.shard == shard }) { runtime.claimWake.signal() }
-                    }
+                    // Notifications have woken the claim loop already (onNotification); only reconnections remain.
+                    if case .reconnected = event { runtime.claimWake.signal() }
                 }
             }
         }
+    }
+
+    /// Wakes the claim loop when `notification` names a shard it may claim from (or names none it can read).
+    static func wake(_ runtime: WorkerRuntime, for notification: PostgresNotification) {
+        guard let shard = Int(notification.payload) else {
+            runtime.claimWake.signal()
+            return
+        }
+        if runtime.claimableLeases().contains(where: { $0.shard == shard }) { runtime.claimWake.signal() }
     }
 }

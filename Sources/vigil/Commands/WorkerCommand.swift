@@ -23,7 +23,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var llm: LLMOptions
 
-    @Option(help: "Jobs running at once at most.")
+    @Option(help: "Jobs whose triage step runs at once at most (as many more may wait while their results are written).")
     var maxInFlight = 64
 
     @Option(help: "Jobs claimed per statement at most.")

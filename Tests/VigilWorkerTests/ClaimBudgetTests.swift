@@ -1,0 +1,36 @@
+import Testing
+
+@testable import VigilWorker
+
+/// The claim loop's budget: at most `maxInFlight` steps running, at most as many again held while their results
+/// wait for the completion writer.
+struct ClaimBudgetTests {
+    @Test(arguments: [
+        // (maxInFlight, held, awaitingWrite, budget)
+        (256, 0, 0, 256),  // idle: a whole batch
+        (256, 256, 0, 0),  // every slot runs a step
+        (256, 256, 256, 256),  // the batch's steps ended, its results are being written: claim the next batch now
+        (256, 512, 256, 0),  // a batch running and one being written: no more held
+        (256, 300, 200, 156),  // 100 running: 156 more may run, 212 more may be held
+        (256, 450, 400, 62),  // 50 running, but only 62 more may be held
+        (4, 3, 1, 2),
+        (1, 1, 1, 1),
+        (1, 2, 1, 0),
+    ])
+    func budget(maxInFlight: Int, held: Int, awaitingWrite: Int, expected: Int) {
+        #expect(WorkerRuntime.claimBudget(maxInFlight: maxInFlight, held: held, awaitingWrite: awaitingWrite) == expected)
+    }
+
+    @Test func neverMoreRunningStepsThanMaxInFlightNorMoreHeldThanTwice() {
+        for maxInFlight in [1, 2, 3, 7, 64] {
+            for held in 0...(2 * maxInFlight) {
+                for awaitingWrite in 0...held {
+                    let budget = WorkerRuntime.claimBudget(maxInFlight: maxInFlight, held: held, awaitingWrite: awaitingWrite)
+                    #expect(budget >= 0)
+                    #expect(held - awaitingWrite + budget <= maxInFlight || budget == 0)
+                    #expect(held + budget <= 2 * maxInFlight)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import VigilWorker
+
+/// The claim loop's and completion writer's wake-up: signals coalesce, a signal wakes a current wait at once, the
+/// timeout ends a wait nobody signals, cancellation ends it, and no finished wait leaves state behind.
+@Suite(.serialized)
+struct WakeSignalTests {
+    @Test func aSignalWithNobodyWaitingEndsTheNextWaitAtOnceAndOnlyThatOne() async {
+        let signal = WakeSignal()
+        signal.signal()
+        signal.signal()
+        let clock = ContinuousClock()
+        let first = await clock.measure { await signal.wait(timeout: .seconds(30)) }
+        #expect(first < .seconds(5))
+        // The two signals coalesced into one: the next wait runs to its timeout.
+        let second = await clock.measure { await signal.wait(timeout: .milliseconds(200)) }
+        #expect(second >= .milliseconds(200))
+        #expect(signal.activeWaits == 0)
+    }
+
+    @Test func aSignalWakesACurrentWaitLongBeforeItsTimeout() async {
+        let signal = WakeSignal()
+        let clock = ContinuousClock()
+        let started = clock.now
+        async let waited: Void = signal.wait(timeout: .seconds(30))
+        // Signal only once the wait is stored (or armed), so this tests waking, not the pending flag.
+        while signal.activeWaits == 0 { try? await Task.sleep(for: .milliseconds(1)) }
+        signal.signal()
+        await waited
+        #expect(started.duration(to: clock.now) < .seconds(10))
+        #expect(signal.activeWaits == 0)
+    }
+
+    @Test func oneSignalWakesEveryCurrentWait() async {
+        let signal = WakeSignal()
+        let clock = ContinuousClock()
+        let started = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { await signal.wait(timeout: .seconds(30)) } }
+            while signal.activeWaits < 8 { try? await Task.sleep(for: .milliseconds(1)) }
+            signal.signal()
+        }
+        #expect(started.duration(to: clock.now) < .seconds(10))
+        #expect(signal.activeWaits == 0)
+    }
+
+    @Test func cancellingTheWaitingTaskEndsTheWait() async {
+        let signal = WakeSignal()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let task = Task { await signal.wait(timeout: .seconds(30)) }
+        while signal.activeWaits == 0 { try? await Task.sleep(for: .milliseconds(1)) }
+        task.cancel()
+        await task.value
+        #expect(started.duration(to: clock.now) < .seconds(10))
+        #expect(signal.activeWaits == 0)
+    }
+
+    @Test func manyWaitsEndedEveryWayLeaveNothingBehind() async {
+        let signal = WakeSignal()
+        for round in 0..<200 {
+            switch round % 3 {
+            case 0:
+                signal.signal()
+                await signal.wait(timeout: .seconds(30))
+            case 1:
+                await signal.wait(timeout: .microseconds(1))
+            default:
+                async let waited: Void = signal.wait(timeout: .seconds(30))
+                while signal.activeWaits == 0 { await Task.yield() }
+                signal.signal()
+                await waited
+            }
+        }
+        #expect(signal.activeWaits == 0)
+    }
+}
