@@ -32,26 +32,18 @@ def body(api):
             "messages": [{"role": "system", "content": "You triage security alerts."}, {"role": "user", "content": ALERT}]}
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", default="http://127.0.0.1:18088")
-    parser.add_argument("--api", choices=["anthropic", "openai"], default="anthropic")
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=20)
-    args = parser.parse_args()
-    url = urllib.parse.urlparse(args.url)
-    path = "/v1/messages" if args.api == "anthropic" else "/v1/chat/completions"
-    payload = json.dumps(body(args.api)).encode()
-    headers = {"content-type": "application/json"}
-    if args.api == "anthropic":
-        headers["anthropic-version"] = "2023-06-01"
+def drive(url, path, next_body, headers, workers, seconds):
+    """`workers` threads, each with one keep-alive connection, post `next_body()` to `path` for `seconds`, sleeping
+    for `retry-after` on 429. Returns (replies by status, latencies of 200s in seconds, wall seconds)."""
     lock = threading.Lock()
     statuses, latencies = {}, []
-    deadline = time.monotonic() + args.seconds
+    deadline = time.monotonic() + seconds
 
     def worker():
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
         while time.monotonic() < deadline:
+            with lock:
+                payload = next_body()
             start = time.monotonic()
             conn.request("POST", path, payload, headers)
             response = conn.getresponse()
@@ -65,16 +57,34 @@ def main():
                 time.sleep(min(float(response.getheader("retry-after", "1")), max(0, deadline - time.monotonic())))
 
     started = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(args.workers)]
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall = time.monotonic() - started
-    latencies.sort()
+    return statuses, sorted(latencies), time.monotonic() - started
 
-    def pct(p):
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2) if latencies else None
+
+def percentiles(latencies):
+    """p → the p-quantile of sorted latencies in milliseconds (None when there are none)."""
+    return lambda p: round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2) if latencies else None
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default="http://127.0.0.1:18088")
+    parser.add_argument("--api", choices=["anthropic", "openai"], default="anthropic")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    url = urllib.parse.urlparse(args.url)
+    path = "/v1/messages" if args.api == "anthropic" else "/v1/chat/completions"
+    payload = json.dumps(body(args.api)).encode()
+    headers = {"content-type": "application/json"}
+    if args.api == "anthropic":
+        headers["anthropic-version"] = "2023-06-01"
+    statuses, latencies, wall = drive(url, path, lambda: payload, headers, args.workers, args.seconds)
+    pct = percentiles(latencies)
 
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
     conn.request("GET", "/stats")

@@ -73,7 +73,7 @@ extension LLMSimulator {
             outcome.rejection = RequestRejection(kind: .tooLarge, message: "request body exceeds \(configuration.maxRequestBytes) bytes")
             return finish(outcome)
         }
-        outcome.body = String(decoding: buffer.readableBytesView, as: UTF8.self)
+        if configuration.requestLogCapacity > 0 { outcome.body = String(decoding: buffer.readableBytesView, as: UTF8.self) }
         // The documented approximation: one input token per 4 bytes of request body, rounded up.
         outcome.usage.input = Self.tokens(bytes: buffer.readableBytes)
 

@@ -98,7 +98,14 @@ extension SimulatedModel {
             results.filter { !$0.isError }.flatMap { TextInspector.threatSignals(in: TextInspector.expanded($0.text)) }
         )
         if !signals.isEmpty {
-            let showing = evidence.filter { !TextInspector.threatSignals(in: $0.context).isEmpty }
+            // Ids found by pattern share their tool result's whole text as context: read each distinct context once.
+            var read: [(context: String, threat: Bool)] = []
+            let showing = evidence.filter { item in
+                if let known = read.first(where: { $0.context == item.context }) { return known.threat }
+                let threat = !TextInspector.threatSignals(in: item.context).isEmpty
+                read.append((item.context, threat))
+                return threat
+            }
             let cited = (showing.isEmpty ? evidence : showing).prefix(5).map(\.id)
             return verdict(
                 .escalate,

@@ -19,12 +19,17 @@ extension TextInspector {
         let text = expanded(toolResult)
         var items: [EvidenceItem] = []
         for key in keys {
-            let pattern = try! Regex("\"\(key)\"\\s*:\\s*\"([^\"\\\\]{1,128})\"")
-            for match in text.matches(of: pattern) {
-                if let id = match.output[1].substring { items.append(EvidenceItem(id: String(id), context: text)) }
-            }
+            let ids =
+                isPlainKey(key) ? Scanner.read(text, { $0.evidenceIDs(key: key) }) ?? Reference.evidenceIDs(in: text, key: key)
+                : Reference.evidenceIDs(in: text, key: key)
+            items += ids.map { EvidenceItem(id: $0, context: text) }
         }
         return items
+    }
+
+    /// A key of ASCII letters, digits and `_`: one the scanner reads (any other is a pattern for `Regex`).
+    private static func isPlainKey(_ key: String) -> Bool {
+        !key.isEmpty && key.utf8.allSatisfy { ByteSet.lettersAndUnderscore.contains($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
     private static func collect(_ value: JSONValue, keys: Set<String>, into items: inout [EvidenceItem]) {
@@ -64,35 +69,41 @@ extension TextInspector {
     /// types, exfiltration and lateral movement. Negated forms (`"malicious": false`, `not malicious`) do not count.
     static func threatSignals(in text: String) -> [String] {
         var signals: [String] = []
-        for call in persistenceCalls where text.contains(call) { signals.append("persistence call \(call)") }
-        for finding in [
-            "UnauthorizedAccess", "CredentialAccess", "PrivilegeEscalation", "Exfiltration:", "Backdoor:", "Trojan:",
-            "CryptoCurrency:", "Persistence:", "Impact:", "Recon:IAMUser",
-        ]
-        where text.contains(finding) {
+        for call in persistenceCalls where Reference.contains(text, call) { signals.append("persistence call \(call)") }
+        for finding in threatFindings where Reference.contains(text, finding) {
             signals.append("GuardDuty finding \(finding.trimmingCharacters(in: [":"]))")
         }
-        var lowered = text.lowercased()
-        for negation in [
-            /"?[a-z_]*(malicious|suspicious|privileged|threat)[a-z_]*"?\s*[:=]\s*"?(false|no|none|null|0)\b/,
-            /\b(not|non|no)[ -](malicious|suspicious|privileged|threat)/,
-        ] {
-            lowered = lowered.replacing(negation, with: " ")
-        }
-        for (word, signal) in [
-            ("malicious", "malicious reputation"), ("suspicious", "suspicious reputation"), ("tor exit", "Tor exit node"),
-            ("tor_exit", "Tor exit node"), ("botnet", "botnet"), ("command and control", "command and control"),
-            ("privileged", "privileged principal"), ("administratoraccess", "AdministratorAccess policy"),
-            ("exfiltration", "exfiltration"), ("lateral movement", "lateral movement"),
-        ] where lowered.contains(word) {
+        let lowered = text.lowercased()
+        let affirmed =
+            Scanner.read(lowered) { scanner -> String in
+                let withoutFields = scanner.replacing(scanner.negatedFields())
+                return withoutFields.withUnsafeBufferPointer { bytes in
+                    let scanner = Scanner(bytes: bytes)
+                    return String(decoding: scanner.replacing(scanner.negatedWords()), as: UTF8.self)
+                }
+            } ?? Reference.withoutNegations(lowered: lowered)
+        for (word, signal) in threatWords where Reference.contains(affirmed, word) {
             signals.append(signal)
         }
         return unique(signals)
     }
 
+    private static let threatFindings = [
+        "UnauthorizedAccess", "CredentialAccess", "PrivilegeEscalation", "Exfiltration:", "Backdoor:", "Trojan:",
+        "CryptoCurrency:", "Persistence:", "Impact:", "Recon:IAMUser",
+    ]
+
+    private static let threatWords = [
+        ("malicious", "malicious reputation"), ("suspicious", "suspicious reputation"), ("tor exit", "Tor exit node"),
+        ("tor_exit", "Tor exit node"), ("botnet", "botnet"), ("command and control", "command and control"),
+        ("privileged", "privileged principal"), ("administratoraccess", "AdministratorAccess policy"),
+        ("exfiltration", "exfiltration"), ("lateral movement", "lateral movement"),
+    ]
+
     /// Whether a tool result describes routine, known activity.
     static func describesRoutineActivity(_ text: String) -> Bool {
-        text.lowercased().contains(/\b(routine|known|expected|benign|clean|trusted)\b|no findings|"findings"\s*:\s*\[\]/)
+        let lowered = text.lowercased()
+        return Scanner.read(lowered) { $0.mentionsRoutine() } ?? Reference.mentionsRoutine(lowered: lowered)
     }
 
     /// Whether a tool result reports a failure rather than data (OpenAI tool messages carry no error flag): a JSON
@@ -102,6 +113,6 @@ extension TextInspector {
         // such as a principal history's `"failed": 3` counts failed calls, it is not a failed lookup.
         if case .object(let object)? = embeddedJSON(in: text) { return object["error"] != nil }
         let lowered = text.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
-        return lowered.hasPrefix("error") || lowered.contains(/\b(failed|timed out|timeout|unavailable)\b/)
+        return lowered.hasPrefix("error") || (Scanner.read(lowered) { $0.mentionsFailure() } ?? Reference.mentionsFailure(lowered: lowered))
     }
 }

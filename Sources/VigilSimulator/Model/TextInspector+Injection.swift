@@ -10,7 +10,7 @@ extension TextInspector {
 
     /// Phrases that address the model or tell it what to decide, in normalised text (lower case, words separated
     /// by single spaces).
-    private static let triggerPatterns = [
+    private static let triggerSources = [
         #"\bmark (this|it|the|as)\b"#,
         #"\b(classify|label|treat|consider|resolve|set|flag) (this|it|the alert|this alert|this event|as)\b"#,
         #"\bclose (this|the|it)\b"#,
@@ -24,13 +24,15 @@ extension TextInspector {
         #"\b(no action (is )?(needed|required))\b"#,
     ]
 
+    /// ``triggerSources``, compiled once.
+    nonisolated(unsafe) private static let triggerPatterns = triggerSources.map { try! Regex($0) }
+
     /// The first instruction found in the texts, read through invisible characters, homoglyphs, data marks and
     /// base64; its decision is the first verdict word in the twelve words after the trigger (CLOSE when none).
     static func instruction(in texts: [String]) -> Instruction? {
         for text in texts {
             let normal = normalized(expanded(text))
-            for pattern in triggerPatterns {
-                let trigger = try! Regex(pattern)
+            for trigger in triggerPatterns {
                 guard let match = normal.firstMatch(of: trigger) else { continue }
                 let following = normal[match.range.lowerBound...].split(separator: " ").prefix(14)
                 let window = following.joined(separator: " ")

@@ -63,31 +63,31 @@ enum TextInspector {
 
     /// Runs of at least 16 base64 (or base64url) characters, padding excluded.
     static func base64Runs(in text: String) -> [Substring] {
-        var runs: [Substring] = []
-        var start: String.Index?
-        var index = text.startIndex
-        func close(at end: String.Index) {
-            if let s = start, text.distance(from: s, to: end) >= 16 { runs.append(text[s..<end]) }
-            start = nil
+        guard let runs = Scanner.read(text, { $0.base64Runs() }) else { return Reference.base64Runs(in: text) }
+        let utf8 = text.utf8
+        return runs.map { run in
+            text[utf8.index(utf8.startIndex, offsetBy: run.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: run.upperBound)]
         }
-        while index < text.endIndex {
-            let c = text[index]
-            if c.isASCII, c.isLetter || c.isNumber || c == "+" || c == "/" || c == "-" || c == "_" {
-                if start == nil { start = index }
-            } else {
-                close(at: index)
-            }
-            index = text.index(after: index)
-        }
-        close(at: text.endIndex)
-        return runs
     }
 
     /// The UTF-8 text a base64 run decodes to, when it decodes to mostly printable text. The run may carry up to
     /// three glued-on leading characters (`abcSGVsbG8…`): each offset is tried.
     static func decodeBase64(_ run: Substring) -> String? {
+        let characters = Array(run.utf8)
+        guard characters.allSatisfy(ByteSet.base64.contains) else { return decodeBase64(run, offsets: 0..<4) }
+        for offset in 0..<4 where characters.count - offset >= 16 {
+            // Most runs (ids, keys) decode to binary: rejected here without Foundation; a candidate is confirmed by
+            // the Foundation path, which decodes the same bytes whenever it accepts the run.
+            if Base64Candidate.isCertainlyRejected(characters[offset...]) { continue }
+            if let decoded = decodeBase64(run, offsets: offset..<offset + 1) { return decoded }
+        }
+        return nil
+    }
+
+    /// The Foundation path: `Data(base64Encoded:)`, UTF-8, then the printable and letter checks.
+    static func decodeBase64(_ run: Substring, offsets: Range<Int>) -> String? {
         let standard = run.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        for offset in 0..<4 where standard.count - offset >= 16 {
+        for offset in offsets where standard.count - offset >= 16 {
             var s = String(standard.dropFirst(offset))
             if s.count % 4 == 1 { s.removeLast() }
             while s.count % 4 != 0 { s += "=" }
@@ -113,36 +113,36 @@ enum TextInspector {
 
     /// IAM and STS principal ARNs, in order of appearance, without duplicates.
     static func principalARNs(in text: String) -> [String] {
-        let pattern = /arn:aws[A-Za-z-]*:(?:iam|sts)::\d{12}:(?:user|role|assumed-role|federated-user|root|group)[A-Za-z0-9+=,.@_\/-]*/
-        return unique(text.matches(of: pattern).map { trimTrailingPunctuation(String($0.output)) })
+        guard let found = Scanner.read(text, { $0.principalARNs() }) else { return Reference.principalARNs(in: text) }
+        return unique(found.map(trimTrailingPunctuation))
     }
 
     /// ARNs of any other service (resources), in order, without duplicates.
     static func resourceARNs(in text: String) -> [String] {
-        let pattern = /arn:aws[A-Za-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:[A-Za-z0-9+=,.@_\/:*-]+/
-        let principals = Set(principalARNs(in: text))
-        return unique(text.matches(of: pattern).map { trimTrailingPunctuation(String($0.output)) }).filter { !principals.contains($0) }
+        guard let (principals, resources) = Scanner.read(text, { ($0.principalARNs(), $0.resourceARNs()) }) else {
+            return Reference.resourceARNs(in: text)
+        }
+        let excluded = Set(principals.map(trimTrailingPunctuation))
+        return unique(resources.map(trimTrailingPunctuation)).filter { !excluded.contains($0) }
     }
 
     /// IPv4 addresses as written, public ones first, without duplicates.
     static func ipv4Addresses(in text: String) -> [String] {
-        let pattern = /\b(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b/
-        var found: [String] = []
-        for match in text.matches(of: pattern) {
-            let octets = [match.output.1, match.output.2, match.output.3, match.output.4].compactMap { Int($0) }
-            guard octets.count == 4, octets.allSatisfy({ $0 <= 255 }) else { continue }
-            found.append(String(match.output.0))  // as written: anonymised data keeps leading zeros (`06.237.252.245`)
-        }
+        let found =
+            Scanner.read(text) { scanner in
+                scanner.ipv4Matches().compactMap { match -> String? in
+                    let octets = match.octets.compactMap { Int($0) }
+                    guard octets.count == 4, octets.allSatisfy({ $0 <= 255 }) else { return nil }
+                    return match.text  // as written: anonymised data keeps leading zeros (`06.237.252.245`)
+                }
+            } ?? Reference.ipv4Matches(in: text)
         let all = unique(found)
         return all.filter { !isPrivate($0) } + all.filter { isPrivate($0) }
     }
 
     /// 12-digit AWS account ids taken from ARNs or from `account`-named fields, without duplicates.
     static func accountIDs(in text: String) -> [String] {
-        var found: [String] = []
-        for match in text.matches(of: /arn:aws[A-Za-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/) { found.append(String(match.output.1)) }
-        for match in text.matches(of: /(?i)account[A-Za-z_]*"?\s*[:=]\s*"?(\d{12})\b/) { found.append(String(match.output.1)) }
-        return unique(found)
+        Scanner.read(text) { unique($0.accountIDs()) } ?? Reference.accountIDs(in: text)
     }
 
     private static func isPrivate(_ address: String) -> Bool {
@@ -152,7 +152,7 @@ enum TextInspector {
             || (octets[0] == 192 && octets[1] == 168) || octets[0] == 0
     }
 
-    private static func trimTrailingPunctuation(_ s: String) -> String {
+    static func trimTrailingPunctuation(_ s: String) -> String {
         var s = s
         while let last = s.last, ".,:;/".contains(last) { s.removeLast() }
         return s
@@ -167,8 +167,10 @@ enum TextInspector {
 
     /// The behaviour named by a `vigil-sim-behaviour: NAME` marker, if the text carries one (also inside base64).
     static func behaviourMarker(in text: String) -> String? {
-        let pattern = /(?i)vigil-sim-behaviour[^A-Za-z0-9]{1,6}([A-Za-z]+(?:-[A-Za-z]+)*(?:\/[A-Za-z]+(?:-[A-Za-z]+)*)?)/
-        return expanded(text).firstMatch(of: pattern).map { String($0.output.1).lowercased() }
+        let text = expanded(text)
+        // No marker without "behav" in some case (no other character folds to these letters under `(?i)`).
+        if Scanner.read(text, requiringPlain: false, { $0.find("behav", from: 0, ignoringCase: true) == nil })! { return nil }
+        return Reference.behaviourMarker(inExpanded: text)
     }
 }
 
