@@ -123,8 +123,7 @@ public struct AlertIngestStore: Sendable {
                 writer.field(row.payload)
                 writer.field(Int64(row.keyShard))
             }
-            // Prepared once per connection (the staging table is the connection's own and outlives each batch).
-            let rows = try await connection.run(PostgresStatement(Self.insertBatch, prepared: true))
+            let rows = try await connection.query(Self.insertBatch)
             var byRequested: [String: IngestResponse.Stored] = [:]
             var unresolved: [Int] = []
             for row in rows {

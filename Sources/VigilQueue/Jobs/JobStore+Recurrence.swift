@@ -40,15 +40,13 @@ extension JobStore {
     ///
     /// With the watch list off, one statement. With it on, one transaction sent as one pipeline (one round trip):
     /// `BEGIN`, lock the batch's subjects, then the completions in waves in which no subject repeats, each wave a
-    /// statement of its own, then `COMMIT` (the lock and completion statements are prepared once per connection).
-    /// The statements run one after another, each with its own snapshot, so each
+    /// statement of its own, then `COMMIT`. The statements run one after another, each with its own snapshot, so each
     /// wave sees the watch rows that committed before the locks were granted and those the earlier waves wrote.
     func complete(_ rows: [JSONValue], subjects: [[String]?], into report: inout FinishReport) async throws {
         let window = monitorRecurrenceWindow.milliseconds
         guard window > 0 else {
-            let statement = PostgresStatement(
-                Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText), window], prepared: true)
-            try Self.collectCompletions(try await pool.withConnection { try await $0.run(statement) }, into: &report)
+            let result = try await pool.query(Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText), window])
+            try Self.collectCompletions(result, into: &report)
             return
         }
         var known = subjects
@@ -64,10 +62,9 @@ extension JobStore {
             for (index, key) in zip(unknown, keys) { known[index] = byKey[key] ?? [] }
         }
         let all = known.map { $0 ?? [] }
-        var statements = [PostgresStatement("BEGIN"), PostgresStatement(Self.lockSubjectsSQL, [Array(Set(all.joined()))], prepared: true)]
+        var statements = [PostgresStatement("BEGIN"), PostgresStatement(Self.lockSubjectsSQL, [Array(Set(all.joined()))])]
         for wave in Self.waves(rows.indices.map { (rows[$0], all[$0]) }) {
-            statements.append(
-                PostgresStatement(Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(wave).jsonText), window], prepared: true))
+            statements.append(PostgresStatement(Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(wave).jsonText), window]))
         }
         statements.append(PostgresStatement("COMMIT"))
         report = try await pool.withConnection { connection in
