@@ -19,7 +19,10 @@ vigil="$SCRATCH/release/vigil"
 eval "$(bash scripts/pg-throwaway.sh start)"
 trap 'bash scripts/pg-throwaway.sh stop "$VIGIL_PG_DIR"' EXIT
 args=(--max-in-flight 8 --throughput-seconds 30 --latency-seconds 20 --limited-seconds 40 --limited-rpm 1200)
-if "$vigil" worker --help 2>/dev/null | grep -q -- '--llm-concurrency'; then
+# (Read the help first: `grep -q` closing the pipe early makes `vigil` die of SIGPIPE, and pipefail then drops the
+# worker arguments at random.)
+worker_help=$("$vigil" worker --help 2>/dev/null || true)
+if grep -q -- '--llm-concurrency' <<<"$worker_help"; then
     # The AI path: 8 model calls in flight per worker (as many as jobs); the tools' windows anchored at each (replayed)
     # alert's time; in the rate-limited phase the cluster-wide limiter at the simulator's limit, same one-second burst.
     args+=("--worker-arguments=--llm-concurrency 8 --llm-tools-clock alert")

@@ -66,6 +66,13 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Extra arguments for the workers of the rate-limited phase (for example '--llm-rpm 3000 --llm-burst-seconds 1').")
     var limitedWorkerArguments = ""
 
+    @Option(help: """
+        Spread the alerts over this many principals (0: as the templates name them). Alerts are routed by principal, \
+        one shard and so one worker per principal: the shared data's few principals put most alerts on one shard. With \
+        N > 0 each copy's principal gets the suffix -kI (I = copy number mod N), which the tools find no history for.
+        """)
+    var routingKeys = 0
+
     @Option(help: "Folder for results.json, report.md and the SVG charts.")
     var output = "benchmarks/e2e/results"
 
@@ -79,6 +86,7 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
         guard throughputSeconds >= 10, latencySeconds >= 5, (0.05...1).contains(latencyLoad) else {
             throw ValidationError("--throughput-seconds ≥ 10, --latency-seconds ≥ 5, --latency-load in 0.05…1")
         }
+        guard routingKeys >= 0 else { throw ValidationError("--routing-keys must not be negative") }
     }
 
     var workerCounts: [Int] { workers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -151,7 +159,7 @@ struct EndToEndBenchmark {
         DemoOutput.line("bench e2e: CloudTrail for the tools: \(loaded)")
         DemoOutput.line("bench e2e: \(templates.count) alert templates, workers \(command.workerCounts), simulator median "
             + "\(Int(command.llmLatencyMs)) ms (sigma \(command.llmSigma)), \(command.rpm) rpm")
-        var feeder = AlertFeeder(templates: templates, poster: poster)
+        var feeder = AlertFeeder(templates: templates, poster: poster, routingKeys: command.routingKeys)
         var runs: [Run] = []
         let simulator = try await startSimulator(rpm: command.rpm)
         for count in command.workerCounts {
@@ -341,12 +349,15 @@ struct EndToEndBenchmark {
 struct AlertFeeder {
     let templates: [JSONValue]
     let poster: AlertPoster
+    /// When above 0, copy I's principal gets the suffix `-k(I mod routingKeys)` (see `--routing-keys`).
+    let routingKeys: Int
     private var next = 0
     private let tag = String(Int(Date().timeIntervalSince1970))
 
-    init(templates: [JSONValue], poster: AlertPoster) {
+    init(templates: [JSONValue], poster: AlertPoster, routingKeys: Int = 0) {
         self.templates = templates
         self.poster = poster
+        self.routingKeys = routingKeys
     }
 
     mutating func post(count: Int) async throws -> [UUID] {
@@ -358,6 +369,9 @@ struct AlertFeeder {
             for _ in 0..<size {
                 guard var object = templates[next % templates.count].objectValue else { continue }
                 object["external_id"] = .string("bench-\(tag)-\(next)")
+                if routingKeys > 0, let principal = object["principal"]?.stringValue, !principal.isEmpty {
+                    object["principal"] = .string("\(principal)-k\(next % routingKeys)")
+                }
                 lines.append(JSONValue.object(object).jsonText)
                 next += 1
             }

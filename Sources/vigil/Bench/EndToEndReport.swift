@@ -54,6 +54,7 @@ struct EndToEndReport {
                 "rpm": .int(Int64(command.rpm)), "limited_rpm": .int(Int64(command.limitedRpm)),
                 "throughput_seconds": .double(command.throughputSeconds), "latency_seconds": .double(command.latencySeconds),
                 "latency_load": .double(command.latencyLoad), "max_in_flight": .int(Int64(command.maxInFlight)),
+                "routing_keys": .int(Int64(command.routingKeys)), "limited_seconds": .double(command.limitedSeconds),
                 "worker_arguments": .string(command.workerArguments),
                 "limited_worker_arguments": .string(command.limitedWorkerArguments),
                 "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount)),
@@ -69,7 +70,8 @@ struct EndToEndReport {
         out += "Run \(RFC3339.format(date)) on \(ProcessInfo.processInfo.activeProcessorCount) cores with "
         out += "`vigil bench e2e --workers \(command.workers) --llm-latency-ms \(Int(command.llmLatencyMs)) --rpm \(command.rpm) "
         out += "--limited-rpm \(command.limitedRpm) --throughput-seconds \(Int(command.throughputSeconds)) "
-        out += "--latency-seconds \(Int(command.latencySeconds))"
+        out += "--latency-seconds \(Int(command.latencySeconds)) --limited-seconds \(Int(command.limitedSeconds)) "
+        out += "--max-in-flight \(command.maxInFlight)\(command.routingKeys > 0 ? " --routing-keys \(command.routingKeys)" : "")"
         out += command.workerArguments.isEmpty ? "" : " '--worker-arguments=\(command.workerArguments)'"
         out += "\(command.limitedWorkerArguments.isEmpty ? "" : " '--limited-worker-arguments=\(command.limitedWorkerArguments)'")` "
         out += "(release build; `bash benchmarks/e2e/run.sh`).\n\n"
