@@ -44,7 +44,8 @@ enum PrincipalActivity {
     /// Adds `rows` (``LoadTarget/cloudTrail`` rows just inserted, in its column order) to the summary, inside the
     /// loader's transaction. The rows are grouped here (``tally(_:columns:)``) and only the groups are sent, as
     /// arrays, to one upsert in key order; the first and last times are sent as the events wrote them, so the summary
-    /// holds exactly what ``upsert(from:)`` would make of the same events.
+    /// holds exactly what ``upsert(from:)`` would make of the same events. The summary's day partitions for the rows
+    /// must exist (``EnrichmentLoader`` makes them with the events' partitions).
     static func add(_ rows: [[String?]], columns: [String], on connection: PostgresConnection) async throws {
         let groups = tally(rows, columns: columns)
         guard !groups.isEmpty else { return }
@@ -63,12 +64,6 @@ enum PrincipalActivity {
             firsts.append(tally.first.text)
             lasts.append(tally.last.text)
         }
-        try await connection.query(
-            """
-            SELECT vigil_ensure_day_partitions($1, array(SELECT DISTINCT (to_timestamp(h) AT TIME ZONE 'UTC')::date FROM unnest($2::bigint[]) h))
-            """,
-            [table, hours]
-        )
         try await connection.query(
             """
             \(insertInto)
