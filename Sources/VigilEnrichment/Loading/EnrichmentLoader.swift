@@ -49,6 +49,7 @@ public struct EnrichmentLoader: Sendable {
         var writing: [Task<LoadSummary, any Error>] = []
         defer { for task in writing { task.cancel() } }
         var sawDuplicates = false
+        var flushed = false
         func collect() async throws {
             let written = try await writing.removeFirst().value
             sawDuplicates = written.duplicates > 0
@@ -58,6 +59,7 @@ public struct EnrichmentLoader: Sendable {
         /// its own connection) while the next is parsed.
         func flush() async throws {
             while writing.count >= max(1, writers) { try await collect() }
+            flushed = true
             let ready = batch
             let expectDuplicates = sawDuplicates
             writing.append(Task { try await self.write(ready, into: target, expectDuplicates: expectDuplicates) })
@@ -67,7 +69,10 @@ public struct EnrichmentLoader: Sendable {
             if kind == .cloudtrail {
                 // Streamed: a file is read in chunks and may span batches, so memory stays bounded whatever its size.
                 var stream = try CloudTrailRecordStream(path: path)
-                while try CloudTrailRecordParser.read(&stream, into: &batch, upTo: batchRows) { try await flush() }
+                // The first batch is small, so the database starts writing while the rest is parsed.
+                while try CloudTrailRecordParser.read(&stream, into: &batch, upTo: flushed ? batchRows : max(1, batchRows / 8)) {
+                    try await flush()
+                }
             } else {
                 let staged = try parse(kind, path: path)
                 batch.rows += staged.rows
