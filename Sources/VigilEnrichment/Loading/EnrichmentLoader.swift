@@ -28,6 +28,10 @@ public struct EnrichmentLoader: Sendable {
     /// load holds at most two batches of rows and one chunk of each file at a time.
     public var batchRows = 20_000
 
+    /// Batches written at the same time, each in its own transaction on its own connection (PostgreSQL then uses as
+    /// many cores); 1 writes one batch at a time.
+    public var writers = 2
+
     /// Loads `paths` as `kind`, calling `progress` after each file with the number of files read.
     ///
     /// - Throws: ``LoadError`` for a file that cannot be read, ``PostgresError`` for database failures; batches written
@@ -42,26 +46,33 @@ public struct EnrichmentLoader: Sendable {
             return summary
         }
         var batch = StagedRows()
-        var writing: Task<LoadSummary, any Error>?
-        defer { writing?.cancel() }
-        /// Hands the batch to the writer once the previous batch is written (one batch parsed while one is written).
+        var writing: [Task<LoadSummary, any Error>] = []
+        defer { for task in writing { task.cancel() } }
         var sawDuplicates = false
+        var flushed = false
+        func collect() async throws {
+            let written = try await writing.removeFirst().value
+            sawDuplicates = written.duplicates > 0
+            summary.add(written)
+        }
+        /// Hands the batch to a writer: up to ``writers`` batches are written at once (each in its own transaction, on
+        /// its own connection) while the next is parsed.
         func flush() async throws {
-            if let previous = writing {
-                let written = try await previous.value
-                sawDuplicates = written.duplicates > 0
-                summary.add(written)
-            }
+            while writing.count >= max(1, writers) { try await collect() }
+            flushed = true
             let ready = batch
             let expectDuplicates = sawDuplicates
-            writing = Task { try await self.write(ready, into: target, expectDuplicates: expectDuplicates) }
+            writing.append(Task { try await self.write(ready, into: target, expectDuplicates: expectDuplicates) })
             batch = StagedRows()
         }
         for (index, path) in paths.enumerated() {
             if kind == .cloudtrail {
                 // Streamed: a file is read in chunks and may span batches, so memory stays bounded whatever its size.
                 var stream = try CloudTrailRecordStream(path: path)
-                while try CloudTrailRecordParser.read(&stream, into: &batch, upTo: batchRows) { try await flush() }
+                // The first batch is small, so the database starts writing while the rest is parsed.
+                while try CloudTrailRecordParser.read(&stream, into: &batch, upTo: flushed ? batchRows : max(1, batchRows / 8)) {
+                    try await flush()
+                }
             } else {
                 let staged = try parse(kind, path: path)
                 batch.rows += staged.rows
@@ -70,13 +81,8 @@ public struct EnrichmentLoader: Sendable {
             }
             progress(index + 1)
         }
-        if let previous = writing {
-            let written = try await previous.value
-            sawDuplicates = written.duplicates > 0
-            summary.add(written)
-        }
-        writing = nil
-        summary.add(try await write(batch, into: target, expectDuplicates: sawDuplicates))
+        try await flush()
+        while !writing.isEmpty { try await collect() }
         return summary
     }
 
@@ -122,8 +128,9 @@ public struct EnrichmentLoader: Sendable {
             do {
                 summary.loaded = try await copyAll(staged.rows, into: target)
                 return summary
-            } catch let error as PostgresError where error.isUniqueViolation {
-                // Some rows are stored already (or repeat within the batch): look the keys up.
+            } catch let error as PostgresError where error.isUniqueViolation || error.sqlState == PostgresError.SQLState.deadlockDetected {
+                // Some rows are stored already, repeat within the batch, or were being stored by a batch written at
+                // the same time (in another order: a deadlock PostgreSQL broke): look the keys up.
             }
         }
         if let keyTypes = target.directKeyTypes {
@@ -166,14 +173,11 @@ public struct EnrichmentLoader: Sendable {
     /// Copies every row straight into the table with its day partitions (and summary), in one transaction; fails
     /// with a unique violation, keeping nothing, when any key is stored already or repeats within `rows`.
     func copyAll(_ rows: [[String?]], into target: LoadTarget) async throws -> Int {
-        let times = target.partitionColumn.map { column in
+        if let column = target.partitionColumn {
             let index = target.columns.firstIndex(of: column)!
-            return PostgresArrayLiteral.text(rows.map { $0[index] ?? "" })
+            try await ensureDayPartitions(of: target, times: PostgresArrayLiteral.text(rows.map { $0[index] ?? "" }))
         }
-        return try await pool.withTransaction { connection -> Int in
-            if let times { try await Self.ensureDayPartitions(of: target, times: times, on: connection) }
-            return try await Self.copy(rows, into: target, on: connection)
-        }
+        return try await pool.withTransaction { connection -> Int in try await Self.copy(rows, into: target, on: connection) }
     }
 
     /// The fast path for insert-only tables keyed by (key, time): the day partitions are created, the keys stored
@@ -191,8 +195,8 @@ public struct EnrichmentLoader: Sendable {
         let names = (0..<keyTypes.count).map { "k\($0)" }
         let match = zip(target.conflictKey, names).map { "e.\($0.0) = k.\($0.1)" }.joined(separator: " AND ")
         let selected = rows
+        if target.partitionColumn != nil { try await ensureDayPartitions(of: target, times: keys[1]) }
         return try await pool.withTransaction { connection -> Int in
-            if target.partitionColumn != nil { try await Self.ensureDayPartitions(of: target, times: keys[1], on: connection) }
             let existing = try await connection.query(
                 """
                 SELECT k.n FROM unnest(\(casts)) WITH ORDINALITY AS k(\(names.joined(separator: ", ")), n)
@@ -218,10 +222,17 @@ public struct EnrichmentLoader: Sendable {
         return copied
     }
 
-    /// Creates the day partitions of `target` for `times` (a `timestamptz[]` literal).
-    static func ensureDayPartitions(of target: LoadTarget, times: String, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "SELECT vigil_ensure_day_partitions($1, array(SELECT DISTINCT (t AT TIME ZONE 'UTC')::date FROM unnest($2::timestamptz[]) t))",
+    /// Creates the day partitions of `target` (and of the principal summary when it keeps one) for `times` (a
+    /// `timestamptz[]` literal), in a statement of its own before the batch's transaction: the partition lock is then
+    /// held only while partitions are made, so batches written at the same time do not wait for each other (a batch
+    /// that fails later leaves at most empty partitions).
+    func ensureDayPartitions(of target: LoadTarget, times: String) async throws {
+        let also = target.summarisesPrincipals ? ", vigil_ensure_day_partitions('\(PrincipalActivity.table)', d)" : ""
+        try await pool.query(
+            """
+            SELECT vigil_ensure_day_partitions($1, d)\(also)
+            FROM (SELECT array(SELECT DISTINCT (t AT TIME ZONE 'UTC')::date FROM unnest($2::timestamptz[]) t) AS d) days
+            """,
             [target.table, times]
         )
     }

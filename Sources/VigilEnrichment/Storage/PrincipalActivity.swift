@@ -44,7 +44,8 @@ enum PrincipalActivity {
     /// Adds `rows` (``LoadTarget/cloudTrail`` rows just inserted, in its column order) to the summary, inside the
     /// loader's transaction. The rows are grouped here (``tally(_:columns:)``) and only the groups are sent, as
     /// arrays, to one upsert in key order; the first and last times are sent as the events wrote them, so the summary
-    /// holds exactly what ``upsert(from:)`` would make of the same events.
+    /// holds exactly what ``upsert(from:)`` would make of the same events. The summary's day partitions for the rows
+    /// must exist (``EnrichmentLoader`` makes them with the events' partitions).
     static func add(_ rows: [[String?]], columns: [String], on connection: PostgresConnection) async throws {
         let groups = tally(rows, columns: columns)
         guard !groups.isEmpty else { return }
@@ -63,12 +64,6 @@ enum PrincipalActivity {
             firsts.append(tally.first.text)
             lasts.append(tally.last.text)
         }
-        try await connection.query(
-            """
-            SELECT vigil_ensure_day_partitions($1, array(SELECT DISTINCT (to_timestamp(h) AT TIME ZONE 'UTC')::date FROM unnest($2::bigint[]) h))
-            """,
-            [table, hours]
-        )
         try await connection.query(
             """
             \(insertInto)
@@ -140,21 +135,22 @@ enum PrincipalActivity {
 
     /// A principal's events in the window (`$2`, `$3`] (`$1`: the principal ARN), one row per summary row or raw
     /// event, with the columns event_source, event_name, source_address, user_agent, events, errors, first_seen,
-    /// last_seen (the last four as the summary has them); `$4`/`$5` are ``wholeHours(since:until:)``.
+    /// last_seen (the last four as the summary has them); `$1`…`$7` are ``windowParameters(principal:since:until:)``.
     ///
-    /// Whole hours inside the window come from the summary. In the two edge hours (the hour before `$4`, holding the
-    /// window's start, and the hour from `$5`, holding its end), a summary row whose events all fall inside the
-    /// window (`first_seen > $2` and `last_seen <= $3`) is taken whole, one whose events all fall outside is left
-    /// out, and only the rows cut by an edge are read from `cloudtrail_event`: the raw events of their groups inside
-    /// the window. So the answer is exactly that of the raw events, and when "now" is after the stored events (the
-    /// usual case: every row of the current hour ends before it) no raw event is read at all.
+    /// Whole hours inside the window come from the summary. In the two edge hours (`$6`..<`$4`, holding the window's
+    /// start, and `$5`..<`$7`, holding its end), a summary row whose events all fall inside the window
+    /// (`first_seen > $2` and `last_seen <= $3`) is taken whole, one whose events all fall outside is left out, and
+    /// only the rows cut by an edge are read from `cloudtrail_event`: the raw events of their groups inside the
+    /// window. So the answer is exactly that of the raw events, and when "now" is after the stored events (the usual
+    /// case: every row of the current hour ends before it) no raw event is read at all. Every bound is a parameter,
+    /// so the planner prunes the day partitions itself (an expression such as `$4 - interval '1 hour'` would leave
+    /// every partition to plan).
     static let windowParts = """
         WITH edge AS MATERIALIZED (
             SELECT hour, event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen,
                    first_seen > $2 AND last_seen <= $3 AS inside
             FROM cloudtrail_principal_activity
-            WHERE principal_arn = $1 AND (hour = $4::timestamptz - interval '1 hour' OR hour = $5::timestamptz)
-              AND last_seen > $2 AND first_seen <= $3
+            WHERE principal_arn = $1 AND (hour = $6 OR hour = $5) AND last_seen > $2 AND first_seen <= $3
         ), cut AS MATERIALIZED (SELECT * FROM edge WHERE NOT inside)
         SELECT event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen
         FROM cloudtrail_principal_activity WHERE principal_arn = $1 AND hour >= $4 AND hour < $5
@@ -164,7 +160,8 @@ enum PrincipalActivity {
         SELECT e.event_source, e.event_name, coalesce(e.source_address, ''), coalesce(left(e.user_agent, 200), ''), 1,
                (e.error_code IS NOT NULL)::int, e.event_time, e.event_time
         FROM cloudtrail_event e
-        WHERE e.principal_arn = $1 AND e.event_time > $2 AND e.event_time <= $3 AND (e.event_time < $4 OR e.event_time >= $5)
+        WHERE e.principal_arn = $1 AND e.event_time > $2 AND e.event_time <= $3
+          AND ((e.event_time >= $6 AND e.event_time < $4) OR (e.event_time >= $5 AND e.event_time < $7))
           AND e.event_time >= (SELECT min(first_seen) FROM cut) AND e.event_time <= (SELECT max(last_seen) FROM cut)
           AND EXISTS (
               SELECT 1 FROM cut c
@@ -172,6 +169,14 @@ enum PrincipalActivity {
                 AND c.source_address = coalesce(e.source_address, '') AND c.user_agent = coalesce(left(e.user_agent, 200), '')
           )
         """
+
+    /// The parameters of ``windowParts`` for a principal and the window (`since`, `until`]: the principal, `since`,
+    /// `until`, the whole hours inside the window (``wholeHours(since:until:)``), the start of the hour holding
+    /// `since` and the end of the last edge hour.
+    static func windowParameters(principal: String, since: Date, until: Date) -> [any PostgresEncodable] {
+        let hours = wholeHours(since: since, until: until)
+        return [principal, since, until, hours.from, hours.to, hours.from.addingTimeInterval(-3600), hours.to.addingTimeInterval(3600)]
+    }
 
     /// The whole UTC hours inside (`since`, `until`]: from the first hour boundary after `since` to the last one at or
     /// before `until` (an empty range when the window holds no whole hour).

@@ -39,7 +39,6 @@ struct GetCloudTrailEventsTool: InvestigationTool {
         let filter = conditions.joined(separator: " AND ")
         // A principal alone: counts from its hourly summary plus the raw events of the window's partial hours.
         let summarised = principal != nil && resource == nil
-        let hourRange = PrincipalActivity.wholeHours(since: since, until: until)
         let (names, addresses, recent) = try await context.pool.withConnection { connection in
             let names: [PostgresRow]
             let addresses: [PostgresRow]
@@ -57,7 +56,7 @@ struct GetCloudTrailEventsTool: InvestigationTool {
                     SELECT 1, row_number() OVER (ORDER BY n DESC, address), NULL, address, n, 0 FROM addresses
                     ORDER BY kind, ord
                     """,
-                    [principal!, since, until, hourRange.from, hourRange.to]
+                    PrincipalActivity.windowParameters(principal: principal!, since: since, until: until)
                 )
                 names = rows.filter { (try? $0.decode(Int.self, column: "kind")) == 0 }
                 addresses = rows.filter { (try? $0.decode(Int.self, column: "kind")) == 1 }

@@ -22,7 +22,6 @@ struct GetIAMPrincipalHistoryTool: InvestigationTool {
         }
         let until = context.now()
         let since = until.addingTimeInterval(-Double(context.baselineDays) * 86_400)
-        let hours = PrincipalActivity.wholeHours(since: since, until: until)
         let window: [any PostgresEncodable] = [principal, since, until]
         let filter = "principal_arn = $1 AND event_time > $2 AND event_time <= $3"
         let top = context.topLimit
@@ -61,7 +60,7 @@ struct GetIAMPrincipalHistoryTool: InvestigationTool {
                 SELECT 2, row_number() OVER (ORDER BY n DESC, value), NULL, NULL, value, n, 0, first_seen, last_seen FROM agents
                 ORDER BY kind, ord
                 """,
-                window + [hours.from, hours.to]
+                PrincipalActivity.windowParameters(principal: principal, since: since, until: until)
             )
             let changes = try await connection.query(
                 """
