@@ -18,7 +18,8 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
         abstract: "End-to-end triage benchmark: throughput and latency vs worker processes, overhead, rate-limit use.",
         discussion: """
             Needs DATABASE_URL (a server of its own: the benchmark empties the alert, job and verdict tables). For each \
-            worker count: a throughput phase (the backlog kept above what the workers can hold for --throughput-seconds; \
+            worker count: once the workers' shard leases are balanced, a throughput phase (the backlog kept at 4 × what \
+            the workers can hold for --throughput-seconds; \
             alerts/s counted between the first and last tenth of the phase), then a latency phase (alerts paced at \
             --latency-load of that throughput for --latency-seconds, then drained). Latency is ingest commit → verdict \
             commit (the two transactions' now()); overhead is that minus the time inside model calls and tools recorded \
@@ -214,8 +215,12 @@ struct EndToEndBenchmark {
             count: count, arguments: ["--max-in-flight", String(command.maxInFlight), "--log-level", "warning"] + extra,
             environment: LLMSetup.simulator(baseURL: simulator).workerEnvironment)
         defer { _ = processes }
-        // Throughput: keep the backlog above what the workers hold in flight.
-        let target = max(32, 2 * count * command.maxInFlight)
+        // A new worker set hands shard leases over one steal per lease tick: measure the balanced cluster, not that.
+        let balancedAfter = try await waitForBalancedLeases(workers: count)
+        DemoOutput.line(String(format: "  %d workers: shard leases balanced after %.0f s", count, Self.seconds(balancedAfter)))
+        // Throughput: keep the backlog well above what the workers hold in flight, so that every worker's shards
+        // have ready jobs although alerts spread over the shards unevenly.
+        let target = max(32, 4 * count * command.maxInFlight)
         let start = try await databaseNow()
         let clockStart = ContinuousClock.now
         var samples: [(Double, Int)] = []
@@ -268,6 +273,25 @@ struct EndToEndBenchmark {
             modelCallsPerAlert: records.isEmpty ? 0 : Double(records.reduce(0) { $0 + $1.modelCalls }) / Double(records.count),
             aiVerdicts: ai.count, latencyAlerts: records.count, offeredRate: rate, backlog: samples,
             paths: Dictionary(grouping: records, by: \.path).mapValues(\.count))
+    }
+
+    /// Waits until `count` live workers each hold a fair share of the shard leases (all shards held, shares differing
+    /// by at most one) and returns how long that took.
+    private func waitForBalancedLeases(workers count: Int) async throws -> Duration {
+        let started = ContinuousClock.now
+        let shards = try await pool.query("SELECT shard_count FROM cluster")[0].decode(Int.self, column: "shard_count")
+        while ContinuousClock.now - started < .seconds(300) {
+            try Task.checkCancellation()
+            try cluster.checkChildren()
+            let held = try await pool.query(
+                "SELECT count(*) AS n FROM shard_lease WHERE owner IS NOT NULL AND expires_at > now() GROUP BY owner"
+            ).map { try $0.decode(Int.self, column: "n") }
+            if held.count == count, held.reduce(0, +) == shards, let most = held.max(), let least = held.min(), most - least <= 1 {
+                return ContinuousClock.now - started
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw ValidationError("the shard leases of \(count) workers did not balance within 300 s")
     }
 
     private func measureLimited(workers count: Int, feeder: inout AlertFeeder) async throws -> Limited {

@@ -100,8 +100,8 @@ struct EndToEndReport {
         out += " of each count's throughput; overhead = latency − time in model calls − time in tools "
         out += "(from the verdict's audit), over the alerts whose AI path reached a verdict (a timed-out path's audit lacks its last call; "
         out += "excluded: \(runs.map { "\($0.workers) workers \($0.overheadExcluded)" }.joined(separator: ", "))). "
-        out += "Throughput is counted in the middle 80% of a \(Int(command.throughputSeconds)) s phase with the backlog kept "
-        out += "above 2 × workers × \(command.maxInFlight) jobs.\n\n"
+        out += "Throughput is counted in the middle 80% of a \(Int(command.throughputSeconds)) s phase, started once the "
+        out += "workers' shard leases are balanced, with the backlog kept above 4 × workers × \(command.maxInFlight) jobs.\n\n"
         out += "## Targets\n\n"
         let worstOverhead = runs.map(\.overhead.p99).max() ?? 0
         out += "- overhead p99 ≤ 10 ms: worst \(String(format: "%.1f", worstOverhead)) ms — \(worstOverhead <= 10 ? "met" : "NOT met")\n"
