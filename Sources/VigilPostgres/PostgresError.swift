@@ -117,4 +117,7 @@ extension PostgresError {
     }
 
     public var isUniqueViolation: Bool { sqlState == SQLState.uniqueViolation }
+
+    /// PostgreSQL broke a lock cycle by aborting this transaction; running it again can succeed.
+    public var isDeadlock: Bool { sqlState == SQLState.deadlockDetected }
 }

@@ -61,6 +61,43 @@ import VigilPostgres
         #expect(try await Self.differences(database) == 0)
     }
 
+    @Test func loadersWritingTheSameEventsInOppositeOrdersNeitherDeadlockNorDoubleCount() async throws {
+        // Each round, two loaders write the same new events in one batch each, one in file order and one reversed:
+        // their COPYs wait for each other's keys in opposite orders, which PostgreSQL breaks by aborting one. The
+        // aborted batch must be written again (the staged path, keys in one order), not fail the load.
+        let database = try await EnrichmentDatabase.make()
+        let scratch = try ScratchDirectory()
+        defer {
+            scratch.remove()
+            Task { await database.drop() }
+        }
+        let records = try SharedData.records(SharedData.cloudTrailFiles())
+        var loader = EnrichmentLoader(pool: database.pool)
+        loader.writers = 1
+        loader.batchRows = records.count + 1
+        let written = loader
+        for round in 0..<3 {
+            let renamed = records.enumerated().map { index, record in
+                var record = record
+                record["eventID"] = "race-\(round)-\(index)"
+                return record
+            }
+            func file(_ name: String, _ list: [[String: Any]]) throws -> String {
+                let data = try JSONSerialization.data(withJSONObject: ["Records": list])
+                return try scratch.write(name, String(decoding: data, as: UTF8.self))
+            }
+            let forward = try file("forward-\(round).json", renamed)
+            let backward = try file("backward-\(round).json", renamed.reversed())
+            async let a = written.load(.cloudtrail, paths: [forward])
+            async let b = written.load(.cloudtrail, paths: [backward])
+            let (first, second) = try await (a, b)
+            #expect(first.loaded + second.loaded == records.count, "round \(round)")
+            #expect(first.loaded + first.duplicates == records.count && second.loaded + second.duplicates == records.count)
+        }
+        #expect(try await database.count("SELECT count(*) FROM cloudtrail_event") == 3 * records.count)
+        #expect(try await Self.differences(database) == 0)
+    }
+
     @Test func concurrentLoadersOfOverlappingFilesStoreEachEventOnce() async throws {
         let database = try await EnrichmentDatabase.make()
         defer { Task { await database.drop() } }

@@ -128,7 +128,7 @@ public struct EnrichmentLoader: Sendable {
             do {
                 summary.loaded = try await copyAll(staged.rows, into: target)
                 return summary
-            } catch let error as PostgresError where error.isUniqueViolation || error.sqlState == PostgresError.SQLState.deadlockDetected {
+            } catch let error as PostgresError where error.isUniqueViolation || error.isDeadlock {
                 // Some rows are stored already, repeat within the batch, or were being stored by a batch written at
                 // the same time (in another order: a deadlock PostgreSQL broke): look the keys up.
             }
@@ -139,11 +139,39 @@ public struct EnrichmentLoader: Sendable {
                 summary.loaded = inserted
                 summary.duplicates = staged.rows.count - inserted
                 return summary
-            } catch let error as PostgresError where error.isUniqueViolation {
-                // Another loader stored some of these rows meanwhile: take the staged path, which skips them.
+            } catch let error as PostgresError where error.isUniqueViolation || error.isDeadlock {
+                // Another loader stored some of these rows meanwhile, or was storing them in another order (a
+                // deadlock PostgreSQL broke): take the staged path, which skips them.
             }
         }
-        let rows = staged.rows
+        let inserted = try await writeStaged(staged.rows, into: target)
+        summary.loaded = inserted
+        summary.duplicates = staged.rows.count - inserted
+        return summary
+    }
+
+    /// Deadlocks the staged path may meet before it gives up: its insert takes keys in key order, but a concurrent
+    /// loader's direct COPY takes them in file order.
+    static let stagedDeadlockRetries = 5
+
+    /// The checked path: the rows are copied into a temporary table and inserted in key order with `ON CONFLICT`
+    /// (skipping or refreshing stored keys), in one transaction; returns the rows inserted. Two staged writes lock
+    /// keys in one order and cannot deadlock each other; when a direct COPY of another loader does (PostgreSQL
+    /// aborts one of the two), the transaction is run again after a short random pause, up to
+    /// ``stagedDeadlockRetries`` times.
+    func writeStaged(_ rows: [[String?]], into target: LoadTarget) async throws -> Int {
+        var deadlocks = 0
+        while true {
+            do {
+                return try await writeStagedOnce(rows, into: target)
+            } catch let error as PostgresError where error.isDeadlock && deadlocks < Self.stagedDeadlockRetries {
+                deadlocks += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * deadlocks))
+            }
+        }
+    }
+
+    private func writeStagedOnce(_ rows: [[String?]], into target: LoadTarget) async throws -> Int {
         let stage = "vigil_stage_\(target.table)"
         let (inserted, _) = try await pool.withTransaction { connection -> (Int, Int) in
             try await connection.executeScript(
@@ -165,9 +193,7 @@ public struct EnrichmentLoader: Sendable {
             let result = try await connection.query(target.insertStatement(from: stage))
             return (try result[0].decode(Int.self, column: "inserted"), try result[0].decode(Int.self, column: "touched"))
         }
-        summary.loaded = inserted
-        summary.duplicates = rows.count - inserted
-        return summary
+        return inserted
     }
 
     /// Copies every row straight into the table with its day partitions (and summary), in one transaction; fails

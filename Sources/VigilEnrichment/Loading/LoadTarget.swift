@@ -84,14 +84,15 @@ struct LoadTarget: Sendable {
         let conflict: String
         // Partitioned tables cannot return system columns; with DO NOTHING every returned row is new anyway.
         var inserted = "(xmax = 0)"
-        var source = "SELECT \(columnList) FROM \(stage)"
+        // In key order, so concurrent loaders wait for each other's keys in one order and cannot deadlock.
+        let key = conflictKey.joined(separator: ", ")
+        var source = "SELECT \(columnList) FROM \(stage) ORDER BY \(key)"
         switch onConflict {
         case .skip:
             conflict = "DO NOTHING"
             inserted = "true"
         case .refresh(let updated, let condition, let preferring):
             // DO UPDATE may not touch a row twice in one statement: one staged row per key.
-            let key = conflictKey.joined(separator: ", ")
             source = "SELECT DISTINCT ON (\(key)) \(columnList) FROM \(stage) ORDER BY \(key)" + (preferring.map { ", \($0)" } ?? "")
             let sets = updated.map { $0 == "loaded_at" ? "loaded_at = now()" : "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
             conflict = "DO UPDATE SET \(sets)" + (condition.map { " WHERE \($0)" } ?? "")
