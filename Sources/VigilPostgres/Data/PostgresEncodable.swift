@@ -89,13 +89,18 @@ public struct PostgresJSON: PostgresEncodable, Hashable {
 
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     /// A one-dimensional array literal (`{"a","b"}`), typed `Element.arrayOID`.
+    ///
+    /// Inlinable, so a caller that encodes a concrete array (`[String]`, `[UUID]`) gets a specialised loop.
+    @inlinable
     public var postgresValue: PostgresValue {
         var text = "{"
-        for (i, element) in enumerated() {
-            if i > 0 { text += "," }
-            text += element.arrayLiteralElement
+        var first = true
+        for element in self {
+            if !first { text.append(",") }
+            first = false
+            text.append(element.arrayLiteralElement)
         }
-        text += "}"
+        text.append("}")
         return .text(text, oid: Element.arrayOID)
     }
 }

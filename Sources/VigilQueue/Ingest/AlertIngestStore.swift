@@ -87,10 +87,12 @@ public struct AlertIngestStore: Sendable {
                 shard: router.shard(for: alert), id: id, idText: id.postgresText,
                 keyShard: keyShard(source: alert.source, externalID: alert.externalID), decoded: item.alert)
         }
-        let insertKeys = PostgresStatement(
-            Self.insertKeys,
-            [rows.map(\.keyShard), rows.map(\.decoded.alert.source), rows.map(\.decoded.alert.externalID), rows.map(\.shard), rows.map(\.id)],
-            prepared: true)
+        // Array values built from concrete arrays (specialised encoding, not through `any PostgresEncodable`).
+        var insertKeys = PostgresStatement(sql: Self.insertKeys, values: [
+            rows.map(\.keyShard).postgresValue, rows.map(\.decoded.alert.source).postgresValue,
+            rows.map(\.decoded.alert.externalID).postgresValue, rows.map(\.shard).postgresValue, rows.map(\.id).postgresValue,
+        ])
+        insertKeys.prepared = true
         return try await pool.withTransaction { connection in
             let insertedIDs = try await connection.run(insertKeys)
             // Usually every key is new; otherwise the returned ids tell which.
@@ -118,7 +120,10 @@ public struct AlertIngestStore: Sendable {
                     writer.field(row.decoded.payloadJSON)
                 }
                 let shards = Array(Set(newRows.map(\.shard))).sorted()
-                try await connection.run(PostgresStatement(Self.insertJobs, [newRows.map(\.shard), newRows.map(\.id), shards], prepared: true))
+                var insertJobs = PostgresStatement(
+                    sql: Self.insertJobs, values: [newRows.map(\.shard).postgresValue, newRows.map(\.id).postgresValue, shards.postgresValue])
+                insertJobs.prepared = true
+                try await connection.run(insertJobs)
             }
             var existing: [String: String] = [:]
             let held = rows.indices.filter { !inserted[$0] }
