@@ -137,7 +137,7 @@ public struct Coordinator: Sendable {
         }
         let batch: IngestBatch
         do {
-            batch = try decoder.decode(body: body.readableBytesView, contentType: request.headers[.contentType], now: Date())
+            batch = try decoder.decode(body: body.readableBytesView, contentType: request.headers[.contentType], now: Date(), payload: .textOnly)
         } catch {
             return Self.response(for: error)
         }

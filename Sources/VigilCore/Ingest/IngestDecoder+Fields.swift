@@ -2,48 +2,98 @@ import Foundation
 
 extension IngestDecoder {
     /// Parses and validates one item.
-    func decodeItem(_ span: ItemSpan, in body: UnsafeBufferPointer<UInt8>, now: Date) -> Result<DecodedAlert, IngestRejection> {
+    func decodeItem(
+        _ span: ItemSpan, in body: UnsafeBufferPointer<UInt8>, now: Date, payload form: PayloadForm
+    ) -> Result<DecodedAlert, IngestRejection> {
         Result { () throws(IngestRejection) -> DecodedAlert in
             guard span.range.count <= configuration.maxItemBytes else {
                 throw IngestRejection(
                     code: .tooLarge, field: IngestRejection.itemField,
                     reason: "item is larger than \(configuration.maxItemBytes) bytes", line: span.line)
             }
-            let parser = JSONParser(maxDepth: configuration.maxBodyDepth, maxStringBytes: Int.max, duplicateKeys: .reject)
-            let value: JSONValue
-            do throws(JSONParseError) {
-                value = try parser.parse(bytes: UnsafeBufferPointer(rebasing: body[span.range]))
-            } catch {
-                // Positions in the body: the item's own line 1 starts at the item's column.
-                let line = span.line + error.line - 1
-                let column = error.line == 1 ? span.column + error.column - 1 : error.column
-                var reason = "malformed JSON: \(error.code) at line \(line), column \(column)"
-                if let key = error.key { reason += " (key \"\(IngestRejection.displayName(ofField: key))\")" }
-                throw IngestRejection(code: .malformedJSON, field: IngestRejection.itemField, reason: reason, line: span.line)
-            }
-            guard case .object(let object) = value else {
-                throw IngestRejection(
-                    code: .notAnObject, field: IngestRejection.itemField,
-                    reason: "expected an alert object, found \(value.typeName)", line: span.line)
-            }
-            do throws(IngestRejection) {
-                let rawPayload = rawMember(IngestField.payload.rawValue, inObject: span.range, of: body).map {
-                    UnsafeBufferPointer(rebasing: body[$0])
-                }
-                return try decodeAlert(object, rawPayload: rawPayload, line: span.line, now: now)
-            } catch {
-                var rejection = error
-                rejection.line = span.line
-                throw rejection
-            }
+            guard form == .textOnly else { return try parseItem(span, in: body, now: now) }
+            var decoded: DecodedAlert
+            if let skimmed = try skimItem(span, in: body, now: now) { decoded = skimmed } else { decoded = try parseItem(span, in: body, now: now) }
+            decoded.alert.payload = .null
+            return decoded
         }
+    }
+
+    /// Decodes one item through ``IngestItemSkimmer``: nil when the skimmer is not certain of the item (then
+    /// ``parseItem(_:in:now:)`` decides, with the parser's own rejection).
+    func skimItem(_ span: ItemSpan, in body: UnsafeBufferPointer<UInt8>, now: Date) throws(IngestRejection) -> DecodedAlert? {
+        let item = UnsafeBufferPointer(rebasing: body[span.range])
+        guard let skimmed = IngestItemSkimmer.skim(item, maxDepth: configuration.maxBodyDepth) else { return nil }
+        let parser = JSONParser(maxDepth: configuration.maxBodyDepth, maxStringBytes: Int.max, duplicateKeys: .reject)
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(skimmed.members.count)
+        var rawPayload: UnsafeBufferPointer<UInt8>?
+        for member in skimmed.members {
+            let text = UnsafeBufferPointer(rebasing: item[member.value])
+            if member.key == IngestField.payload.rawValue, skimmed.payloadShape != nil {
+                rawPayload = text
+                continue
+            }
+            // Small values (the alert's fields); the skimmer has checked them, so the parser cannot fail here.
+            guard let value = try? parser.parse(bytes: text) else { return nil }
+            members.append(JSONObject.Member(key: member.key, value: value))
+        }
+        var payload = PayloadSource.parsed(raw: nil)
+        if let shape = skimmed.payloadShape, let rawPayload { payload = .skimmed(text: rawPayload, shape: shape) }
+        do throws(IngestRejection) {
+            return try decodeAlert(JSONObject(members), payload: payload, line: span.line, now: now)
+        } catch {
+            var rejection = error
+            rejection.line = span.line
+            throw rejection
+        }
+    }
+
+    /// Decodes one item through ``JSONParser``.
+    func parseItem(_ span: ItemSpan, in body: UnsafeBufferPointer<UInt8>, now: Date) throws(IngestRejection) -> DecodedAlert {
+        let parser = JSONParser(maxDepth: configuration.maxBodyDepth, maxStringBytes: Int.max, duplicateKeys: .reject)
+        let value: JSONValue
+        do throws(JSONParseError) {
+            value = try parser.parse(bytes: UnsafeBufferPointer(rebasing: body[span.range]))
+        } catch {
+            // Positions in the body: the item's own line 1 starts at the item's column.
+            let line = span.line + error.line - 1
+            let column = error.line == 1 ? span.column + error.column - 1 : error.column
+            var reason = "malformed JSON: \(error.code) at line \(line), column \(column)"
+            if let key = error.key { reason += " (key \"\(IngestRejection.displayName(ofField: key))\")" }
+            throw IngestRejection(code: .malformedJSON, field: IngestRejection.itemField, reason: reason, line: span.line)
+        }
+        guard case .object(let object) = value else {
+            throw IngestRejection(
+                code: .notAnObject, field: IngestRejection.itemField,
+                reason: "expected an alert object, found \(value.typeName)", line: span.line)
+        }
+        do throws(IngestRejection) {
+            let rawPayload = rawMember(IngestField.payload.rawValue, inObject: span.range, of: body).map {
+                UnsafeBufferPointer(rebasing: body[$0])
+            }
+            return try decodeAlert(object, payload: .parsed(raw: rawPayload), line: span.line, now: now)
+        } catch {
+            var rejection = error
+            rejection.line = span.line
+            throw rejection
+        }
+    }
+
+    /// Where the payload of an item comes from.
+    enum PayloadSource {
+        /// The `payload` member of the parsed object (absent when it is not there), with its text as sent when known.
+        case parsed(raw: UnsafeBufferPointer<UInt8>?)
+        /// An object payload the skimmer read without building it: its text as sent and its shape.
+        case skimmed(text: UnsafeBufferPointer<UInt8>, shape: PayloadShape)
     }
 
     /// Validates the fields of one alert object.
     ///
-    /// - Parameter rawPayload: the payload's text as sent, when found; else the parsed payload is serialised.
+    /// - Parameter payload: the payload, parsed (with its text as sent when found; else the parsed payload is
+    ///   serialised) or skimmed (then `alert.payload` is `.null`).
     func decodeAlert(
-        _ object: JSONObject, rawPayload: UnsafeBufferPointer<UInt8>?, line: Int, now: Date
+        _ object: JSONObject, payload payloadSource: PayloadSource, line: Int, now: Date
     ) throws(IngestRejection) -> DecodedAlert {
         if configuration.unknownFields == .reject, let unknown = object.keys.first(where: { !IngestField.names.contains($0) }) {
             throw IngestRejection(
@@ -59,7 +109,13 @@ extension IngestDecoder {
         let resource = try optionalText(object, .resource, maxLength: 2048)
         let account = try account(object)
         let sourceIP = try sourceIP(object)
-        let (payload, payloadJSON) = try payload(object, raw: rawPayload)
+        let (payload, payloadJSON): (JSONValue, String)
+        switch payloadSource {
+        case .parsed(let raw): (payload, payloadJSON) = try self.payload(object, raw: raw)
+        case .skimmed(let text, let shape):
+            try checkPayload(shape)
+            (payload, payloadJSON) = (.null, try payloadText(text))
+        }
         let alert = Alert(
             source: source, externalID: externalID, kind: kind, severity: severity, occurredAt: occurredAt,
             principal: principal, resource: resource, account: account, sourceIP: sourceIP, payload: payload)
@@ -198,22 +254,37 @@ extension IngestDecoder {
             return (.object(JSONObject()), "{}")
         case .object?:
             let payload = object[field]!
-            let shape = PayloadShape(of: payload)
-            guard shape.depth <= configuration.maxPayloadDepth else {
-                throw IngestRejection(code: .tooDeep, field: field, reason: "nests deeper than \(configuration.maxPayloadDepth) levels")
-            }
-            guard !shape.containsNUL else {
-                throw IngestRejection(code: .invalid, field: field, reason: "contains \\u0000, which PostgreSQL cannot store")
-            }
+            try checkPayload(PayloadShape(of: payload))
             // The text as sent (already validated by the parser) spares a serialisation.
-            let text = raw.map { String(decoding: $0, as: UTF8.self) } ?? payload.jsonText
-            guard text.utf8.count <= configuration.maxPayloadBytes else {
-                throw IngestRejection(code: .tooLarge, field: field, reason: "is larger than \(configuration.maxPayloadBytes) bytes")
-            }
+            if let raw { return (payload, try payloadText(raw)) }
+            let text = payload.jsonText
+            guard text.utf8.count <= configuration.maxPayloadBytes else { throw payloadTooLarge() }
             return (payload, text)
         case let value?:
             throw wrongType(.payload, expected: "an object", found: value)
         }
+    }
+
+    /// Checks an object payload's depth and NUL characters.
+    func checkPayload(_ shape: PayloadShape) throws(IngestRejection) {
+        let field = IngestField.payload.rawValue
+        guard shape.depth <= configuration.maxPayloadDepth else {
+            throw IngestRejection(code: .tooDeep, field: field, reason: "nests deeper than \(configuration.maxPayloadDepth) levels")
+        }
+        guard !shape.containsNUL else {
+            throw IngestRejection(code: .invalid, field: field, reason: "contains \\u0000, which PostgreSQL cannot store")
+        }
+    }
+
+    /// An object payload's text as sent (valid UTF-8, checked by the parser or the skimmer), within the size limit.
+    func payloadText(_ raw: UnsafeBufferPointer<UInt8>) throws(IngestRejection) -> String {
+        guard raw.count <= configuration.maxPayloadBytes else { throw payloadTooLarge() }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    func payloadTooLarge() -> IngestRejection {
+        IngestRejection(
+            code: .tooLarge, field: IngestField.payload.rawValue, reason: "is larger than \(configuration.maxPayloadBytes) bytes")
     }
 
     /// Depth and NUL characters of a payload, found in one walk.
@@ -223,6 +294,11 @@ extension IngestDecoder {
 
         init(of value: JSONValue) {
             visit(value, level: 0)
+        }
+
+        init(depth: Int, containsNUL: Bool) {
+            self.depth = depth
+            self.containsNUL = containsNUL
         }
 
         private mutating func visit(_ value: JSONValue, level: Int) {

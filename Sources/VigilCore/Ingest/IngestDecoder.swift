@@ -136,6 +136,16 @@ public struct IngestDecoder: Sendable {
         }
     }
 
+    /// What the decoder hands back of each accepted item's payload.
+    public enum PayloadForm: Sendable, Hashable {
+        /// `alert.payload` holds the parsed payload and ``DecodedAlert/payloadJSON`` its text (default).
+        case value
+        /// Only ``DecodedAlert/payloadJSON``; `alert.payload` is `.null`. The payload is validated exactly as with
+        /// ``value`` (same items accepted, same rejections), but an item whose keys are plain ASCII is read in one
+        /// pass (``IngestItemSkimmer``) without building its payload's tree: for callers that only store the text.
+        case textOnly
+    }
+
     public let configuration: Configuration
 
     /// A decoder with validated limits.
@@ -154,7 +164,10 @@ public struct IngestDecoder: Sendable {
     ///   - now: the current time, for the `occurred_at` window.
     /// - Returns: one item per input item, in input order.
     /// - Throws: ``IngestError`` when the body as a whole cannot be read (see ``IngestError``).
-    public func decode<Body: Collection>(body: Body, contentType: String?, now: Date) throws(IngestError) -> IngestBatch
+    ///   - payload: what to hand back of each payload (default ``PayloadForm/value``).
+    public func decode<Body: Collection>(
+        body: Body, contentType: String?, now: Date, payload: PayloadForm = .value
+    ) throws(IngestError) -> IngestBatch
     where Body.Element == UInt8 {
         guard let contentType, let format = Format(contentType: contentType) else {
             throw IngestError(
@@ -162,23 +175,25 @@ public struct IngestDecoder: Sendable {
                 message: "Content-Type must be application/json or application/x-ndjson (UTF-8)"
             )
         }
-        return try decode(body: body, format: format, now: now)
+        return try decode(body: body, format: format, now: now, payload: payload)
     }
 
-    /// Decodes `body` in `format`; see ``decode(body:contentType:now:)``.
-    public func decode<Body: Collection>(body: Body, format: Format, now: Date) throws(IngestError) -> IngestBatch
+    /// Decodes `body` in `format`; see ``decode(body:contentType:now:payload:)``.
+    public func decode<Body: Collection>(
+        body: Body, format: Format, now: Date, payload: PayloadForm = .value
+    ) throws(IngestError) -> IngestBatch
     where Body.Element == UInt8 {
         let direct = body.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(IngestError) -> IngestBatch in try decode(buffer: buffer, format: format, now: now) }
+            Result { () throws(IngestError) -> IngestBatch in try decode(buffer: buffer, format: format, now: now, payload: payload) }
         }
         if let direct { return try direct.get() }
         let copied = Array(body).withUnsafeBufferPointer { buffer in
-            Result { () throws(IngestError) -> IngestBatch in try decode(buffer: buffer, format: format, now: now) }
+            Result { () throws(IngestError) -> IngestBatch in try decode(buffer: buffer, format: format, now: now, payload: payload) }
         }
         return try copied.get()
     }
 
-    func decode(buffer: UnsafeBufferPointer<UInt8>, format: Format, now: Date) throws(IngestError) -> IngestBatch {
+    func decode(buffer: UnsafeBufferPointer<UInt8>, format: Format, now: Date, payload: PayloadForm) throws(IngestError) -> IngestBatch {
         var body = buffer
         if body.count >= 3, body[0] == 0xEF, body[1] == 0xBB, body[2] == 0xBF {
             body = UnsafeBufferPointer(rebasing: body[3...])
@@ -192,7 +207,7 @@ public struct IngestDecoder: Sendable {
         items.reserveCapacity(spans.count)
         var firstIndexOfKey: [AlertKey: Int] = [:]
         for span in spans {
-            switch decodeItem(span, in: body, now: now) {
+            switch decodeItem(span, in: body, now: now, payload: payload) {
             case .failure(let rejection):
                 items.append(.rejected(rejection))
             case .success(let decoded):

@@ -1,3 +1,4 @@
+import Foundation
 import CLibPQ
 
 extension PostgresConnection {
@@ -145,6 +146,22 @@ public struct PostgresCopyRowWriter: Sendable {
             }
             buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
+    }
+
+    /// Appends a `uuid` field (lowercase hex, as PostgreSQL prints it), without going through a `String`.
+    public mutating func field(_ value: UUID) {
+        separate()
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 36))
+        buffer.withUnsafeMutableBufferPointer { bytes in
+            value.appendPostgresText { offset, byte in bytes[start + offset] = byte }
+        }
+    }
+
+    /// Appends a `timestamptz` field (UTC, microseconds).
+    public mutating func field(_ value: Date) {
+        separate()
+        buffer.append(contentsOf: PostgresTimestamp.format(value).utf8)
     }
 
     /// Appends an integer field.

@@ -57,7 +57,7 @@ extension Double: PostgresEncodable {
 }
 
 extension UUID: PostgresEncodable {
-    public var postgresValue: PostgresValue { .text(uuidString.lowercased(), oid: PostgresType.uuid) }
+    public var postgresValue: PostgresValue { .text(postgresText, oid: PostgresType.uuid) }
 }
 
 extension Date: PostgresEncodable {
@@ -89,13 +89,18 @@ public struct PostgresJSON: PostgresEncodable, Hashable {
 
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     /// A one-dimensional array literal (`{"a","b"}`), typed `Element.arrayOID`.
+    ///
+    /// Inlinable, so a caller that encodes a concrete array (`[String]`, `[UUID]`) gets a specialised loop.
+    @inlinable
     public var postgresValue: PostgresValue {
         var text = "{"
-        for (i, element) in enumerated() {
-            if i > 0 { text += "," }
-            text += element.arrayLiteralElement
+        var first = true
+        for element in self {
+            if !first { text.append(",") }
+            first = false
+            text.append(element.arrayLiteralElement)
         }
-        text += "}"
+        text.append("}")
         return .text(text, oid: Element.arrayOID)
     }
 }
@@ -109,12 +114,15 @@ public protocol PostgresArrayElement: Sendable {
 extension String: PostgresArrayElement {
     public static var arrayOID: UInt32 { PostgresType.textArray }
     public var arrayLiteralElement: String {
-        var out = "\""
-        for ch in unicodeScalars {
-            if ch == "\"" || ch == "\\" { out += "\\" }
-            out.unicodeScalars.append(ch)
+        // Byte-wise: `"` and `\` are ASCII, so escaping them in UTF-8 equals escaping the scalars.
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(utf8.count + 2)
+        for byte in utf8 {
+            if byte == 0x22 || byte == 0x5C { out.append(0x5C) }
+            out.append(byte)
         }
-        return out + "\""
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -141,7 +149,7 @@ extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
 
 extension UUID: PostgresArrayElement {
     public static var arrayOID: UInt32 { PostgresType.uuidArray }
-    public var arrayLiteralElement: String { uuidString.lowercased() }
+    public var arrayLiteralElement: String { postgresText }
 }
 
 /// The oids of the built-in types Vigil uses.

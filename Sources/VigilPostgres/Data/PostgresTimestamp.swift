@@ -23,10 +23,44 @@ enum PostgresTimestamp {
             days -= 1
         }
         let (y, m, d) = civil(fromDays: days)
-        return String(
-            format: "%04lld-%02lld-%02lld %02lld:%02lld:%02lld.%06lld+00",
-            y, m, d, secondOfDay / 3600, (secondOfDay / 60) % 60, secondOfDay % 60, fraction
-        )
+        guard (0...9999).contains(y) else {
+            return String(
+                format: "%04lld-%02lld-%02lld %02lld:%02lld:%02lld.%06lld+00",
+                y, m, d, secondOfDay / 3600, (secondOfDay / 60) % 60, secondOfDay % 60, fraction
+            )
+        }
+        // Years 0…9999 (every date Vigil stores): digits written directly, `String(format:)` being slow on Linux.
+        return String(unsafeUninitializedCapacity: 29) { buffer in
+            var i = 0
+            func put(_ value: Int64, digits: Int) {
+                var rest = value
+                for k in stride(from: digits - 1, through: 0, by: -1) {
+                    buffer[i + k] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+                    rest /= 10
+                }
+                i += digits
+            }
+            func put(_ byte: UInt8) {
+                buffer[i] = byte
+                i += 1
+            }
+            put(y, digits: 4)
+            put(UInt8(ascii: "-"))
+            put(m, digits: 2)
+            put(UInt8(ascii: "-"))
+            put(d, digits: 2)
+            put(UInt8(ascii: " "))
+            put(secondOfDay / 3600, digits: 2)
+            put(UInt8(ascii: ":"))
+            put((secondOfDay / 60) % 60, digits: 2)
+            put(UInt8(ascii: ":"))
+            put(secondOfDay % 60, digits: 2)
+            put(UInt8(ascii: "."))
+            put(fraction, digits: 6)
+            put(UInt8(ascii: "+"))
+            put(0, digits: 2)
+            return i
+        }
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]]`, or `infinity`/`-infinity`.

@@ -2,13 +2,14 @@ import Foundation
 import VigilCore
 import VigilPostgres
 
-/// One alert as it is staged for the set-based inserts.
-struct StageRow: Sendable {
+/// One accepted alert on its way into the tables.
+struct IngestRow: Sendable {
     var shard: Int
     var id: UUID
-    var alert: Alert
-    var payload: String
+    /// `id` as PostgreSQL prints it, for matching returned ids and for the response.
+    var idText: String
     var keyShard: Int
+    var decoded: DecodedAlert
 }
 
 /// Stores validated alerts and their triage jobs: one transaction per batch, acknowledged only after commit.
@@ -29,57 +30,31 @@ public struct AlertIngestStore: Sendable {
     /// The channel workers LISTEN on; the payload is the shard number.
     public static let jobChannel = "vigil_jobs"
 
-    /// A per-connection staging table the batch is streamed into with COPY; emptied at every commit.
-    static let createStage = """
-        CREATE TEMP TABLE IF NOT EXISTS vigil_ingest_stage (
-            shard integer NOT NULL, id uuid NOT NULL, source text NOT NULL, external_id text NOT NULL,
-            kind text NOT NULL, severity text NOT NULL, occurred_at timestamptz NOT NULL,
-            principal text, resource text, account text, source_ip inet, payload jsonb NOT NULL, key_shard integer NOT NULL
-        ) ON COMMIT DELETE ROWS
+    /// The idempotency keys, in key order (so concurrent batches with overlapping keys take their row locks in
+    /// the same order and cannot deadlock): a key already held, or being inserted by a concurrent transaction,
+    /// is skipped (after that transaction ends). Returns the ids of the keys inserted now.
+    static let insertKeys = """
+        INSERT INTO alert_key (key_shard, source, external_id, shard, alert_id)
+        SELECT k.key_shard, k.source, k.external_id, k.shard, k.alert_id
+        FROM unnest($1::int4[], $2::text[], $3::text[], $4::int4[], $5::uuid[]) AS k (key_shard, source, external_id, shard, alert_id)
+        ORDER BY k.key_shard, k.source, k.external_id
+        ON CONFLICT DO NOTHING
+        RETURNING alert_id::text AS id
         """
 
-    static let copyStage = """
-        COPY vigil_ingest_stage (shard, id, source, external_id, kind, severity, occurred_at,
-                                 principal, resource, account, source_ip, payload, key_shard) FROM STDIN
+    /// The alerts whose keys were inserted, streamed straight into `alert` (parsed once, by COPY).
+    static let copyAlerts = """
+        COPY alert (shard, id, source, external_id, kind, severity, occurred_at,
+                    principal, resource, account, source_ip, payload) FROM STDIN
         """
 
-    /// The existing id of a key already held is looked up (through `alert_key`'s primary key) only for the rows
-    /// that were not inserted: a join over all of `alert_key` made the planner hash the whole table on every batch,
-    /// a cost that grew with the table.
-    static let insertBatch = """
-        WITH input AS (
-            SELECT * FROM vigil_ingest_stage
-        ),
-        new_keys AS (
-            INSERT INTO alert_key (key_shard, source, external_id, shard, alert_id)
-            SELECT key_shard, source, external_id, shard, id FROM input
-            ON CONFLICT DO NOTHING
-            RETURNING alert_id
-        ),
-        new_alerts AS (
-            INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at,
-                               principal, resource, account, source_ip, payload)
-            SELECT i.shard, i.id, i.source, i.external_id, i.kind, i.severity, i.occurred_at,
-                   i.principal, i.resource, i.account, i.source_ip, i.payload
-            FROM input i JOIN new_keys k ON k.alert_id = i.id
-            RETURNING shard, id
-        ),
-        new_jobs AS (
+    /// Their ready jobs, and one NOTIFY per shard touched (delivered at commit).
+    static let insertJobs = """
+        WITH jobs AS (
             INSERT INTO triage_job (shard, alert_id)
-            SELECT shard, id FROM new_alerts
-            RETURNING shard
-        ),
-        notified AS (
-            SELECT count(pg_notify('vigil_jobs', shard::text)) AS n FROM (SELECT DISTINCT shard FROM new_jobs) s
+            SELECT * FROM unnest($1::int4[], $2::uuid[])
         )
-        SELECT i.id::text AS requested, n.alert_id IS NOT NULL AS inserted,
-            CASE WHEN n.alert_id IS NULL THEN (
-                SELECT k.alert_id::text FROM alert_key k
-                WHERE k.key_shard = i.key_shard AND k.source = i.source AND k.external_id = i.external_id
-            ) END AS existing
-        FROM input i
-        LEFT JOIN new_keys n ON n.alert_id = i.id
-        CROSS JOIN notified
+        SELECT count(pg_notify('vigil_jobs', s::text)) AS notified FROM unnest($3::int4[]) AS s
         """
 
     /// Keys a concurrent request inserted after this statement's snapshot: read them afresh.
@@ -97,63 +72,81 @@ public struct AlertIngestStore: Sendable {
     /// Stores the accepted items of `batch` and returns, for each accepted index, whether it was
     /// inserted or already held (with the existing id).
     ///
+    /// One transaction: the keys first (``insertKeys``), then only the new alerts by COPY, their jobs and the
+    /// shards' NOTIFYs; a key already held answers with its alert's id.
+    ///
     /// - Throws: ``PostgresError`` when the database fails; then nothing of the batch was stored.
     public func store(_ batch: IngestBatch) async throws -> [Int: IngestResponse.Stored] {
         let accepted = batch.accepted
         guard !accepted.isEmpty else { return [:] }
-        let ids = accepted.map { _ in UUID.v7() }
-        let alerts = accepted.map(\.alert.alert)
-        let keyShards = alerts.map { keyShard(source: $0.source, externalID: $0.externalID) }
-        let shards = alerts.map { router.shard(for: $0) }
-        let rows = (0..<alerts.count).map { StageRow(shard: shards[$0], id: ids[$0], alert: alerts[$0], payload: accepted[$0].alert.payloadJSON, keyShard: keyShards[$0]) }
+        let now = Date()
+        let rows = accepted.map { item in
+            let alert = item.alert.alert
+            let id = UUID.v7(now: now)
+            return IngestRow(
+                shard: router.shard(for: alert), id: id, idText: id.postgresText,
+                keyShard: keyShard(source: alert.source, externalID: alert.externalID), decoded: item.alert)
+        }
+        // Array values built from concrete arrays (specialised encoding, not through `any PostgresEncodable`).
+        var insertKeys = PostgresStatement(sql: Self.insertKeys, values: [
+            rows.map(\.keyShard).postgresValue, rows.map(\.decoded.alert.source).postgresValue,
+            rows.map(\.decoded.alert.externalID).postgresValue, rows.map(\.shard).postgresValue, rows.map(\.id).postgresValue,
+        ])
+        insertKeys.prepared = true
         return try await pool.withTransaction { connection in
-            try await connection.executeScript(Self.createStage)
-            try await connection.copyFrom(Self.copyStage, rows: rows) { row, writer in
-                writer.field(Int64(row.shard))
-                writer.field(row.id)
-                writer.field(row.alert.source)
-                writer.field(row.alert.externalID)
-                writer.field(row.alert.kind)
-                writer.field(row.alert.severity.rawValue)
-                writer.field(row.alert.occurredAt)
-                writer.field(row.alert.principal)
-                writer.field(row.alert.resource)
-                writer.field(row.alert.account)
-                writer.field(row.alert.sourceIP)
-                writer.field(row.payload)
-                writer.field(Int64(row.keyShard))
+            let insertedIDs = try await connection.run(insertKeys)
+            // Usually every key is new; otherwise the returned ids tell which.
+            var inserted = [Bool](repeating: true, count: rows.count)
+            if insertedIDs.count < rows.count {
+                var new = Set<String>()
+                for row in insertedIDs { new.insert(try row.decode(String.self, at: 0)) }
+                for position in rows.indices { inserted[position] = new.contains(rows[position].idText) }
             }
-            let rows = try await connection.query(Self.insertBatch)
-            var byRequested: [String: IngestResponse.Stored] = [:]
-            var unresolved: [Int] = []
-            for row in rows {
-                let requested = try row.decode(String.self, column: "requested")
-                if try row.decode(Bool.self, column: "inserted") {
-                    byRequested[requested] = .inserted(id: requested)
-                } else if let existing = try row.decode(String?.self, column: "existing") {
-                    byRequested[requested] = .existing(id: existing)
+            let newRows = rows.indices.filter { inserted[$0] }.map { rows[$0] }
+            if !newRows.isEmpty {
+                try await connection.copyFrom(Self.copyAlerts, rows: newRows) { row, writer in
+                    let alert = row.decoded.alert
+                    writer.field(Int64(row.shard))
+                    writer.field(row.id)
+                    writer.field(alert.source)
+                    writer.field(alert.externalID)
+                    writer.field(alert.kind)
+                    writer.field(alert.severity.rawValue)
+                    writer.field(alert.occurredAt)
+                    writer.field(alert.principal)
+                    writer.field(alert.resource)
+                    writer.field(alert.account)
+                    writer.field(alert.sourceIP)
+                    writer.field(row.decoded.payloadJSON)
                 }
+                let shards = Array(Set(newRows.map(\.shard))).sorted()
+                var insertJobs = PostgresStatement(
+                    sql: Self.insertJobs, values: [newRows.map(\.shard).postgresValue, newRows.map(\.id).postgresValue, shards.postgresValue])
+                insertJobs.prepared = true
+                try await connection.run(insertJobs)
             }
-            for (position, id) in ids.enumerated() where byRequested[id.uuidString.lowercased()] == nil {
-                unresolved.append(position)
-            }
-            if !unresolved.isEmpty {
-                let again = try await connection.query(Self.selectExisting, [
-                    unresolved.map { ids[$0] },
-                    unresolved.map { keyShards[$0] },
-                    unresolved.map { alerts[$0].source },
-                    unresolved.map { alerts[$0].externalID },
+            var existing: [String: String] = [:]
+            let held = rows.indices.filter { !inserted[$0] }
+            if !held.isEmpty {
+                let found = try await connection.query(Self.selectExisting, [
+                    held.map { rows[$0].id }, held.map { rows[$0].keyShard },
+                    held.map { rows[$0].decoded.alert.source }, held.map { rows[$0].decoded.alert.externalID },
                 ])
-                for row in again {
-                    byRequested[try row.decode(String.self, column: "requested")] = .existing(id: try row.decode(String.self, column: "existing"))
+                for row in found {
+                    existing[try row.decode(String.self, column: "requested")] = try row.decode(String.self, column: "existing")
                 }
             }
             var stored: [Int: IngestResponse.Stored] = [:]
+            stored.reserveCapacity(rows.count)
             for (position, item) in accepted.enumerated() {
-                guard let outcome = byRequested[ids[position].uuidString.lowercased()] else {
+                let row = rows[position]
+                if inserted[position] {
+                    stored[item.index] = .inserted(id: row.idText)
+                } else if let id = existing[row.idText] {
+                    stored[item.index] = .existing(id: id)
+                } else {
                     throw PostgresError(code: .protocolViolation, message: "an accepted alert was neither inserted nor found")
                 }
-                stored[item.index] = outcome
             }
             return stored
         }
