@@ -72,6 +72,19 @@ import VigilCore
         #expect(try CloudTrailReader.events(path: plain.path + ".gz").count == 3)
     }
 
+    @Test func aCorruptArrayElementLosesOnlyItself() {
+        // Brackets, commas and escaped quotes inside strings do not split; the broken second element is reported
+        // with its record number and line, and the elements around it are read.
+        let text = "{\"Records\": [\n" + #"{"eventID":"a","eventName":"X [,] \"}{"}"# + ",\n" + #"{"eventID":"b",, broken}"#
+            + ",\n" + #"{"eventID":"c","requestParameters":{"list":[1,2]}}"# + "\n]}"
+        let scan = CloudTrailReader.scan(bytes: Array(text.utf8))
+        #expect(scan.records.map { $0.1["eventID"] } == ["a", "c"])
+        #expect(scan.records.map(\.0.record) == [1, 3])
+        #expect(scan.records[0].1["eventName"] == #"X [,] "}{"#)
+        #expect(scan.failures.count == 1)
+        #expect(scan.failures.first?.0.record == 2 && scan.failures.first?.0.line == 3)
+    }
+
     @Test func reportsTheLineOfBadNDJSON() {
         #expect {
             _ = try CloudTrailReader.events(bytes: Array("\(records)\n{broken\n".utf8), name: "bad.jsonl")

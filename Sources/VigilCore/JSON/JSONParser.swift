@@ -105,6 +105,63 @@ extension JSONParser {
         return value
     }
 
+    /// Why ``unescape(_:)`` refused a string: the code, and the offset in the raw bytes where the fault starts.
+    package struct UnescapeFailure: Error {
+        package var code: JSONParseError.Code
+        package var offset: Int
+    }
+
+    /// The text of a JSON string from the raw bytes between its quotes, escapes decoded (a surrogate pair to one
+    /// scalar). Fails on an unknown or truncated escape, a lone surrogate, or bytes that are not UTF-8. The parser
+    /// and ``JSONSkimmer`` both decode strings with it.
+    package static func unescape(_ raw: UnsafeBufferPointer<UInt8>) throws(UnescapeFailure) -> String {
+        func fail(_ code: JSONParseError.Code, _ offset: Int) -> UnescapeFailure { UnescapeFailure(code: code, offset: offset) }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            let byte = raw[i]
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                i += 1
+                continue
+            }
+            guard i + 1 < raw.count else { throw fail(.invalidEscape, i) }
+            let escaped = raw[i + 1]
+            i += 2
+            switch escaped {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard let unit = hex4(raw, at: i) else { throw fail(.invalidEscape, i - 2) }
+                i += 4
+                var scalarValue = UInt32(unit)
+                if (0xD800..<0xDC00).contains(unit) {
+                    // A high surrogate must be followed by an escaped low surrogate.
+                    guard i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u"),
+                        let low = hex4(raw, at: i + 2), (0xDC00..<0xE000).contains(low)
+                    else { throw fail(.invalidEscape, i - 6) }
+                    i += 6
+                    scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                } else if (0xDC00..<0xE000).contains(unit) {
+                    throw fail(.invalidEscape, i - 6)
+                }
+                guard let scalar = Unicode.Scalar(scalarValue) else { throw fail(.invalidEscape, i - 6) }
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+            default:
+                throw fail(.invalidEscape, i - 2)
+            }
+        }
+        guard let s = String(validating: out, as: UTF8.self) else { throw fail(.invalidUTF8, 0) }
+        return s
+    }
+
     fileprivate struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         let options: JSONParser
@@ -291,50 +348,11 @@ extension JSONParser {
         }
 
         func unescape(_ raw: UnsafeBufferPointer<UInt8>, startOffset: Int) throws(JSONParseError) -> String {
-            var out: [UInt8] = []
-            out.reserveCapacity(raw.count)
-            var i = 0
-            while i < raw.count {
-                let byte = raw[i]
-                guard byte == UInt8(ascii: "\\") else {
-                    out.append(byte)
-                    i += 1
-                    continue
-                }
-                guard i + 1 < raw.count else { throw error(.invalidEscape, at: startOffset + i) }
-                let escaped = raw[i + 1]
-                i += 2
-                switch escaped {
-                case UInt8(ascii: "\""): out.append(0x22)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "/"): out.append(0x2F)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard let unit = hex4(raw, i) else { throw error(.invalidEscape, at: startOffset + i - 2) }
-                    i += 4
-                    var scalarValue = UInt32(unit)
-                    if (0xD800..<0xDC00).contains(unit) {
-                        // A high surrogate must be followed by an escaped low surrogate.
-                        guard i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u"),
-                            let low = hex4(raw, i + 2), (0xDC00..<0xE000).contains(low)
-                        else { throw error(.invalidEscape, at: startOffset + i - 6) }
-                        i += 6
-                        scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                    } else if (0xDC00..<0xE000).contains(unit) {
-                        throw error(.invalidEscape, at: startOffset + i - 6)
-                    }
-                    guard let scalar = Unicode.Scalar(scalarValue) else { throw error(.invalidEscape, at: startOffset + i - 6) }
-                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default:
-                    throw error(.invalidEscape, at: startOffset + i - 2)
-                }
+            do {
+                return try JSONParser.unescape(raw)
+            } catch let failure {
+                throw error(failure.code, at: startOffset + failure.offset)
             }
-            guard let s = String(validating: out, as: UTF8.self) else { throw error(.invalidUTF8, at: startOffset) }
-            return s
         }
 
         func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt16? { JSONParser.hex4(raw, at: at) }

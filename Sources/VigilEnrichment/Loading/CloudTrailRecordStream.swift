@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Finds the records of a CloudTrail file one at a time while reading it in chunks (``FileChunks``), so memory stays
 /// bounded by the chunk size plus the largest record, whatever the file's size.
 ///
@@ -117,7 +119,7 @@ struct CloudTrailRecordStream {
     /// The object at `start`: a lenient string-aware scan finds where it ends or where a top-level `Records` array
     /// starts, then the strict reader confirms it on the bytes read so far.
     private mutating func decideObject(from start: Int) throws(LoadError) {
-        var brackets = Brackets()
+        var brackets = JSONBracketTracker()
         var stringStart = 0
         var i = start
         scan: while true {
@@ -232,7 +234,7 @@ struct CloudTrailRecordStream {
         }
         var start = position
         let startLine = line
-        var brackets = Brackets()
+        var brackets = JSONBracketTracker()
         var tooLarge = false
         var i = position
         while true {
@@ -311,50 +313,6 @@ struct CloudTrailRecordStream {
             let moved = drop(before: start)
             scanned -= moved
             start -= moved
-        }
-    }
-
-    /// String-aware bracket tracking over JSON text read byte by byte: the nesting depth outside strings.
-    private struct Brackets {
-        enum Event {
-            case open
-            case close
-            case comma
-            case stringStart
-            case stringEnd
-        }
-
-        /// Opened minus closed brackets (negative once more were closed than this tracker saw opened).
-        private(set) var depth = 0
-        private var inString = false
-        private var escaped = false
-
-        /// What `byte` is at this point of the text, nil for bytes that change nothing.
-        mutating func feed(_ byte: UInt8) -> Event? {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == 0x5C {
-                    escaped = true
-                } else if byte == 0x22 {
-                    inString = false
-                    return .stringEnd
-                }
-                return nil
-            }
-            switch byte {
-            case 0x22:
-                inString = true
-                return .stringStart
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                depth += 1
-                return .open
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                return .close
-            case UInt8(ascii: ","): return .comma
-            default: return nil
-            }
         }
     }
 }

@@ -125,13 +125,11 @@ public enum CloudTrailReader {
 
     /// The elements of the array starting at `start`, as byte ranges with the line each starts on; string-aware,
     /// so brackets and commas inside strings do not count. A truncated last element is returned as it stands.
-    /// (Also used by the CloudTrail loader, which reads records without building a JSON tree.)
+    /// (``JSONBracketTracker`` does the string-aware scan, as in the enrichment loader's CloudTrail stream.)
     public static func splitArray(_ bytes: [UInt8], from start: Int) -> [(range: Range<Int>, line: Int)] {
         var elements: [(range: Range<Int>, line: Int)] = []
         var line = 1 + bytes[..<start].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        var depth = 0
-        var inString = false
-        var escaped = false
+        var brackets = JSONBracketTracker()
         var elementStart: Int?
         var elementLine = line
         var i = start + 1
@@ -142,26 +140,15 @@ public enum CloudTrailReader {
         while i < bytes.count {
             let byte = bytes[i]
             if byte == 0x0A { line += 1 }
-            if inString {
-                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
-            } else {
-                switch byte {
-                case 0x22: inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    if depth == 0 {
-                        close(i)
-                        return elements
-                    }
-                    depth -= 1
-                case UInt8(ascii: ","):
-                    if depth == 0 {
-                        close(i)
-                        i += 1
-                        continue
-                    }
-                default: break
-                }
+            switch brackets.feed(byte) {
+            case .close where brackets.depth < 0:
+                close(i)
+                return elements
+            case .comma where brackets.depth == 0:
+                close(i)
+                i += 1
+                continue
+            default: break
             }
             if elementStart == nil, !isSpace(byte) {
                 elementStart = i

@@ -33,7 +33,9 @@ final class LocalCluster: Sendable {
     /// Starts `vigil ARGUMENTS` as a child named `name` (log: `logDirectory/name.log`, truncated first).
     func spawn(name: String, arguments: [String], environment extra: [String: String] = [:]) throws -> SupervisedProcess {
         let log = logDirectory.appendingPathComponent("\(name).log").path
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else {
+            throw ClusterError(.spawnFailed, "could not create \(name)'s log file \(log)")
+        }
         let process = try SupervisedProcess(
             name: name, arguments: arguments, environment: environment.merging(extra) { $1 }, logPath: log)
         children.withLock { $0.append(process) }

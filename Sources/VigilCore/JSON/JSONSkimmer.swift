@@ -1,45 +1,55 @@
-import VigilCore
-
 /// A validating forward reader over one JSON text's UTF-8 bytes that builds no value tree: it checks the syntax as
 /// strictly as ``JSONParser`` does (RFC 8259, nesting ≤ 64, strings ≤ 8 MiB, escapes and surrogate pairs, finite
 /// numbers) and materialises only the strings its caller asks for.
 ///
 /// The bytes must already be valid UTF-8 (the caller validates the record once); the skimmer checks structure only.
-/// It also notes whether any string holds an escaped NUL (`\u0000`), which PostgreSQL's text and jsonb types refuse.
-struct JSONSkimmer {
+/// It also notes whether any string holds an escaped NUL (`\u0000`), which PostgreSQL's text and jsonb types refuse,
+/// and the deepest container level it entered. The enrichment loader reads CloudTrail records with it; the
+/// coordinator's ingest path skims items with it (``IngestItemSkimmer``).
+package struct JSONSkimmer {
     /// Why the text is not JSON: one of ``JSONParseError/Code``'s descriptions.
-    struct Failure: Error {
-        var code: JSONParseError.Code
+    package struct Failure: Error {
+        package var code: JSONParseError.Code
+
+        package init(code: JSONParseError.Code) {
+            self.code = code
+        }
     }
 
     /// A string token: the bytes between its quotes, and whether they hold escapes.
-    struct StringToken {
-        var range: Range<Int>
-        var escaped: Bool
+    package struct StringToken {
+        package var range: Range<Int>
+        package var escaped: Bool
     }
 
-    static let maxDepth = 64
-    static let maxStringBytes = 8 << 20
+    /// The deepest nesting accepted (as ``JSONParser/Options/maxDepth``: the outermost container is depth 1).
+    package let maxDepth: Int
+    /// The longest string accepted, in bytes between its quotes.
+    package let maxStringBytes: Int
 
-    let bytes: UnsafeBufferPointer<UInt8>
-    var index: Int
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package var index: Int
     /// True once a string with an escaped NUL has been read.
-    private(set) var sawNUL = false
+    package private(set) var sawNUL = false
+    /// The deepest container level entered so far (0 before any).
+    package private(set) var deepest = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) {
+    package init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0, maxDepth: Int = 64, maxStringBytes: Int = 8 << 20) {
         self.bytes = bytes
         self.index = start
+        self.maxDepth = maxDepth
+        self.maxStringBytes = maxStringBytes
     }
 
-    var atEnd: Bool { index >= bytes.count }
+    package var atEnd: Bool { index >= bytes.count }
 
     /// The byte at the read position (after white space), or nil at the end.
-    mutating func peek() -> UInt8? {
+    package mutating func peek() -> UInt8? {
         skipWhitespace()
         return index < bytes.count ? bytes[index] : nil
     }
 
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -49,7 +59,7 @@ struct JSONSkimmer {
     }
 
     /// Consumes `byte` (after white space) or fails.
-    mutating func expect(_ byte: UInt8) throws(Failure) {
+    package mutating func expect(_ byte: UInt8) throws(Failure) {
         guard let next = peek() else { throw Failure(code: .unexpectedEnd) }
         guard next == byte else { throw Failure(code: .unexpectedCharacter) }
         index += 1
@@ -57,8 +67,9 @@ struct JSONSkimmer {
 
     /// Reads the members of an object (the read position at its `{`), calling `member` with each key; `member` must
     /// consume the value (``skipValue(depth:)``, ``string()``, or its own reading). `depth` is the object's own depth.
-    mutating func object(depth: Int, _ member: (inout JSONSkimmer, StringToken) throws(Failure) -> Void) throws(Failure) {
-        if depth > Self.maxDepth { throw Failure(code: .tooDeep) }
+    package mutating func object(depth: Int, _ member: (inout JSONSkimmer, StringToken) throws(Failure) -> Void) throws(Failure) {
+        if depth > maxDepth { throw Failure(code: .tooDeep) }
+        deepest = max(deepest, depth)
         try expect(UInt8(ascii: "{"))
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -82,8 +93,9 @@ struct JSONSkimmer {
 
     /// Reads the elements of an array (the read position at its `[`), calling `element` for each; `element` must
     /// consume it.
-    mutating func array(depth: Int, _ element: (inout JSONSkimmer) throws(Failure) -> Void) throws(Failure) {
-        if depth > Self.maxDepth { throw Failure(code: .tooDeep) }
+    package mutating func array(depth: Int, _ element: (inout JSONSkimmer) throws(Failure) -> Void) throws(Failure) {
+        if depth > maxDepth { throw Failure(code: .tooDeep) }
+        deepest = max(deepest, depth)
         try expect(UInt8(ascii: "["))
         if peek() == UInt8(ascii: "]") {
             index += 1
@@ -103,7 +115,7 @@ struct JSONSkimmer {
     }
 
     /// Validates and passes over one value; `depth` is the depth of the container holding it.
-    mutating func skipValue(depth: Int) throws(Failure) {
+    package mutating func skipValue(depth: Int) throws(Failure) {
         guard let next = peek() else { throw Failure(code: .unexpectedEnd) }
         switch next {
         case UInt8(ascii: "{"): try object(depth: depth + 1) { skimmer, _ throws(Failure) in try skimmer.skipValue(depth: depth + 1) }
@@ -118,7 +130,7 @@ struct JSONSkimmer {
     }
 
     /// The string value at the read position, or nil (the value passed over) when it is not a string.
-    mutating func string(depth: Int) throws(Failure) -> String? {
+    package mutating func string(depth: Int) throws(Failure) -> String? {
         guard peek() == UInt8(ascii: "\"") else {
             try skipValue(depth: depth)
             return nil
@@ -127,42 +139,15 @@ struct JSONSkimmer {
     }
 
     /// The text of a string token.
-    func text(_ token: StringToken) -> String {
+    package func text(_ token: StringToken) -> String {
         let raw = UnsafeBufferPointer(rebasing: bytes[token.range])
         guard token.escaped else { return String(decoding: raw, as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var i = 0
-        while i < raw.count {
-            guard raw[i] == UInt8(ascii: "\\") else {
-                out.append(raw[i])
-                i += 1
-                continue
-            }
-            let escaped = raw[i + 1]
-            i += 2
-            switch escaped {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var value = UInt32(JSONParser.hex4(raw, at: i)!)
-                i += 4
-                if (0xD800..<0xDC00).contains(value) {
-                    value = 0x10000 + ((value - 0xD800) << 10) + (UInt32(JSONParser.hex4(raw, at: i + 2)!) - 0xDC00)
-                    i += 6
-                }
-                out.append(contentsOf: String(Character(Unicode.Scalar(value)!)).utf8)
-            default: out.append(escaped)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        // The escapes were checked when the token was read, and the bytes are valid UTF-8: this cannot fail.
+        return (try? JSONParser.unescape(raw)) ?? String(decoding: raw, as: UTF8.self)
     }
 
     /// True when the token's text is exactly `name` (ASCII, no escapes needed).
-    func equals(_ token: StringToken, _ name: StaticString) -> Bool {
+    package func equals(_ token: StringToken, _ name: StaticString) -> Bool {
         guard !token.escaped else { return text(token) == name.description }
         let count = token.range.count
         guard count == name.utf8CodeUnitCount else { return false }
@@ -172,7 +157,7 @@ struct JSONSkimmer {
     }
 
     /// Reads a string (the read position at its opening quote), checking escapes and control characters.
-    mutating func stringToken() throws(Failure) -> StringToken {
+    package mutating func stringToken() throws(Failure) -> StringToken {
         index += 1
         let start = index
         var escaped = false
@@ -180,7 +165,7 @@ struct JSONSkimmer {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let token = StringToken(range: start..<index, escaped: escaped)
-                if index - start > Self.maxStringBytes { throw Failure(code: .stringTooLong) }
+                if index - start > maxStringBytes { throw Failure(code: .stringTooLong) }
                 index += 1
                 return token
             }
