@@ -157,14 +157,7 @@ public struct Coordinator: Sendable {
             metadata: ["accepted": "\(response.acceptedCount)", "duplicates": "\(response.duplicateCount)", "rejected": "\(response.rejectedCount)"]
         )
         let status: HTTPResponse.Status = response.rejectedCount == response.results.count ? .unprocessableContent : .ok
-        var json = response.json
-        if case .object(var object) = json {
-            object["accepted"] = .int(Int64(response.acceptedCount))
-            object["duplicates"] = .int(Int64(response.duplicateCount))
-            object["rejected"] = .int(Int64(response.rejectedCount))
-            json = .object(object)
-        }
-        return JSONResponse.make(status, json)
+        return JSONResponse.make(status, text: response.jsonText)
     }
 
     static func response(for error: IngestError) -> Response {

@@ -18,6 +18,7 @@ struct IngestResponseTests {
             + #"zone or port","line":3}},{"index":3,"status":"duplicate","id":"a-1"},{"index":4,"status":"duplicate","id":"a-0"}],"#
             + #""accepted":1,"duplicates":3,"rejected":1}"#
         #expect(response.json.jsonText == expected)
+        #expect(response.jsonText == expected)
         #expect(!response.json.jsonText.contains("SECRET"))
     }
 
@@ -25,5 +26,24 @@ struct IngestResponseTests {
     func empty() throws {
         let response = IngestResponse(batch: try IngestFixture.decode("", "application/x-ndjson"), stored: [:])
         #expect(response.json.jsonText == #"{"results":[],"accepted":0,"duplicates":0,"rejected":0}"#)
+        #expect(response.jsonText == response.json.jsonText)
+    }
+
+    @Test("the directly written text equals the tree's on mutated bodies (rejections with quotes, escapes, lines)")
+    func directText() throws {
+        var rng = SplitMix64(seed: 99)
+        let mutator = Mutator(alphabet: Array("{}[]\",:\\ \n0a-.\t".utf8) + [0x01, 0xFF])
+        let objects = (0..<6).map { IngestFixture.object(["external_id": .string("id-\($0 % 4)"), "kind": .string($0 % 2 == 0 ? "k\"\\" : "k\t")]) }
+        let body = IngestFixture.ndjson(objects)
+        var rejected = 0
+        for _ in 0..<500 {
+            let batch = try IngestFixture.decoder().decode(body: mutator.damaged(body, using: &rng), format: .ndjson, now: IngestFixture.now)
+            var stored: [Int: IngestResponse.Stored] = [:]
+            for (index, _) in batch.accepted { stored[index] = index % 2 == 0 ? .inserted(id: "id\"\(index)") : .existing(id: "e\(index)") }
+            let response = IngestResponse(batch: batch, stored: stored)
+            #expect(response.jsonText == response.json.jsonText)
+            rejected += response.rejectedCount
+        }
+        #expect(rejected > 100)
     }
 }

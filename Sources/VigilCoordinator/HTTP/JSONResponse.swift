@@ -6,9 +6,14 @@ import VigilCore
 /// Error bodies name the field, scope or limit at fault and never echo request content or tokens.
 enum JSONResponse {
     static func make(_ status: HTTPResponse.Status, _ body: JSONValue, headers: HTTPFields = [:]) -> Response {
+        make(status, text: body.jsonText, headers: headers)
+    }
+
+    /// A body already written as JSON text.
+    static func make(_ status: HTTPResponse.Status, text: String, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: body.jsonText)))
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func error(

@@ -34,8 +34,15 @@ extension IngestDecoder {
                 rawPayload = text
                 continue
             }
-            // Small values (the alert's fields); the skimmer has checked them, so the parser cannot fail here.
-            guard let value = try? parser.parse(bytes: text) else { return nil }
+            // The alert's own fields, checked by the skimmer. A string without escapes is its bytes (valid UTF-8: the
+            // skimmer checked the item), as the parser would make it; other values go through the parser.
+            let value: JSONValue
+            if text.first == UInt8(ascii: "\""), !text.contains(UInt8(ascii: "\\")) {
+                value = .string(String(decoding: UnsafeBufferPointer(rebasing: text.dropFirst().dropLast()), as: UTF8.self))
+            } else {
+                guard let parsed = try? parser.parse(bytes: text) else { return nil }
+                value = parsed
+            }
             members.append(JSONObject.Member(key: member.key, value: value))
         }
         var payload = PayloadSource.parsed(raw: nil)

@@ -48,14 +48,11 @@ public struct AlertIngestStore: Sendable {
                     principal, resource, account, source_ip, payload) FROM STDIN
         """
 
-    /// Their ready jobs, and one NOTIFY per shard touched (delivered at commit).
-    static let insertJobs = """
-        WITH jobs AS (
-            INSERT INTO triage_job (shard, alert_id)
-            SELECT * FROM unnest($1::int4[], $2::uuid[])
-        )
-        SELECT count(pg_notify('vigil_jobs', s::text)) AS notified FROM unnest($3::int4[]) AS s
-        """
+    /// Their ready jobs (the other columns take their defaults).
+    static let copyJobs = "COPY triage_job (shard, alert_id) FROM STDIN"
+
+    /// One NOTIFY per shard touched (delivered at commit).
+    static let notifyShards = "SELECT count(pg_notify('vigil_jobs', s::text)) AS notified FROM unnest($1::int4[]) AS s"
 
     /// Keys a concurrent request inserted after this statement's snapshot: read them afresh.
     static let selectExisting = """
@@ -72,7 +69,7 @@ public struct AlertIngestStore: Sendable {
     /// Stores the accepted items of `batch` and returns, for each accepted index, whether it was
     /// inserted or already held (with the existing id).
     ///
-    /// One transaction: the keys first (``insertKeys``), then only the new alerts by COPY, their jobs and the
+    /// One transaction: the keys first (``insertKeys``), then only the new alerts and their jobs by COPY, and the
     /// shards' NOTIFYs; a key already held answers with its alert's id.
     ///
     /// - Throws: ``PostgresError`` when the database fails; then nothing of the batch was stored.
@@ -119,11 +116,13 @@ public struct AlertIngestStore: Sendable {
                     writer.field(alert.sourceIP)
                     writer.field(row.decoded.payloadJSON)
                 }
-                let shards = Array(Set(newRows.map(\.shard))).sorted()
-                var insertJobs = PostgresStatement(
-                    sql: Self.insertJobs, values: [newRows.map(\.shard).postgresValue, newRows.map(\.id).postgresValue, shards.postgresValue])
-                insertJobs.prepared = true
-                try await connection.run(insertJobs)
+                try await connection.copyFrom(Self.copyJobs, rows: newRows) { row, writer in
+                    writer.field(Int64(row.shard))
+                    writer.field(row.id)
+                }
+                var notify = PostgresStatement(sql: Self.notifyShards, values: [Array(Set(newRows.map(\.shard))).sorted().postgresValue])
+                notify.prepared = true
+                try await connection.run(notify)
             }
             var existing: [String: String] = [:]
             let held = rows.indices.filter { !inserted[$0] }
