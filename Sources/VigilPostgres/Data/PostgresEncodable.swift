@@ -57,7 +57,7 @@ extension Double: PostgresEncodable {
 }
 
 extension UUID: PostgresEncodable {
-    public var postgresValue: PostgresValue { .text(uuidString.lowercased(), oid: PostgresType.uuid) }
+    public var postgresValue: PostgresValue { .text(postgresText, oid: PostgresType.uuid) }
 }
 
 extension Date: PostgresEncodable {
@@ -141,7 +141,7 @@ extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
 
 extension UUID: PostgresArrayElement {
     public static var arrayOID: UInt32 { PostgresType.uuidArray }
-    public var arrayLiteralElement: String { uuidString.lowercased() }
+    public var arrayLiteralElement: String { postgresText }
 }
 
 /// The oids of the built-in types Vigil uses.
