@@ -14,6 +14,7 @@ public enum VigilSchema {
         migration(6, "notifications", PackageResources._006_notifications_sql),
         migration(7, "principal_activity", PackageResources._007_principal_activity_sql),
         migration(8, "roles", PackageResources._008_roles_sql),
+        migration(9, "queue_throughput", PackageResources._009_queue_throughput_sql),
     ]
 
     /// The migrator for this binary's schema.

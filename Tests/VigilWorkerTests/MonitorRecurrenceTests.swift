@@ -16,12 +16,7 @@ struct MonitorRecurrenceTests {
 
         static func make(shardCount: Int = 2, window: Duration = .seconds(3600)) async throws -> Fixture {
             let db = try await QueueTestDatabase.make(shardCount: shardCount)
-            let store = ShardLeaseStore(pool: db.pool, workerID: "worker-a")
-            _ = try await store.prepare()
-            var leases: [LeaseToken] = []
-            for shard in 0..<shardCount {
-                leases.append(try #require(try await store.take(shard: shard, expectedEpoch: 0, from: nil, duration: .seconds(60))))
-            }
+            let leases = try await db.takeAllLeases(as: "worker-a")
             return Fixture(db: db, leases: leases, jobs: JobStore(pool: db.pool, workerID: "worker-a", monitorRecurrenceWindow: window))
         }
 

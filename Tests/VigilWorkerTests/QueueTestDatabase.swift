@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilPostgres
+import VigilQueue
 import VigilSchema
 
 /// A migrated schema of its own on the test server (`DATABASE_URL`, started by `scripts/test.sh`), with the
@@ -60,6 +61,17 @@ struct QueueTestDatabase {
             INSERT INTO triage_job (shard, alert_id, max_attempts) SELECT shard, id, $4 FROM a
             """, [count, shardCount, prefix, maxAttempts])
         try await pool.query("SELECT pg_notify('vigil_jobs', s::text) FROM generate_series(0, $1::int - 1) s", [shardCount])
+    }
+
+    /// Takes every shard's free lease for `workerID` (epoch 1 each), as the first worker of a cluster would.
+    func takeAllLeases(as workerID: WorkerID, duration: Duration = .seconds(60)) async throws -> [LeaseToken] {
+        let store = ShardLeaseStore(pool: pool, workerID: workerID)
+        _ = try await store.prepare()
+        var leases: [LeaseToken] = []
+        for shard in 0..<shardCount {
+            leases.append(try #require(try await store.take(shard: shard, expectedEpoch: 0, from: nil, duration: duration)))
+        }
+        return leases
     }
 
     func count(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {

@@ -86,7 +86,7 @@ async def run_vigil(conn, args, dsn, workers, jobs, label):
     await conn.execute(ENQUEUE_SQL, jobs, args.shards, label)
     start = time.monotonic()
     await conn.execute("SELECT pg_notify('vigil_jobs', s::text) FROM generate_series(0, $1::int - 1) s", args.shards)
-    end = await wait_empty(conn, "SELECT count(*) FROM triage_job")
+    end = await wait_empty(conn, "SELECT count(*) FROM (SELECT FROM triage_job LIMIT 1) s")
     for p in procs:
         p.send_signal(signal.SIGTERM)
     for p in procs:
@@ -113,7 +113,7 @@ async def run_pgqueuer(conn, args, dsn, processes, batch, jobs):
     enqueuer = await asyncpg.connect(dsn)
     await Queries(AsyncpgDriver(enqueuer)).enqueue(["noop"] * jobs, [None] * jobs, [0] * jobs)
     start = time.monotonic()
-    end = await wait_empty(conn, "SELECT count(*) FROM pgqueuer")
+    end = await wait_empty(conn, "SELECT count(*) FROM (SELECT FROM pgqueuer LIMIT 1) s")
     for p in procs:
         p.kill()
         p.wait(timeout=60)
@@ -156,7 +156,7 @@ async def idle_latency(conn, args, dsn, samples):
                 await asyncio.sleep(0.002)
         delays.append((claimed - committed).total_seconds() * 1000)
         from_ack.append((claimed.timestamp() - acknowledged) * 1000)
-        await wait_empty(conn, "SELECT count(*) FROM triage_job")
+        await wait_empty(conn, "SELECT count(*) FROM (SELECT FROM triage_job LIMIT 1) s")
         await asyncio.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     out = finish(proc)
@@ -276,4 +276,5 @@ async def main():
     await conn.close()
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -86,9 +86,9 @@ extension Bool: PostgresDecodable {
 
 extension UUID: PostgresDecodable {
     public static func decode(from cell: PostgresCell) throws(PostgresError) -> UUID {
-        guard let value = UUID(uuidString: try cell.requireText(UUID.self, types: [PostgresType.uuid])) else {
-            throw cell.mismatch(UUID.self)
-        }
+        guard cell.type == PostgresType.uuid else { throw cell.mismatch(UUID.self) }
+        guard let bytes = cell.bytes else { throw cell.unexpectedNull(UUID.self) }
+        guard let value = UUID(postgresText: bytes) else { throw cell.mismatch(UUID.self) }
         return value
     }
 }

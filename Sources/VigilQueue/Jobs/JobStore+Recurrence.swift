@@ -35,24 +35,25 @@ extension JobStore {
         FROM (SELECT DISTINCT hashtextextended(subject, 8) AS k FROM unnest($1::text[]) AS s(subject) ORDER BY k) keys
         """
 
-    /// Writes completions (JSON rows as ``completeSQL`` reads them); `subjects[i]` are row i's watch-list subjects,
-    /// nil when the caller does not know them (then they are read from `alert` first).
+    /// Writes completions; a result's `subjects` are its watch-list subjects, nil when the caller does not know them
+    /// (then they are read from `alert` first).
     ///
     /// With the watch list off, one statement. With it on, one transaction sent as one pipeline (one round trip):
     /// `BEGIN`, lock the batch's subjects, then the completions in waves in which no subject repeats, each wave a
     /// statement of its own, then `COMMIT`. The statements run one after another, each with its own snapshot, so each
     /// wave sees the watch rows that committed before the locks were granted and those the earlier waves wrote.
-    func complete(_ rows: [JSONValue], subjects: [[String]?], into report: inout FinishReport) async throws {
+    func complete(_ completions: [JobResult], into report: inout FinishReport) async throws {
         let window = monitorRecurrenceWindow.milliseconds
         guard window > 0 else {
-            let result = try await pool.query(Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText), window])
+            let statement = completeStatement(completions, window: window)
+            let result = try await pool.withConnection { try await $0.run(statement) }
             try Self.collectCompletions(result, into: &report)
             return
         }
-        var known = subjects
+        var known = completions.map(\.subjects)
         let unknown = known.indices.filter { known[$0] == nil }
         if !unknown.isEmpty {
-            let keys = unknown.map { Self.key(of: rows[$0]) }
+            let keys = unknown.map { completions[$0].key }
             let read = try await pool.query(Self.selectSubjectsSQL, [keys.map(\.shard), keys.map(\.alertID)])
             var byKey: [ClaimedJob.Key: [String]] = [:]
             for row in read {
@@ -63,8 +64,8 @@ extension JobStore {
         }
         let all = known.map { $0 ?? [] }
         var statements = [PostgresStatement("BEGIN"), PostgresStatement(Self.lockSubjectsSQL, [Array(Set(all.joined()))])]
-        for wave in Self.waves(rows.indices.map { (rows[$0], all[$0]) }) {
-            statements.append(PostgresStatement(Self.completeSQL, [workerID.rawValue, PostgresJSON(JSONValue.array(wave).jsonText), window]))
+        for wave in Self.waves(completions.indices.map { (completions[$0], all[$0]) }) {
+            statements.append(completeStatement(wave, window: window))
         }
         statements.append(PostgresStatement("COMMIT"))
         report = try await pool.withConnection { connection in
@@ -96,13 +97,6 @@ extension JobStore {
             seen[index].formUnion(subjects)
         }
         return waves
-    }
-
-    private static func key(of row: JSONValue) -> ClaimedJob.Key {
-        guard case .object(let object) = row, case .int(let shard) = object["shard"], case .string(let id) = object["alert_id"],
-            let uuid = UUID(uuidString: id)
-        else { preconditionFailure("completion rows are built by finish(_:)") }
-        return ClaimedJob.Key(shard: Int(shard), alertID: uuid)
     }
 }
 

@@ -105,15 +105,27 @@ public struct JobStore: Sendable {
     /// finish become ready now: those claimed under an earlier epoch of the shard (their worker lost the lease, so
     /// the fence refuses their results) and those whose job lease expired (their worker stopped heartbeating).
     /// Counted in `rescued_jobs`.
+    ///
+    /// The running jobs are read once, through the small partial index `triage_job_running`, and matched to the
+    /// leases in memory: looked up per shard, the planner walked each held shard's whole backlog by primary key (about
+    /// 100 ms a tick with four workers and 50,000 jobs queued). The UPDATE checks the row again (epoch, expiry), so a
+    /// job finished, retried or heartbeated meanwhile is left alone; it does not test `state` (a ready row's lease
+    /// columns are NULL, so the test fails on it anyway) so that it finds each row by primary key rather than by
+    /// walking the running-jobs index once per row.
     static let readyExpiredSQL = """
         WITH owned AS (
             SELECT t.shard, t.epoch FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
             JOIN shard_lease l ON l.shard = t.shard AND l.epoch = t.epoch AND l.owner = $1
+        ), running AS MATERIALIZED (
+            SELECT shard, alert_id, lease_epoch, lease_expires_at FROM triage_job WHERE state = 'running'
+        ), expired AS (
+            SELECT r.shard, r.alert_id, o.epoch FROM running r JOIN owned o ON o.shard = r.shard
+            WHERE r.lease_epoch <> o.epoch OR r.lease_expires_at < now()
         ), rescued AS (
             UPDATE triage_job j SET state = 'ready', run_at = now(), owner = NULL, lease_epoch = NULL, lease_expires_at = NULL,
                 last_error = 'interrupted: job lease expired or its shard lease was lost'
-            FROM owned o
-            WHERE j.shard = o.shard AND j.state = 'running' AND (j.lease_epoch <> o.epoch OR j.lease_expires_at < now())
+            FROM expired e
+            WHERE j.shard = e.shard AND j.alert_id = e.alert_id AND (j.lease_epoch <> e.epoch OR j.lease_expires_at < now())
             RETURNING j.shard
         ), \(QueueCounter.incrementCTE("counted", counter: QueueCounter.rescuedJobs, countingRowsOf: "rescued"))
         SELECT count(*) FROM rescued
@@ -172,10 +184,15 @@ public struct JobStore: Sendable {
         """
     }
 
-    /// $1 me, $2 a JSON array of completions, $3 the MONITOR recurrence window in milliseconds (0: off). Deletes
-    /// each fenced job and writes its verdict (first verdict wins: `ON CONFLICT DO NOTHING`, counted as
-    /// `duplicate_verdicts`), counting stale submissions. Returns a row per finished job (`false`) and another per
-    /// verdict written (`true`).
+    /// $1 me; $2…$13 the completions as parallel arrays, one element per job (see ``CompletionColumns``): shard,
+    /// alert id, attempt, decision, confidence (text), rationale, decided_by, guardrails and flags (each an array
+    /// literal), evidence and triage (each JSON text), recommended action; $14 the MONITOR recurrence window in
+    /// milliseconds (0: off). Deletes each fenced job and writes its verdict (first verdict wins: `ON CONFLICT DO
+    /// NOTHING`, counted as `duplicate_verdicts`), counting stale submissions. Returns a row per finished job: its
+    /// key and the decision its verdict was written with, NULL when a verdict was already there.
+    ///
+    /// Arrays rather than one JSON document: PostgreSQL parses a batch of arrays in about a third of the CPU time
+    /// `jsonb_in` and `jsonb_to_recordset` take for the same rows.
     ///
     /// In the same statement, for the verdicts it writes:
     /// - **MONITOR recurrence**: an alert whose principal or resource has open `monitor_watch` rows of other alerts
@@ -186,9 +203,13 @@ public struct JobStore: Sendable {
     /// - **Notifications**: an outbox row per enabled `webhook_subscription` whose classes include the decision.
     static let completeSQL = """
         WITH done AS (
-            SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(
-                shard int, alert_id uuid, attempt int, decision text, confidence float8, rationale text, decided_by text,
-                guardrails text[], flags text[], evidence jsonb, recommended_action text, triage jsonb)
+            SELECT d.shard, d.alert_id, d.attempt, d.decision, d.confidence::float8 AS confidence, d.rationale, d.decided_by,
+                d.guardrails::text[] AS guardrails, d.flags::text[] AS flags, d.evidence::jsonb AS evidence, d.recommended_action,
+                d.triage::jsonb AS triage
+            FROM unnest($2::int[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                $11::text[], $12::text[], $13::text[])
+                AS d(shard, alert_id, attempt, decision, confidence, rationale, decided_by, guardrails, flags, evidence, recommended_action,
+                    triage)
         ), finished AS (
             DELETE FROM triage_job j USING done d, shard_lease l
             WHERE \(fence)
@@ -197,11 +218,11 @@ public struct JobStore: Sendable {
             SELECT f.shard, f.alert_id, a.occurred_at, s.subject
             FROM finished f JOIN alert a ON a.shard = f.shard AND a.id = f.alert_id
             CROSS JOIN LATERAL (VALUES ('principal:' || nullif(a.principal, '')), ('resource:' || nullif(a.resource, ''))) s(subject)
-            WHERE s.subject IS NOT NULL AND $3 > 0
+            WHERE s.subject IS NOT NULL AND $14 > 0
         ), earlier AS (
             SELECT s.shard, s.alert_id, array_agg(DISTINCT w.alert_id::text) AS ids
             FROM subjects s JOIN monitor_watch w ON w.subject = s.subject AND w.escalated_by IS NULL AND w.alert_id <> s.alert_id
-                AND w.occurred_at BETWEEN s.occurred_at - $3 * interval '1 millisecond' AND s.occurred_at + $3 * interval '1 millisecond'
+                AND w.occurred_at BETWEEN s.occurred_at - $14 * interval '1 millisecond' AND s.occurred_at + $14 * interval '1 millisecond'
             GROUP BY s.shard, s.alert_id
         ), written AS (
             INSERT INTO verdict (shard, alert_id, decision, confidence, rationale, decided_by, guardrails, flags, evidence,
@@ -215,7 +236,7 @@ public struct JobStore: Sendable {
                 d.evidence, d.recommended_action,
                 CASE WHEN e.ids IS NULL THEN d.triage
                     ELSE d.triage || jsonb_build_object('recurrence', jsonb_build_object(
-                        'earlier_alert_ids', to_jsonb(e.ids), 'original_decision', d.decision, 'window_seconds', $3 / 1000.0)) END,
+                        'earlier_alert_ids', to_jsonb(e.ids), 'original_decision', d.decision, 'window_seconds', $14 / 1000.0)) END,
                 $1, f.lease_epoch, f.attempt, f.enqueued_at
             FROM finished f JOIN done d ON d.shard = f.shard AND d.alert_id = f.alert_id
             LEFT JOIN earlier e ON e.shard = f.shard AND e.alert_id = f.alert_id
@@ -242,7 +263,7 @@ public struct JobStore: Sendable {
             WHERE n > 0
             ON CONFLICT (name) DO UPDATE SET value = queue_counter.value + EXCLUDED.value
         )
-        SELECT shard, alert_id, false, NULL FROM finished UNION ALL SELECT shard, alert_id, true, decision FROM written
+        SELECT f.shard, f.alert_id, w.decision FROM finished f LEFT JOIN written w ON w.shard = f.shard AND w.alert_id = f.alert_id
         """
 
     /// $1 me, $2 a JSON array of (shard, alert_id, attempt, delay_ms, error). Makes each fenced job ready again
@@ -284,29 +305,21 @@ public struct JobStore: Sendable {
     /// - Returns: which results took effect; the others were stale (counted in `stale_completions`).
     /// - Throws: ``PostgresError``; on error nothing of the failed statement took effect.
     public func finish(_ results: [JobResult]) async throws -> FinishReport {
-        var completions: [JSONValue] = []
-        var completionSubjects: [[String]?] = []
+        var completions: [JobResult] = []
         var retries: [JSONValue] = []
         var deadLetters: [JSONValue] = []
         for result in results {
+            if case .complete = result.disposition {
+                completions.append(result)
+                continue
+            }
             var row: JSONObject = [
-                "shard": .int(Int64(result.key.shard)), "alert_id": .string(result.key.alertID.uuidString.lowercased()),
+                "shard": .int(Int64(result.key.shard)), "alert_id": .string(result.key.alertID.postgresText),
                 "attempt": .int(Int64(result.attempt)),
             ]
             switch result.disposition {
             case .complete:
-                let verdict = result.verdict
-                row["decision"] = .string(verdict.decision.rawValue)
-                row["confidence"] = verdict.confidence.map(JSONValue.double) ?? .null
-                row["rationale"] = .string(verdict.rationale)
-                row["decided_by"] = .string(verdict.decidedBy)
-                row["guardrails"] = .array(verdict.guardrails.map(JSONValue.string))
-                row["flags"] = .array(verdict.flags.map(JSONValue.string))
-                row["evidence"] = .array(verdict.evidence)
-                row["recommended_action"] = verdict.recommendedAction.map(JSONValue.string) ?? .null
-                row["triage"] = .object(verdict.triage)
-                completions.append(.object(row))
-                completionSubjects.append(result.subjects)
+                continue
             case .retry(let delay, let error):
                 row["delay_ms"] = .int(delay.milliseconds)
                 row["error"] = .string(error.description)
@@ -317,7 +330,7 @@ public struct JobStore: Sendable {
             }
         }
         var report = FinishReport()
-        if !completions.isEmpty { try await complete(completions, subjects: completionSubjects, into: &report) }
+        if !completions.isEmpty { try await complete(completions, into: &report) }
         for (sql, rows) in [(Self.retrySQL, retries), (Self.deadLetterSQL, deadLetters)] where !rows.isEmpty {
             let result = try await pool.query(sql, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText)])
             for row in result {
@@ -327,21 +340,29 @@ public struct JobStore: Sendable {
         return report
     }
 
+    /// The statement that writes `completions` (``completeSQL``) with the MONITOR recurrence window `window`.
+    func completeStatement(_ completions: [JobResult], window: Int64) -> PostgresStatement {
+        let columns = CompletionColumns(completions)
+        return PostgresStatement(
+            Self.completeSQL,
+            [
+                workerID.rawValue, columns.shards, columns.alertIDs, columns.attempts, columns.decisions, columns.confidences,
+                columns.rationales, columns.decidedBy, columns.guardrails, columns.flags, columns.evidence, columns.recommendedActions,
+                columns.triage, window,
+            ])
+    }
+
     /// Reads the rows ``completeSQL`` returns into `report`.
     static func collectCompletions(_ result: PostgresResult, into report: inout FinishReport) throws {
-        var written: Set<ClaimedJob.Key> = []
-        var applied: Set<ClaimedJob.Key> = []
         for row in result {
             let key = ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1))
-            if try row.decode(Bool.self, at: 2) {
-                written.insert(key)
-                if let decision = Decision(rawValue: try row.decode(String.self, at: 3)) { report.writtenDecisions[key] = decision }
+            report.applied.insert(key)
+            if let written = try row.decode(String?.self, at: 2) {
+                if let decision = Decision(rawValue: written) { report.writtenDecisions[key] = decision }
             } else {
-                applied.insert(key)
+                report.duplicateVerdicts.insert(key)
             }
         }
-        report.applied.formUnion(applied)
-        report.duplicateVerdicts.formUnion(applied.subtracting(written))
     }
 
     // MARK: Hand back

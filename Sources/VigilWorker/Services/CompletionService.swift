@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import VigilPostgres
 import VigilQueue
 
 /// The completion writer: takes the results job tasks queue and writes them in batches (group commit: one
@@ -27,11 +28,14 @@ struct CompletionService: Service {
                 let report = try await runtime.jobs.finish(results)
                 applied = report.applied
                 runtime.metrics.record(batch: results, report: report)
-                for (key, decision) in report.writtenDecisions {
-                    let metadata: Logger.Metadata = [
-                        "alert_id": "\(key.alertID.uuidString.lowercased())", "shard": "\(key.shard)", "decision": "\(decision.rawValue)",
-                    ]
-                    runtime.logger.debug("verdict written", metadata: metadata)
+                // Built only when logged: a line per verdict is most of this loop's cost.
+                if runtime.logger.logLevel <= .debug {
+                    for (key, decision) in report.writtenDecisions {
+                        let metadata: Logger.Metadata = [
+                            "alert_id": "\(key.alertID.postgresText)", "shard": "\(key.shard)", "decision": "\(decision.rawValue)",
+                        ]
+                        runtime.logger.debug("verdict written", metadata: metadata)
+                    }
                 }
             } catch {
                 // Nothing of a failed statement took effect; the jobs' leases expire and they run again.

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilPostgres
+@testable import VigilQueue
+
+/// The completion statement (verdicts sent as parallel arrays, one row back per finished job) against a real
+/// PostgreSQL, with the MONITOR watch list off (one statement) and on (the locked, pipelined transaction).
+@Suite(.serialized)
+struct CompletionStatementTests {
+    /// A database with every shard lease held by `worker-a` and `count` ready jobs claimed by it.
+    private static func claimed(_ count: Int, shardCount: Int = 2, window: Duration) async throws
+        -> (db: QueueTestDatabase, jobs: JobStore, leases: [LeaseToken], claimed: [ClaimedJob])
+    {
+        let db = try await QueueTestDatabase.make(shardCount: shardCount)
+        let leases = try await db.takeAllLeases(as: "worker-a")
+        try await db.enqueue(count)
+        let jobs = JobStore(pool: db.pool, workerID: "worker-a", monitorRecurrenceWindow: window)
+        let claimed = try await jobs.claim(leases: leases, limit: count, jobLease: .seconds(30))
+        #expect(claimed.count == count)
+        return (db, jobs, leases, claimed)
+    }
+
+    static let windows: [Duration] = [.zero, .seconds(3600)]
+
+    @Test(arguments: windows)
+    func everyVerdictFieldIsStoredAsGiven(window: Duration) async throws {
+        let (db, jobs, _, claimed) = try await Self.claimed(2, window: window)
+        defer { Task { await db.drop() } }
+        // Text that array literals and JSON must carry through: quotes, backslashes, commas, braces, the word NULL,
+        // an empty string, non-ASCII.
+        let awkward = ["say \"hi\"", "back\\slash", "a,b", "{braces}", "NULL", "", "größe ✓"]
+        let rich = VerdictRecord(
+            decision: .close, confidence: 0.375, rationale: "line one\nline \"two\" \\ {x}", decidedBy: "rules",
+            guardrails: awkward, flags: ["f1", "NULL"],
+            evidence: [.object(["id": .string("ev-1"), "n": .int(3), "nested": .array([.null, .bool(true), .double(1.5)])])],
+            recommendedAction: "Rotate the key, then \"review\".", triage: ["path": .string("rules"), "score": .double(0.25)])
+        let bare = VerdictRecord(decision: .escalate, rationale: "", decidedBy: "placeholder")
+        let report = try await jobs.finish([
+            JobResult(job: claimed[0], disposition: .complete, verdict: rich),
+            JobResult(job: claimed[1], disposition: .complete, verdict: bare),
+        ])
+        #expect(report.applied == Set(claimed.map(\.key)))
+        #expect(report.writtenDecisions == [claimed[0].key: .close, claimed[1].key: .escalate])
+        #expect(report.duplicateVerdicts.isEmpty)
+
+        let sql = """
+            SELECT decision, confidence, rationale, decided_by, guardrails, flags, evidence::text, recommended_action, triage::text,
+                worker, attempt, lease_epoch
+            FROM verdict WHERE shard = $1 AND alert_id = $2
+            """
+        let first = try #require(try await db.pool.query(sql, [claimed[0].key.shard, claimed[0].key.alertID]).first)
+        #expect(try first.decode(String.self, at: 0) == "CLOSE")
+        #expect(try first.decode(Double?.self, at: 1) == 0.375)
+        #expect(try first.decode(String.self, at: 2) == rich.rationale)
+        #expect(try first.decode(String.self, at: 3) == "rules")
+        #expect(try first.decode([String].self, at: 4) == awkward)
+        #expect(try first.decode([String].self, at: 5) == ["f1", "NULL"])
+        #expect(try first.decode(String?.self, at: 7) == rich.recommendedAction)
+        #expect(try first.decode(String.self, at: 9) == "worker-a")
+        #expect(try first.decode(Int.self, at: 10) == claimed[0].attempt)
+        #expect(try first.decode(Int64.self, at: 11) == claimed[0].leaseEpoch)
+        // jsonb keeps its own key order, so the documents are compared as jsonb.
+        let same = try await db.pool.query(
+            "SELECT evidence = $3::jsonb, triage = $4::jsonb FROM verdict WHERE shard = $1 AND alert_id = $2",
+            [claimed[0].key.shard, claimed[0].key.alertID, PostgresJSON(JSONValue.array(rich.evidence).jsonText),
+             PostgresJSON(JSONValue.object(rich.triage).jsonText)])
+        #expect(try same[0].decode(Bool.self, at: 0) && same[0].decode(Bool.self, at: 1))
+
+        let second = try #require(try await db.pool.query(sql, [claimed[1].key.shard, claimed[1].key.alertID]).first)
+        #expect(try second.decode(Double?.self, at: 1) == nil, "no confidence is NULL, not 0")
+        #expect(try second.decode(String.self, at: 2) == "")
+        #expect(try second.decode([String].self, at: 4) == [])
+        #expect(try second.decode(String?.self, at: 7) == nil)
+        #expect(try second.decode(String.self, at: 6) == "[]")
+        #expect(try second.decode(String.self, at: 8) == "{}")
+        #expect(try await db.count("SELECT count(*) FROM triage_job") == 0, "finished jobs leave the job table")
+    }
+
+    /// One batch, one statement per wave: each row is fenced on its own. A fresh result is written; a result for an
+    /// attempt the job is no longer at, and one for a job whose shard lease moved on, change nothing and are counted
+    /// stale; a result for an alert that already has a verdict removes the job and keeps the first verdict.
+    @Test(arguments: windows)
+    func eachRowOfABatchIsFencedOnItsOwnAndVerdictsStayOnePerAlert(window: Duration) async throws {
+        let (db, jobs, leases, claimed) = try await Self.claimed(8, shardCount: 2, window: window)
+        defer { Task { await db.drop() } }
+        let onShard0 = claimed.filter { $0.key.shard == 0 }
+        let onShard1 = claimed.filter { $0.key.shard == 1 }
+        try #require(onShard0.count >= 2 && onShard1.count >= 2)
+        let fresh = onShard0[0]
+        let wrongAttempt = onShard0[1]
+        let duplicate = onShard1[0]
+        let leaseLost = onShard1[1]
+        try await db.pool.query(
+            """
+            INSERT INTO verdict (shard, alert_id, decision, rationale, decided_by, worker, lease_epoch, attempt, enqueued_at)
+            VALUES ($1, $2, 'ESCALATE', 'first', 'test', 'earlier', 1, 1, now())
+            """, [duplicate.key.shard, duplicate.key.alertID])
+        let verdict = VerdictRecord(decision: .close, rationale: "second", decidedBy: "rules")
+        let results = [
+            JobResult(job: fresh, disposition: .complete, verdict: verdict),
+            JobResult(key: wrongAttempt.key, attempt: wrongAttempt.attempt + 1, disposition: .complete, verdict: verdict),
+            JobResult(job: duplicate, disposition: .complete, verdict: verdict),
+        ]
+        let first = try await jobs.finish(results)
+        #expect(first.applied == [fresh.key, duplicate.key])
+        #expect(first.duplicateVerdicts == [duplicate.key])
+        #expect(first.writtenDecisions == [fresh.key: .close])
+        #expect(try await QueueCounter.read(QueueCounter.staleCompletions, from: db.pool) == 1)
+        #expect(try await QueueCounter.read(QueueCounter.duplicateVerdicts, from: db.pool) == 1)
+        #expect(try await db.count("SELECT count(*) FROM verdict WHERE rationale = 'first'") == 1)
+        #expect(try await db.count("SELECT count(*) FROM verdict WHERE alert_id = $1", [duplicate.key.alertID]) == 1)
+        #expect(try await db.count("SELECT count(*) FROM triage_job WHERE alert_id = $1 AND state = 'running'", [wrongAttempt.key.alertID]) == 1)
+        #expect(try await db.count("SELECT count(*) FROM verdict WHERE alert_id = $1", [wrongAttempt.key.alertID]) == 0)
+
+        // Shard 1's lease moves on: its remaining job's result is refused, shard 0's still go through.
+        try await ShardLeaseStore(pool: db.pool, workerID: "worker-a").release(shard: 1, expectedEpoch: leases[1].epoch)
+        let second = try await jobs.finish([
+            JobResult(job: leaseLost, disposition: .complete, verdict: verdict),
+            JobResult(job: wrongAttempt, disposition: .complete, verdict: verdict),
+        ])
+        #expect(second.applied == [wrongAttempt.key])
+        #expect(try await QueueCounter.read(QueueCounter.staleCompletions, from: db.pool) == 2)
+        #expect(try await db.count("SELECT count(*) FROM verdict WHERE alert_id = $1", [leaseLost.key.alertID]) == 0)
+        #expect(try await db.count("SELECT count(*) FROM triage_job WHERE alert_id = $1", [leaseLost.key.alertID]) == 1)
+        #expect(try await db.count("SELECT count(*) FROM verdict") == 3)
+    }
+
+    @Test func completionColumnsLineUpOneElementPerResult() {
+        let key = ClaimedJob.Key(shard: 3, alertID: UUID())
+        let verdict = VerdictRecord(
+            decision: .monitor, confidence: 0.5, rationale: "r", decidedBy: "llm", guardrails: ["g\"1"], flags: [],
+            evidence: [.string("e")], triage: ["k": .int(1)])
+        let columns = CompletionColumns([
+            JobResult(key: key, attempt: 2, disposition: .complete, verdict: verdict),
+            JobResult(key: key, attempt: 3, disposition: .complete, verdict: VerdictRecord(decision: .close, rationale: "", decidedBy: "x")),
+        ])
+        #expect(columns.attempts == [2, 3])
+        #expect(columns.decisions == ["MONITOR", "CLOSE"])
+        #expect(columns.confidences == ["0.5", nil])
+        #expect(columns.guardrails == ["{\"g\\\"1\"}", "{}"])
+        #expect(columns.flags == ["{}", "{}"])
+        #expect(columns.evidence == ["[\"e\"]", "[]"])
+        #expect(columns.triage == ["{\"k\":1}", "{}"])
+        #expect(columns.recommendedActions == [nil, nil])
+    }
+}
