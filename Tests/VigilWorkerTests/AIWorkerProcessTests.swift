@@ -77,6 +77,7 @@ struct AIWorkerProcessTests {
         #expect(zip(instants, instants.dropFirst()).allSatisfy { $0 <= $1 }, "in step order: \(instants)")
         #expect((timing?["claim_ready_at_us"]?.intValue ?? .max) <= (timing?["claim_sent_at_us"]?.intValue ?? 0))
         #expect((timing?["write_batch"]?.intValue ?? 0) >= 1)
+        if let notified = timing?["notified_at_us"]?.intValue { #expect(notified <= (timing?["claim_sent_at_us"]?.intValue ?? 0)) }
         let audit = verdict.triage["ai"]?["audit"]
         let wire = audit?["timing"]?["wire_ms"]?.doubleValue ?? 0
         #expect(wire > 0 && wire <= (audit?["latency_ms"]?.doubleValue ?? 0), "wire time inside the AI path's time")

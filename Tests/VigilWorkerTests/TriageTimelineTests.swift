@@ -10,13 +10,14 @@ import VigilQueue
 /// The worker's per-job timeline (`triage.timing`) and the overhead breakdown read from it (issue 7).
 struct TriageTimelineTests {
     static let timeline = TriageTimeline(
-        claimReadyAt: 1_000_000, claimSentAt: 1_002_000, claimedAt: 1_003_500, stepStartedAt: 1_003_600, stepEndedAt: 1_503_600,
+        claimReadyAt: 1_000_000, notifiedAt: 1_001_800, claimSentAt: 1_002_000, claimedAt: 1_003_500, stepStartedAt: 1_003_600, stepEndedAt: 1_503_600,
         submittedAt: 1_503_700, writeStartedAt: 1_504_000, writeBatch: 3)
 
     @Test func jsonRoundTrip() throws {
         let json = Self.timeline.json
         #expect(json["claim_sent_at_us"]?.intValue == 1_002_000)
         #expect(json["write_batch"]?.intValue == 3)
+        #expect(json["notified_at_us"]?.intValue == 1_001_800)
         #expect(TriageTimeline(json: json) == Self.timeline)
         var unwritten = Self.timeline
         unwritten.writeStartedAt = nil
@@ -51,7 +52,8 @@ struct TriageTimelineTests {
             Self.timeline.breakdown(ingestCommitAt: 1_001_500, verdictStartAt: 1_505_000, verdictCommitAt: 1_507_000, audit: Self.audit))
         #expect(breakdown.latency == 505.5)
         #expect(breakdown.slotWait == 0)
-        #expect(breakdown.wake == 0.5)
+        #expect(breakdown.notify == 0.3, "commit → the listener read the notification")
+        #expect(breakdown.wake == 0.2, "the notification → the claim sent")
         #expect(breakdown.claim == 1.5)
         #expect(breakdown.dispatch == 0.1)
         #expect(breakdown.llmWire == 400)
@@ -71,9 +73,21 @@ struct TriageTimelineTests {
         let breakdown = try #require(
             Self.timeline.breakdown(ingestCommitAt: 900_000, verdictStartAt: 1_505_000, verdictCommitAt: 1_507_000, audit: Self.audit))
         #expect(breakdown.slotWait == 100)
-        #expect(breakdown.wake == 2)
+        #expect(breakdown.notify + breakdown.wake == 2)
         #expect(abs(breakdown.steps.reduce(0) { $0 + $1.milliseconds } - breakdown.latency) < 1e-9)
         #expect(breakdown.overheadWithoutSlotWait == breakdown.overhead - 100)
+    }
+
+    @Test("a notification read before the alert's commit did not wake the loop for it: the whole pick-up is the wake-up")
+    func staleNotification() throws {
+        var timeline = Self.timeline
+        timeline.notifiedAt = 1_001_000
+        let breakdown = try #require(
+            timeline.breakdown(ingestCommitAt: 1_001_500, verdictStartAt: 1_505_000, verdictCommitAt: 1_507_000, audit: Self.audit))
+        #expect(breakdown.notify == 0)
+        #expect(breakdown.wake == 0.5)
+        timeline.notifiedAt = nil
+        #expect(timeline.breakdown(ingestCommitAt: 1_001_500, verdictStartAt: 1_505_000, verdictCommitAt: 1_507_000, audit: Self.audit)?.wake == 0.5)
     }
 
     @Test func breakdownNeedsTheWrite() {

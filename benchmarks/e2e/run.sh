@@ -18,8 +18,9 @@ SCRATCH=${SCRATCH:-.build-release}
 vigil="$SCRATCH/release/vigil"
 eval "$(bash scripts/pg-throwaway.sh start)"
 trap 'bash scripts/pg-throwaway.sh stop "$VIGIL_PG_DIR"' EXIT
-# Latency is commit to commit: the server records commit timestamps (a restart applies it; pg_ctl keeps the options).
-psql "$DATABASE_URL" -qc "ALTER SYSTEM SET track_commit_timestamp = on"
+# Latency is commit to commit: the server records commit timestamps (a restart applies it; pg_ctl keeps the options),
+# and times its WAL flushes (a commit timestamp is taken before its commit's flush; the report shows the mean flush).
+psql "$DATABASE_URL" -qc "ALTER SYSTEM SET track_commit_timestamp = on" -c "ALTER SYSTEM SET track_wal_io_timing = on"
 if [ "$(id -u)" = 0 ]; then
     runuser -u postgres -- "$VIGIL_PG_BIN/pg_ctl" -D "$VIGIL_PG_DIR/data" -l "$VIGIL_PG_DIR/server.log" -w restart >/dev/null
 else

@@ -327,7 +327,8 @@ public struct TriageAgent: Sendable {
                 case .object(let object):
                     if let id = object["evidence_id"]?.stringValue, summaries[id] == nil {
                         let text = value.jsonText
-                        summaries[id] = text.count > 600 ? String(text.prefix(600)) + "…" : text
+                        // Bytes first: counting characters walks every grapheme, and most summaries are short.
+                        summaries[id] = text.utf8.count > 600 && text.count > 600 ? String(text.prefix(600)) + "…" : text
                     }
                     for member in object { walk(member.value) }
                 case .array(let items): items.forEach(walk)

@@ -12,8 +12,11 @@ extension TriageTimeline {
         public var latency: Double
         /// Ingest commit → the claim loop had room (zero when it had room already).
         public var slotWait: Double
-        /// From the later of the ingest commit and the claim loop having room, to the claim statement sent: the
-        /// notification, the wake-up, the loop.
+        /// From the later of the ingest commit and the claim loop having room, to the worker's listener reading the
+        /// notification that woke the claim loop (the ingest's WAL flush and the notification's delivery); zero when
+        /// no notification came in between (the loop claimed on room or on its poll).
+        public var notify: Double
+        /// From then to the claim statement sent: the claim loop's wake-up.
         public var wake: Double
         /// The claim statement (its round trip, the alert loaded with it) and decoding its rows.
         public var claim: Double
@@ -47,7 +50,7 @@ extension TriageTimeline {
         /// The steps in order, with the names the benchmark reports them under.
         public var steps: [(name: String, milliseconds: Double)] {
             [
-                ("slot_wait", slotWait), ("wake", wake), ("claim", claim), ("dispatch", dispatch), ("llm_wire", llmWire),
+                ("slot_wait", slotWait), ("notify", notify), ("wake", wake), ("claim", claim), ("dispatch", dispatch), ("llm_wire", llmWire),
                 ("llm_admission", llmAdmission), ("llm_codec", llmCodec), ("llm_other", llmOther), ("tools", tools), ("agent", agent),
                 ("step_other", stepOther), ("writer_queue", writerQueue), ("write_send", writeSend), ("commit", commit),
             ]
@@ -63,10 +66,14 @@ extension TriageTimeline {
         func audited(_ key: String) -> Double { audit?["timing"]?[key]?.doubleValue ?? 0 }
         let step = ms(stepStartedAt, stepEndedAt)
         let ai = audit?["latency_ms"]?.doubleValue ?? 0
+        let pickup = max(ingestCommitAt, claimReadyAt)
+        // The notification that woke the loop for this alert came after its commit and the room.
+        let notified = notifiedAt.flatMap { $0 >= pickup && $0 <= claimSentAt ? $0 : nil } ?? pickup
         return Breakdown(
             latency: ms(ingestCommitAt, verdictCommitAt),
             slotWait: max(0, ms(ingestCommitAt, claimReadyAt)),
-            wake: ms(max(ingestCommitAt, claimReadyAt), claimSentAt),
+            notify: ms(pickup, notified),
+            wake: ms(notified, claimSentAt),
             claim: ms(claimSentAt, claimedAt),
             dispatch: ms(claimedAt, stepStartedAt),
             llmWire: audited("wire_ms"),

@@ -11,6 +11,8 @@ import VigilQueue
 ///
 /// - `claim_ready_at_us`: since when the claim loop had room to claim (at least its claim threshold of free slots)
 ///   before the claim that took the job. An alert committed before it waited for a job slot.
+/// - `notified_at_us` (when there was one): the latest notification the worker's listener read (and woke the claim
+///   loop for) before the claim was sent.
 /// - `claim_sent_at_us` / `claimed_at_us`: the claim statement sent, and its rows (the alert with them) decoded.
 /// - `step_started_at_us` / `step_ended_at_us`: the triage step (rule path ∥ AI path, merge, verdict record).
 /// - `submitted_at_us`: the result queued for the completion writer.
@@ -20,6 +22,7 @@ import VigilQueue
 /// The verdict row's `created_at` (its transaction's start) and its commit timestamp follow.
 public struct TriageTimeline: Sendable, Hashable {
     public var claimReadyAt: Int64
+    public var notifiedAt: Int64?
     public var claimSentAt: Int64
     public var claimedAt: Int64
     public var stepStartedAt: Int64
@@ -29,10 +32,11 @@ public struct TriageTimeline: Sendable, Hashable {
     public var writeBatch: Int?
 
     public init(
-        claimReadyAt: Int64, claimSentAt: Int64, claimedAt: Int64, stepStartedAt: Int64, stepEndedAt: Int64, submittedAt: Int64,
-        writeStartedAt: Int64? = nil, writeBatch: Int? = nil
+        claimReadyAt: Int64, notifiedAt: Int64? = nil, claimSentAt: Int64, claimedAt: Int64, stepStartedAt: Int64, stepEndedAt: Int64,
+        submittedAt: Int64, writeStartedAt: Int64? = nil, writeBatch: Int? = nil
     ) {
         self.claimReadyAt = claimReadyAt
+        self.notifiedAt = notifiedAt
         self.claimSentAt = claimSentAt
         self.claimedAt = claimedAt
         self.stepStartedAt = stepStartedAt
@@ -57,6 +61,7 @@ public struct TriageTimeline: Sendable, Hashable {
             "claim_ready_at_us": .int(claimReadyAt), "claim_sent_at_us": .int(claimSentAt), "claimed_at_us": .int(claimedAt),
             "step_started_at_us": .int(stepStartedAt), "step_ended_at_us": .int(stepEndedAt), "submitted_at_us": .int(submittedAt),
         ]
+        if let notifiedAt { object["notified_at_us"] = .int(notifiedAt) }
         if let writeStartedAt { object["write_started_at_us"] = .int(writeStartedAt) }
         if let writeBatch { object["write_batch"] = .int(Int64(writeBatch)) }
         return .object(object)
@@ -69,7 +74,7 @@ public struct TriageTimeline: Sendable, Hashable {
             let started = instant("step_started_at_us"), let ended = instant("step_ended_at_us"), let submitted = instant("submitted_at_us")
         else { return nil }
         self.init(
-            claimReadyAt: ready, claimSentAt: sent, claimedAt: claimed, stepStartedAt: started, stepEndedAt: ended, submittedAt: submitted,
+            claimReadyAt: ready, notifiedAt: instant("notified_at_us"), claimSentAt: sent, claimedAt: claimed, stepStartedAt: started, stepEndedAt: ended, submittedAt: submitted,
             writeStartedAt: instant("write_started_at_us"), writeBatch: json?["write_batch"]?.intValue.map { Int($0) })
     }
 }

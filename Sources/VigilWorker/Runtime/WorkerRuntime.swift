@@ -28,6 +28,17 @@ final class WorkerRuntime: Sendable {
     let claimWake = WakeSignal()
     /// Wakes the completion writer.
     let completionWake = WakeSignal()
+    /// When (wall clock, µs since 1970) the listener last read a notification that woke the claim loop.
+    private let lastNotification = Mutex<Int64?>(nil)
+
+    /// Notes that a notification woke the claim loop now (``TriageTimeline/notifiedAt``).
+    func noteNotification() {
+        let now = TriageTimeline.now()
+        lastNotification.withLock { $0 = now }
+    }
+
+    /// When the listener last read a notification that woke the claim loop, nil before the first.
+    var lastNotificationAt: Int64? { lastNotification.withLock { $0 } }
 
     private struct LeaseState {
         var machine: LeaseMachine

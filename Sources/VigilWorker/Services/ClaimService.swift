@@ -35,7 +35,8 @@ struct ClaimService: Service {
                             let sentAt = TriageTimeline.now()
                             let claimed = try await runtime.jobs.claim(
                                 leases: leases, limit: limit, jobLease: configuration.jobLease, on: connection)
-                            let stamp = ClaimStamp(readyAt: roomSince ?? sentAt, sentAt: sentAt, claimedAt: TriageTimeline.now())
+                            let stamp = ClaimStamp(
+                                readyAt: roomSince ?? sentAt, notifiedAt: runtime.lastNotificationAt, sentAt: sentAt, claimedAt: TriageTimeline.now())
                             runtime.recordClaim(jobs: claimed.count, took: sent.duration(to: runtime.clock.now))
                             failures = 0
                             for job in claimed {
@@ -103,6 +104,8 @@ struct ClaimService: Service {
     /// When the claim that took a job was ready, sent and answered (wall clock, µs since 1970).
     struct ClaimStamp: Sendable {
         var readyAt: Int64
+        /// The latest notification read before the claim was sent.
+        var notifiedAt: Int64?
         var sentAt: Int64
         var claimedAt: Int64
     }
@@ -136,7 +139,7 @@ struct ClaimService: Service {
         if result.verdict != nil {
             let now = TriageTimeline.now()
             verdict.timeline = TriageTimeline(
-                claimReadyAt: claim.readyAt, claimSentAt: claim.sentAt, claimedAt: claim.claimedAt, stepStartedAt: stepStartedAt,
+                claimReadyAt: claim.readyAt, notifiedAt: claim.notifiedAt.flatMap { $0 <= claim.sentAt ? $0 : nil }, claimSentAt: claim.sentAt, claimedAt: claim.claimedAt, stepStartedAt: stepStartedAt,
                 stepEndedAt: stepEndedAt, submittedAt: now)
         }
         let applied = await runtime.submit(JobResult(job: job, disposition: disposition, verdict: verdict))

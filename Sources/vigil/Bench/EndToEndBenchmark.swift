@@ -133,6 +133,9 @@ struct EndToEndBenchmark {
         var steps: [(name: String, summary: LatencySummary)]
         /// Of those alerts, how many waited for a job slot at all.
         var slotWaited: Int
+        /// The server's mean WAL flush during the latency phase (`pg_stat_wal`, needs `track_wal_io_timing`), in
+        /// milliseconds; nil when not tracked. A commit timestamp is taken before its commit's flush.
+        var walSyncMilliseconds: Double?
         /// Latency-phase alerts left out of the overhead: no AI audit, or an incomplete one (timed out, unavailable).
         var overheadExcluded: Int
         var modelCallsPerAlert: Double
@@ -216,6 +219,17 @@ struct EndToEndBenchmark {
         try await pool.query("SELECT extract(epoch FROM clock_timestamp())::float8 AS t")[0].decode(Double.self, column: "t")
     }
 
+    /// The mean WAL sync since the last reset of `pg_stat_wal`, nil without `track_wal_io_timing` or syncs.
+    private func walSyncMilliseconds() async throws -> Double? {
+        let row = try await pool.query(
+            """
+            SELECT current_setting('track_wal_io_timing') = 'on' AS timed, wal_sync::int8 AS syncs, wal_sync_time::float8 AS ms FROM pg_stat_wal
+            """)[0]
+        let syncs = try row.decode(Int64.self, column: "syncs")
+        guard try row.decode(Bool.self, column: "timed"), syncs > 0 else { return nil }
+        return try row.decode(Double.self, column: "ms") / Double(syncs)
+    }
+
     private func backlog() async throws -> Int {
         try await pool.query("SELECT count(*) AS n FROM triage_job")[0].decode(Int.self, column: "n")
     }
@@ -258,6 +272,7 @@ struct EndToEndBenchmark {
         try await waitForVerdicts(ids, timeout: max(300, 4 * Double(ids.count) / max(throughput, 0.01)))
         let rate = max(1, throughput * command.latencyLoad)
         var paced: [UUID] = []
+        try await pool.query("SELECT pg_stat_reset_shared('wal')")
         let pacedStart = ContinuousClock.now
         var sent = 0
         while ContinuousClock.now - pacedStart < .seconds(command.latencySeconds) {
@@ -270,6 +285,7 @@ struct EndToEndBenchmark {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await waitForVerdicts(paced, timeout: 300)
+        let walSync = try await walSyncMilliseconds()
         let records = try await TriageRecord.fetch(pool, ids: paced, commitTimestamps: true)
         await cluster.stop(processes, grace: .seconds(15))
         let ai = records.filter { $0.audit != nil }
@@ -287,6 +303,7 @@ struct EndToEndBenchmark {
                 (name, LatencySummary(milliseconds: breakdowns.map { $0.steps[index].milliseconds }))
             },
             slotWaited: breakdowns.filter { $0.slotWait > 0 }.count,
+            walSyncMilliseconds: walSync,
             overheadExcluded: records.count - breakdowns.count,
             modelCallsPerAlert: records.isEmpty ? 0 : Double(records.reduce(0) { $0 + $1.modelCalls }) / Double(records.count),
             aiVerdicts: ai.count, latencyAlerts: records.count, offeredRate: rate, backlog: samples,

@@ -33,6 +33,7 @@ struct EndToEndReport {
                 "overhead_without_slot_wait": run.overheadWithoutSlotWait.json,
                 "overhead_steps": .object(JSONObject(run.steps.map { .init(key: $0.name, value: $0.summary.json) })),
                 "slot_waited_alerts": .int(Int64(run.slotWaited)),
+                "wal_sync_mean_ms": run.walSyncMilliseconds.map(JSONValue.double) ?? .null,
                 "overhead_excluded_alerts": .int(Int64(run.overheadExcluded)),
                 "verdicts_by_path": .object(JSONObject(run.paths.sorted { $0.key < $1.key }.map {
                     .init(key: $0.key, value: .int(Int64($0.value)))
@@ -144,6 +145,8 @@ struct EndToEndReport {
             }
             out += "| \(name) | " + cells.joined(separator: " | ") + " |\n"
         }
+        let syncs = runs.map { $0.walSyncMilliseconds.map { String(format: "%.2f", $0) } ?? "—" }
+        out += "| (WAL flush, mean; not inside the verdict's commit timestamp) | " + syncs.joined(separator: " | ") + " |\n"
         return out
     }
 
