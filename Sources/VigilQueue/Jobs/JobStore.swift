@@ -68,7 +68,7 @@ public struct JobStore: Sendable {
     {
         guard !leases.isEmpty, limit > 0 else { return [] }
         let statement = PostgresStatement(
-            Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds])
+            Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds], prepared: true)
         let result =
             if let connection { try await connection.run(statement) } else { try await pool.withConnection { try await $0.run(statement) } }
         var jobs: [ClaimedJob] = []
