@@ -50,7 +50,8 @@ struct CallTimingTests {
     func attemptPhases() async throws {
         let client = LLMClient(
             provider: TimedProvider(sendMilliseconds: 60, wireMilliseconds: 25), limiter: SlowLimiter(acquireMilliseconds: 40, finishMilliseconds: 20))
-        let outcome = await client.complete(Self.request, timeout: .seconds(5), deadline: .now + .seconds(10))
+        // A far deadline: on a starved machine a 40 ms sleep has taken seconds.
+        let outcome = await client.complete(Self.request, timeout: .seconds(600), deadline: .now + .seconds(600))
         let attempt = try #require(outcome.attempts.first)
         #expect(outcome.attempts.count == 1)
         #expect(attempt.rateLimitWaitMilliseconds >= 40, "the limiter's wait: \(attempt)")
@@ -62,12 +63,24 @@ struct CallTimingTests {
         #expect(outcome.encodeMilliseconds >= 0)
     }
 
+    @Test("an attempt whose deadline passed while it waited for the limiter has no wire time; its settling is measured")
+    func deadlinePassedWhileWaiting() async throws {
+        let client = LLMClient(
+            provider: TimedProvider(sendMilliseconds: 10, wireMilliseconds: 10), limiter: SlowLimiter(acquireMilliseconds: 60, finishMilliseconds: 20))
+        let outcome = await client.complete(Self.request, timeout: .seconds(5), deadline: .now + .milliseconds(30))
+        let attempt = try #require(outcome.attempts.last)
+        #expect(attempt.error == "timeout")
+        #expect(attempt.wireMilliseconds == 0, "never sent: \(attempt)")
+        #expect(attempt.settleMilliseconds >= 20, "\(attempt)")
+        #expect(attempt.rateLimitWaitMilliseconds >= 60)
+    }
+
     @Test("waiting for the worker's concurrency cap is recorded apart from the rate limiter's wait")
     func concurrencyWait() async throws {
         let client = LLMClient(
             provider: TimedProvider(sendMilliseconds: 80, wireMilliseconds: 80), configuration: LLMClient.Configuration(maxConcurrentCalls: 1))
-        async let first = client.complete(Self.request, timeout: .seconds(5), deadline: .now + .seconds(10))
-        async let second = client.complete(Self.request, timeout: .seconds(5), deadline: .now + .seconds(10))
+        async let first = client.complete(Self.request, timeout: .seconds(600), deadline: .now + .seconds(600))
+        async let second = client.complete(Self.request, timeout: .seconds(600), deadline: .now + .seconds(600))
         let attempts = [await first, await second].compactMap(\.attempts.first)
         #expect(attempts.count == 2)
         // One of the two waited for the other's whole send (80 ms) for the single slot.
@@ -79,7 +92,7 @@ struct CallTimingTests {
     @Test("a provider without a measured exchange counts the whole send as the wire's")
     func unmeasuredWire() async throws {
         let client = LLMClient(provider: TimedProvider(sendMilliseconds: 30, wireMilliseconds: nil))
-        let attempt = try #require(await client.complete(Self.request, timeout: .seconds(5), deadline: .now + .seconds(10)).attempts.first)
+        let attempt = try #require(await client.complete(Self.request, timeout: .seconds(600), deadline: .now + .seconds(600)).attempts.first)
         #expect(attempt.wireMilliseconds >= 30)
         #expect(attempt.decodeMilliseconds == 0)
     }

@@ -167,7 +167,7 @@ public final class LLMClient: Sendable {
                 rateLimitWaitMilliseconds: Self.milliseconds(admittedAt.duration(to: sent)),
                 concurrencyWaitMilliseconds: Self.milliseconds(started.duration(to: admittedAt)),
                 wireMilliseconds: wired,
-                decodeMilliseconds: max(0, latency - wired - settled),
+                decodeMilliseconds: wire == nil ? 0 : max(0, latency - wired - settled),
                 settleMilliseconds: settled
             )
         }
@@ -193,9 +193,15 @@ public final class LLMClient: Sendable {
         let sentAt = clock.now
         let remaining = sentAt.duration(to: deadline)
         guard remaining > .zero else {
+            let settling = clock.now
             await limiter.finish(permit, usage: nil, rateLimit: RateLimitHeaders())
+            let settle = settling.duration(to: clock.now)
             breaker.withLock { $0.record(.neutral, now: clock.now) }
-            return (.failure(LLMProviderError(.timeout, provider: name, detail: "deadline passed")), record(nil, .timeout, sentAt: sentAt))
+            // Never sent: no time on the wire.
+            return (
+                .failure(LLMProviderError(.timeout, provider: name, detail: "deadline passed")),
+                record(nil, .timeout, sentAt: sentAt, wire: .zero, settle: settle)
+            )
         }
         do {
             let response = try await provider.send(prepared, timeout: min(timeout, remaining))
