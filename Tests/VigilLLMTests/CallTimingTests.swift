@@ -46,12 +46,18 @@ struct CallTimingTests {
 
     static let request = LLMRequest(system: "s", messages: [.user("u")], tools: [], maxTokens: 16)
 
+    /// One call through a client with `provider` and `limiter`, ending by `deadline`.
+    static func call(
+        _ provider: TimedProvider, _ limiter: SlowLimiter, deadline: Duration = .seconds(600)
+    ) async -> LLMClient.Outcome {
+        // A far deadline by default: on a starved machine a 40 ms sleep has taken seconds.
+        await LLMClient(provider: provider, limiter: limiter).complete(Self.request, timeout: .seconds(600), deadline: .now + deadline)
+    }
+
     @Test("an attempt's rate-limit wait, wire, decode and settle are measured apart and add up to its latency")
     func attemptPhases() async throws {
-        let client = LLMClient(
-            provider: TimedProvider(sendMilliseconds: 60, wireMilliseconds: 25), limiter: SlowLimiter(acquireMilliseconds: 40, finishMilliseconds: 20))
-        // A far deadline: on a starved machine a 40 ms sleep has taken seconds.
-        let outcome = await client.complete(Self.request, timeout: .seconds(600), deadline: .now + .seconds(600))
+        let outcome = await Self.call(
+            TimedProvider(sendMilliseconds: 60, wireMilliseconds: 25), SlowLimiter(acquireMilliseconds: 40, finishMilliseconds: 20))
         let attempt = try #require(outcome.attempts.first)
         #expect(outcome.attempts.count == 1)
         #expect(attempt.rateLimitWaitMilliseconds >= 40, "the limiter's wait: \(attempt)")
@@ -65,9 +71,9 @@ struct CallTimingTests {
 
     @Test("an attempt whose deadline passed while it waited for the limiter has no wire time; its settling is measured")
     func deadlinePassedWhileWaiting() async throws {
-        let client = LLMClient(
-            provider: TimedProvider(sendMilliseconds: 10, wireMilliseconds: 10), limiter: SlowLimiter(acquireMilliseconds: 60, finishMilliseconds: 20))
-        let outcome = await client.complete(Self.request, timeout: .seconds(5), deadline: .now + .milliseconds(30))
+        let outcome = await Self.call(
+            TimedProvider(sendMilliseconds: 10, wireMilliseconds: 10), SlowLimiter(acquireMilliseconds: 60, finishMilliseconds: 20),
+            deadline: .milliseconds(30))
         let attempt = try #require(outcome.attempts.last)
         #expect(attempt.error == "timeout")
         #expect(attempt.wireMilliseconds == 0, "never sent: \(attempt)")
