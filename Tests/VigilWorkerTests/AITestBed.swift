@@ -135,12 +135,16 @@ struct AITestBed {
         var guardrails: [String]
         var evidence: JSONValue
         var triage: JSONValue
+        /// The alert's `received_at` and the verdict's `created_at` (their transactions' starts), µs since 1970.
+        var receivedAt: Int64 = 0
+        var createdAt: Int64 = 0
     }
 
     func verdicts() async throws -> [StoredVerdict] {
         try await db.pool.query(
             """
-            SELECT a.external_id, v.decision, v.decided_by, v.flags, v.guardrails, v.evidence::text, v.triage::text
+            SELECT a.external_id, v.decision, v.decided_by, v.flags, v.guardrails, v.evidence::text, v.triage::text,
+                (extract(epoch FROM a.received_at) * 1000000)::int8, (extract(epoch FROM v.created_at) * 1000000)::int8
             FROM verdict v JOIN alert a ON a.shard = v.shard AND a.id = v.alert_id ORDER BY a.external_id
             """
         ).map { row in
@@ -148,7 +152,8 @@ struct AITestBed {
                 externalID: try row.decode(String.self, at: 0), decision: try row.decode(String.self, at: 1),
                 decidedBy: try row.decode(String.self, at: 2), flags: try row.decode([String].self, at: 3),
                 guardrails: try row.decode([String].self, at: 4), evidence: try JSONParser().parse(try row.decode(String.self, at: 5)),
-                triage: try JSONParser().parse(try row.decode(String.self, at: 6)))
+                triage: try JSONParser().parse(try row.decode(String.self, at: 6)), receivedAt: try row.decode(Int64.self, at: 7),
+                createdAt: try row.decode(Int64.self, at: 8))
         }
     }
 }

@@ -50,6 +50,7 @@ struct AIWorkerProcessTests {
                     #expect((audit?["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
                     #expect((audit?["cost_usd"]?.doubleValue ?? 0) > 0)
                     #expect(audit?["tool_calls"]?.arrayValue?.isEmpty == false)
+                    Self.expectOrderedTimeline(verdict)
                     if benignIDs.contains(verdict.externalID) {
                         #expect(verdict.decidedBy == "ai", "\(verdict.flags) \(verdict.guardrails)")
                     } else {
@@ -62,6 +63,26 @@ struct AIWorkerProcessTests {
                 #expect(await worker.waitForExit() == 0)
             }
         }
+    }
+
+    /// The verdict's `triage.timing` runs in step order between the alert's ingest and the verdict's transaction (one
+    /// host: the worker's wall clock and the database's agree), and its audit's timing has the model's wire time.
+    static func expectOrderedTimeline(_ verdict: AITestBed.StoredVerdict) {
+        let timing = verdict.triage["timing"]
+        let keys = [
+            "claim_sent_at_us", "claimed_at_us", "step_started_at_us", "step_ended_at_us", "submitted_at_us", "write_started_at_us",
+        ]
+        let instants = [verdict.receivedAt] + keys.map { timing?[$0]?.intValue ?? -1 } + [verdict.createdAt]
+        #expect(instants.allSatisfy { $0 > 0 }, "every instant present: \(timing?.jsonText ?? "no timing")")
+        #expect(zip(instants, instants.dropFirst()).allSatisfy { $0 <= $1 }, "in step order: \(instants)")
+        #expect((timing?["claim_ready_at_us"]?.intValue ?? .max) <= (timing?["claim_sent_at_us"]?.intValue ?? 0))
+        #expect((timing?["write_batch"]?.intValue ?? 0) >= 1)
+        if let notified = timing?["notified_at_us"]?.intValue { #expect(notified <= (timing?["claim_sent_at_us"]?.intValue ?? 0)) }
+        let audit = verdict.triage["ai"]?["audit"]
+        let wire = audit?["timing"]?["wire_ms"]?.doubleValue ?? 0
+        #expect(wire > 0 && wire <= (audit?["latency_ms"]?.doubleValue ?? 0), "wire time inside the AI path's time")
+        let step = Double((timing?["step_ended_at_us"]?.intValue ?? 0) - (timing?["step_started_at_us"]?.intValue ?? 0)) / 1000
+        #expect((audit?["latency_ms"]?.doubleValue ?? .infinity) <= step + 1, "the AI path runs inside the step")
     }
 
     @Test(.timeLimit(.minutes(3)))

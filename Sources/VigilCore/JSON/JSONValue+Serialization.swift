@@ -60,19 +60,31 @@ extension JSONValue {
             return
         }
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        // Runs without an escape are appended whole: every byte that needs one is ASCII, so a run never splits a
+        // scalar (UTF-8 continuation bytes are 0x80 and above).
+        let utf8 = s.utf8
+        var run = utf8.startIndex
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if needsEscape(byte) {
+                // Bytes, not a String slice: string ranges round to grapheme boundaries, and a quote can begin one.
+                out += String(decoding: utf8[run..<index], as: UTF8.self)
+                switch byte {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                default:
+                    let hex = String(byte, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                }
+                run = utf8.index(after: index)
             }
+            index = utf8.index(after: index)
         }
+        out += String(decoding: utf8[run..<utf8.endIndex], as: UTF8.self)
         out += "\""
     }
 }

@@ -145,11 +145,14 @@ public struct TriageAgent: Sendable {
                 let callStarted = ContinuousClock.now
                 let outcome = await agent.client.complete(request, timeout: configuration.callTimeout, deadline: deadline)
                 let latency = LLMClient.milliseconds(callStarted.duration(to: ContinuousClock.now))
+                let offset = LLMClient.milliseconds(started.duration(to: callStarted))
                 let response: LLMResponse
                 switch outcome.result {
                 case .failure(let error):
                     audit.calls.append(
-                        .init(turn: turn, error: error.code.description, usage: LLMUsage(), costUSD: 0, latencyMilliseconds: latency, attempts: outcome.attempts)
+                        .init(
+                            turn: turn, error: error.code.description, usage: LLMUsage(), costUSD: 0, latencyMilliseconds: latency,
+                            attempts: outcome.attempts, encodeMilliseconds: outcome.encodeMilliseconds, offsetMilliseconds: offset)
                     )
                     return Self.result(for: error)
                 case .success(let answer):
@@ -163,7 +166,9 @@ public struct TriageAgent: Sendable {
                         costUSD: agent.client.provider.configuration.prices.cost(of: response.usage),
                         latencyMilliseconds: latency,
                         attempts: outcome.attempts,
-                        requestID: response.requestID
+                        requestID: response.requestID,
+                        encodeMilliseconds: outcome.encodeMilliseconds,
+                        offsetMilliseconds: offset
                     )
                 )
                 messages.append(response.message)
@@ -199,24 +204,50 @@ public struct TriageAgent: Sendable {
             return .timedOut(reason: "turn limit \(configuration.maxTurns)")
         }
 
-        /// The pre-fetched tool results, rendered; their evidence becomes citable.
+        /// The pre-fetched tool results, rendered in ``Configuration/prefetchTools`` order; their evidence becomes
+        /// citable. The tools run concurrently (turn 0).
         mutating func prefetch() async -> [String] {
+            let requests: [(name: String, arguments: JSONValue)] = configuration.prefetchTools.compactMap { name in
+                guard agent.tools.toolDefinitions.contains(where: { $0.name == name }),
+                    let arguments = Self.prefetchArguments(name, alert: alert)
+                else { return nil }
+                return (name, arguments)
+            }
+            let answers = await Self.callConcurrently(agent.tools, requests.map { ($0.name, $0.arguments) }, since: started)
             var rendered: [String] = []
-            for name in configuration.prefetchTools where agent.tools.toolDefinitions.contains(where: { $0.name == name }) {
-                guard let arguments = Self.prefetchArguments(name, alert: alert) else { continue }
-                let started = ContinuousClock.now
-                let result = await agent.tools.call(name: name, arguments: arguments)
-                let text = absorb(result, name: name)
+            for (request, answer) in zip(requests, answers) {
+                guard let (result, offset, latency) = answer else { continue }
+                let text = absorb(result, name: request.name)
                 audit.toolCalls.append(
                     .init(
-                        turn: 0, name: name, arguments: arguments.jsonText, isError: result.isError, refusal: nil,
-                        evidenceIDs: result.isError ? [] : result.evidenceIDs,
-                        latencyMilliseconds: LLMClient.milliseconds(started.duration(to: ContinuousClock.now))
+                        turn: 0, name: request.name, arguments: request.arguments.jsonText, isError: result.isError, refusal: nil,
+                        evidenceIDs: result.isError ? [] : result.evidenceIDs, latencyMilliseconds: latency, offsetMilliseconds: offset
                     )
                 )
                 rendered.append(text)
             }
             return rendered
+        }
+
+        /// Calls the tools concurrently; each answer (nil where `calls[i]` is nil) with its start (milliseconds after
+        /// `since`) and its latency, in the order of `calls`.
+        static func callConcurrently(
+            _ tools: any InvestigationTools, _ calls: [(name: String, arguments: JSONValue)?], since: ContinuousClock.Instant
+        ) async -> [(InvestigationToolResult, offset: Double, latency: Double)?] {
+            await withTaskGroup(of: (Int, InvestigationToolResult, Double, Double).self) { group in
+                for (index, call) in calls.enumerated() {
+                    guard let call else { continue }
+                    group.addTask {
+                        let started = ContinuousClock.now
+                        let result = await tools.call(name: call.name, arguments: call.arguments)
+                        let latency = LLMClient.milliseconds(started.duration(to: ContinuousClock.now))
+                        return (index, result, LLMClient.milliseconds(since.duration(to: started)), latency)
+                    }
+                }
+                var answers = [(InvestigationToolResult, offset: Double, latency: Double)?](repeating: nil, count: calls.count)
+                for await (index, result, offset, latency) in group { answers[index] = (result, offset, latency) }
+                return answers
+            }
         }
 
         /// Arguments for a pre-fetched tool from the alert's own fields, nil when the alert lacks them.
@@ -233,28 +264,21 @@ public struct TriageAgent: Sendable {
 
         /// Answers every call of one turn, in order, one result per call id; the tools run concurrently.
         mutating func answer(_ calls: [LLMToolCall], turn: Int, offered: Set<String>) async -> [LLMToolResult] {
-            let tools = agent.tools
-            let answers = await withTaskGroup(of: (Int, InvestigationToolResult?, Double).self) { group in
-                for (index, call) in calls.enumerated() {
-                    guard offered.contains(call.name), let arguments = call.arguments.value else { continue }
-                    group.addTask {
-                        let started = ContinuousClock.now
-                        let result = await tools.call(name: call.name, arguments: arguments)
-                        return (index, result, LLMClient.milliseconds(started.duration(to: ContinuousClock.now)))
-                    }
-                }
-                var answers = [(InvestigationToolResult?, Double)](repeating: (nil, 0), count: calls.count)
-                for await (index, result, latency) in group { answers[index] = (result, latency) }
-                return answers
-            }
+            let answers = await Self.callConcurrently(
+                agent.tools,
+                calls.map { call in
+                    guard offered.contains(call.name), let arguments = call.arguments.value else { return nil }
+                    return (call.name, arguments)
+                },
+                since: started)
             var results: [LLMToolResult] = []
-            for (call, (answer, latency)) in zip(calls, answers) {
+            for (call, timed) in zip(calls, answers) {
                 let arguments: String =
                     switch call.arguments {
                     case .object(let object): JSONValue.object(object).jsonText
                     case .invalid(let raw): raw
                     }
-                guard let answer else {
+                guard let (answer, offset, latency) = timed else {
                     let refusal =
                         offered.contains(call.name)
                         ? "arguments must be a JSON object matching the tool's schema"
@@ -269,7 +293,7 @@ public struct TriageAgent: Sendable {
                 audit.toolCalls.append(
                     .init(
                         turn: turn, name: call.name, arguments: arguments, isError: answer.isError, refusal: nil,
-                        evidenceIDs: answer.isError ? [] : answer.evidenceIDs, latencyMilliseconds: latency
+                        evidenceIDs: answer.isError ? [] : answer.evidenceIDs, latencyMilliseconds: latency, offsetMilliseconds: offset
                     )
                 )
                 results.append(LLMToolResult(toolCallID: call.id, content: text, isError: answer.isError))
@@ -303,7 +327,8 @@ public struct TriageAgent: Sendable {
                 case .object(let object):
                     if let id = object["evidence_id"]?.stringValue, summaries[id] == nil {
                         let text = value.jsonText
-                        summaries[id] = text.count > 600 ? String(text.prefix(600)) + "…" : text
+                        // Bytes first: counting characters walks every grapheme, and most summaries are short.
+                        summaries[id] = text.utf8.count > 600 && text.count > 600 ? String(text.prefix(600)) + "…" : text
                     }
                     for member in object { walk(member.value) }
                 case .array(let items): items.forEach(walk)

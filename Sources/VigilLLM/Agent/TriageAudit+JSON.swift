@@ -14,8 +14,18 @@ extension TriageAudit {
             "tool_call_count": .int(Int64(toolCalls.count)),
             "usage": total.json,
             "cost_usd": .double(costUSD),
-            "latency_ms": .double(latencyMilliseconds.rounded()),
+            "latency_ms": .milliseconds(latencyMilliseconds),
             "stop_reasons": .array(stopReasons.map(JSONValue.string)),
+            "timing": [
+                "wire_ms": .milliseconds(wireMilliseconds),
+                "admission_wait_ms": .milliseconds(calls.reduce(0) { $0 + $1.admissionWaitMilliseconds }),
+                "rate_limit_wait_ms": .milliseconds(calls.reduce(0) { $0 + $1.attempts.reduce(0) { $0 + $1.rateLimitWaitMilliseconds } }),
+                "codec_ms": .milliseconds(calls.reduce(0) { $0 + $1.codecMilliseconds }),
+                "settle_ms": .milliseconds(calls.reduce(0) { $0 + $1.settleMilliseconds }),
+                "call_other_ms": .milliseconds(calls.reduce(0) { $0 + $1.otherMilliseconds }),
+                "tools_ms": .milliseconds(toolMilliseconds),
+                "agent_ms": .milliseconds(agentMilliseconds),
+            ],
             "calls": .array(calls.map(\.json)),
             "tool_calls": .array(toolCalls.map(\.json)),
         ]
@@ -30,15 +40,22 @@ extension TriageAudit.Call {
             "error": error.map(JSONValue.string) ?? .null,
             "usage": usage.json,
             "cost_usd": .double(costUSD),
-            "latency_ms": .double(latencyMilliseconds.rounded()),
+            "latency_ms": .milliseconds(latencyMilliseconds),
+            "offset_ms": .milliseconds(offsetMilliseconds),
+            "wire_ms": .milliseconds(wireMilliseconds),
+            "encode_ms": .milliseconds(encodeMilliseconds),
             "request_id": requestID.map(JSONValue.string) ?? .null,
             "attempts": .array(
                 attempts.map { attempt in
                     [
                         "status": attempt.status.map { .int(Int64($0)) } ?? .null,
                         "error": attempt.error.map(JSONValue.string) ?? .null,
-                        "latency_ms": .double(attempt.latencyMilliseconds.rounded()),
-                        "rate_limit_wait_ms": .double(attempt.rateLimitWaitMilliseconds.rounded()),
+                        "latency_ms": .milliseconds(attempt.latencyMilliseconds),
+                        "rate_limit_wait_ms": .milliseconds(attempt.rateLimitWaitMilliseconds),
+                        "concurrency_wait_ms": .milliseconds(attempt.concurrencyWaitMilliseconds),
+                        "wire_ms": .milliseconds(attempt.wireMilliseconds),
+                        "decode_ms": .milliseconds(attempt.decodeMilliseconds),
+                        "settle_ms": .milliseconds(attempt.settleMilliseconds),
                     ]
                 }
             ),
@@ -55,7 +72,8 @@ extension TriageAudit.ToolCall {
             "is_error": .bool(isError),
             "refusal": refusal.map(JSONValue.string) ?? .null,
             "evidence_ids": .array(evidenceIDs.map(JSONValue.string)),
-            "latency_ms": .double(latencyMilliseconds.rounded()),
+            "latency_ms": .milliseconds(latencyMilliseconds),
+            "offset_ms": .milliseconds(offsetMilliseconds),
         ]
     }
 }
@@ -70,4 +88,9 @@ extension LLMUsage {
             "cache_creation_input_tokens": .int(Int64(cacheCreationInputTokens)),
         ]
     }
+}
+
+extension JSONValue {
+    /// A duration in milliseconds as the audit stores it: rounded to the microsecond (three decimals).
+    static func milliseconds(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
 }

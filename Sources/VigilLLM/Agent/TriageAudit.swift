@@ -19,6 +19,25 @@ public struct TriageAudit: Sendable, Hashable, Codable, CustomStringConvertible 
         public var latencyMilliseconds: Double
         public var attempts: [LLMClient.Attempt]
         public var requestID: String?
+        /// Encoding the request body (``LLMClient/Outcome/encodeMilliseconds``).
+        public var encodeMilliseconds: Double = 0
+        /// When the call started, in milliseconds after the AI path started.
+        public var offsetMilliseconds: Double = 0
+
+        /// Time on the wire over all attempts: the part of ``latencyMilliseconds`` spent inside the provider.
+        public var wireMilliseconds: Double { attempts.reduce(0) { $0 + $1.wireMilliseconds } }
+        /// Waiting for the cluster's rate limiter and this worker's concurrency cap, over all attempts.
+        public var admissionWaitMilliseconds: Double {
+            attempts.reduce(0) { $0 + $1.rateLimitWaitMilliseconds + $1.concurrencyWaitMilliseconds }
+        }
+        /// Encoding the request and decoding the answers, in the worker.
+        public var codecMilliseconds: Double { encodeMilliseconds + attempts.reduce(0) { $0 + $1.decodeMilliseconds } }
+        /// Settling permits with the rate limiter after each answer.
+        public var settleMilliseconds: Double { attempts.reduce(0) { $0 + $1.settleMilliseconds } }
+        /// The rest of ``latencyMilliseconds``: backoff sleeps between retries (and scheduling between the phases).
+        public var otherMilliseconds: Double {
+            max(0, latencyMilliseconds - wireMilliseconds - admissionWaitMilliseconds - codecMilliseconds - settleMilliseconds)
+        }
     }
 
     /// One tool call.
@@ -33,6 +52,8 @@ public struct TriageAudit: Sendable, Hashable, Codable, CustomStringConvertible 
         public var refusal: String?
         public var evidenceIDs: [String]
         public var latencyMilliseconds: Double
+        /// When the call started, in milliseconds after the AI path started.
+        public var offsetMilliseconds: Double = 0
     }
 
     public var provider: String
@@ -55,6 +76,26 @@ public struct TriageAudit: Sendable, Hashable, Codable, CustomStringConvertible 
     public var usage: LLMUsage { calls.reduce(LLMUsage()) { $0 + $1.usage } }
     public var costUSD: Double { calls.reduce(0) { $0 + $1.costUSD } }
     public var stopReasons: [String] { calls.compactMap(\.stopReason) }
+
+    /// Time inside the provider: the wire time of every attempt of every call.
+    public var wireMilliseconds: Double { calls.reduce(0) { $0 + $1.wireMilliseconds } }
+
+    /// Time inside the investigation tools: the tools of one turn (the pre-fetch is turn 0) run concurrently, so each
+    /// turn counts the span from its first tool's start to its last tool's end.
+    public var toolMilliseconds: Double {
+        var spans: [Int: (start: Double, end: Double)] = [:]
+        for call in toolCalls where call.refusal == nil {
+            let span = spans[call.turn] ?? (call.offsetMilliseconds, call.offsetMilliseconds)
+            spans[call.turn] = (min(span.start, call.offsetMilliseconds), max(span.end, call.offsetMilliseconds + call.latencyMilliseconds))
+        }
+        return spans.values.reduce(0) { $0 + ($1.end - $1.start) }
+    }
+
+    /// The AI path's own work outside model calls and tools: sanitising and spotlighting the alert and the tool
+    /// results, building the conversation, validating the verdict, and scheduling between them.
+    public var agentMilliseconds: Double {
+        max(0, latencyMilliseconds - calls.reduce(0) { $0 + $1.latencyMilliseconds } - toolMilliseconds)
+    }
 
     public var description: String {
         "TriageAudit(\(provider)/\(model), \(status), turns: \(turns), tool calls: \(toolCalls.count), "

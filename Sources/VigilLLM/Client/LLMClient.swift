@@ -36,21 +36,44 @@ public final class LLMClient: Sendable {
         }
     }
 
-    /// One HTTP attempt, for the audit record.
+    /// One HTTP attempt, for the audit record. Its phases, in order: waiting for this worker's concurrency cap
+    /// (``concurrencyWaitMilliseconds``), waiting for the cluster's rate limiter (``rateLimitWaitMilliseconds``), then
+    /// ``latencyMilliseconds`` from the moment it was allowed to be sent to the end: the HTTP exchange
+    /// (``wireMilliseconds``), decoding the answer (``decodeMilliseconds``) and settling the permit with the limiter
+    /// (``settleMilliseconds``).
     public struct Attempt: Sendable, Hashable, Codable {
         /// HTTP status, nil when no response arrived.
         public var status: Int?
         /// The error code, nil on success.
         public var error: String?
+        /// From the moment the limiter let the attempt go until the end of the attempt (wire, decode and settle).
         public var latencyMilliseconds: Double
-        /// How long the limiter made this attempt wait before it was sent.
+        /// How long the cluster's rate limiter made this attempt wait before it was sent (this worker's concurrency cap
+        /// not included).
         public var rateLimitWaitMilliseconds: Double
+        /// How long the attempt waited for one of this worker's ``Configuration/maxConcurrentCalls`` slots.
+        public var concurrencyWaitMilliseconds: Double = 0
+        /// Time on the wire (``LLMResponse/wireDuration``): the provider's service time and the network. For an attempt
+        /// without an answer to decode (an error), all of ``latencyMilliseconds`` but the settling.
+        public var wireMilliseconds: Double = 0
+        /// Encoding the HTTP request and decoding the answer's body into an ``LLMResponse``, in the worker.
+        public var decodeMilliseconds: Double = 0
+        /// ``LLMRateLimiter/finish(_:usage:rateLimit:)``: settling the permit after the answer.
+        public var settleMilliseconds: Double = 0
     }
 
     /// What ``complete(_:timeout:deadline:)`` did.
     public struct Outcome: Sendable {
         public var result: Result<LLMResponse, LLMProviderError>
         public var attempts: [Attempt]
+        /// Encoding the request into the provider's JSON body (``LLMProvider/prepare(_:)``), once per call.
+        public var encodeMilliseconds: Double = 0
+
+        public init(result: Result<LLMResponse, LLMProviderError>, attempts: [Attempt], encodeMilliseconds: Double = 0) {
+            self.result = result
+            self.attempts = attempts
+            self.encodeMilliseconds = encodeMilliseconds
+        }
     }
 
     public let configuration: Configuration
@@ -83,7 +106,9 @@ public final class LLMClient: Sendable {
 
     /// Sends `request`, retrying as described above, each attempt bounded by `timeout` and all by `deadline`.
     public func complete(_ request: LLMRequest, timeout: Duration, deadline: ContinuousClock.Instant) async -> Outcome {
+        let encodeStarted = clock.now
         let prepared = provider.prepare(request)
+        let encode = Self.milliseconds(encodeStarted.duration(to: clock.now))
         let name = provider.configuration.kind.rawValue
         var attempts: [Attempt] = []
         var backoff = configuration.initialBackoff
@@ -93,11 +118,11 @@ public final class LLMClient: Sendable {
             recordMetrics(result.result, result.record)
             let error: LLMProviderError
             switch result.result {
-            case .success(let response): return Outcome(result: .success(response), attempts: attempts)
+            case .success(let response): return Outcome(result: .success(response), attempts: attempts, encodeMilliseconds: encode)
             case .failure(let failure): error = failure
             }
             guard error.isRetryable, attempts.count < configuration.maxAttempts, !circuitOpen else {
-                return Outcome(result: .failure(error), attempts: attempts)
+                return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode)
             }
             var wait = error.code == .rateLimited ? (error.retryAfter ?? backoff) : backoff
             if error.code != .rateLimited {
@@ -106,11 +131,11 @@ public final class LLMClient: Sendable {
             }
             backoff = min(backoff * 2, configuration.maxBackoff)
             if error.code == .rateLimited { await limiter.pause(for: wait) }
-            guard clock.now.advanced(by: wait) < deadline else { return Outcome(result: .failure(error), attempts: attempts) }
+            guard clock.now.advanced(by: wait) < deadline else { return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode) }
             logger.debug("llm call retry", metadata: ["provider": "\(name)", "error": "\(error.code)", "wait_ms": "\(wait)"])
             // After a 429 the limiter's pause also holds back every other worker.
             do { try await Task.sleep(for: wait, clock: clock) } catch {
-                return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts)
+                return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts, encodeMilliseconds: encode)
             }
         }
     }
@@ -122,14 +147,28 @@ public final class LLMClient: Sendable {
     ) async -> (result: Result<LLMResponse, LLMProviderError>, record: Attempt) {
         let name = provider.configuration.kind.rawValue
         let started = clock.now
-        func record(_ status: Int?, _ error: LLMProviderError.Code?, sentAt: ContinuousClock.Instant? = nil) -> Attempt {
+        var admitted: ContinuousClock.Instant?
+        /// The record of an attempt that ended now; `sentAt` nil: it was never sent.
+        func record(
+            _ status: Int?, _ error: LLMProviderError.Code?, sentAt: ContinuousClock.Instant? = nil, wire: Duration? = nil,
+            settle: Duration = .zero
+        ) -> Attempt {
             let end = clock.now
             let sent = sentAt ?? end
+            let admittedAt = admitted ?? sent
+            let latency = Self.milliseconds(sent.duration(to: end))
+            let settled = Self.milliseconds(settle)
+            // Without a measured exchange (an error), everything but the settling counts as the wire's.
+            let wired = wire.map(Self.milliseconds) ?? max(0, latency - settled)
             return Attempt(
                 status: status,
                 error: error?.description,
-                latencyMilliseconds: Self.milliseconds(sent.duration(to: end)),
-                rateLimitWaitMilliseconds: Self.milliseconds(started.duration(to: sent))
+                latencyMilliseconds: latency,
+                rateLimitWaitMilliseconds: Self.milliseconds(admittedAt.duration(to: sent)),
+                concurrencyWaitMilliseconds: Self.milliseconds(started.duration(to: admittedAt)),
+                wireMilliseconds: wired,
+                decodeMilliseconds: wire == nil ? 0 : max(0, latency - wired - settled),
+                settleMilliseconds: settled
             )
         }
         let decision = breaker.withLock { $0.acquire(now: clock.now) }
@@ -143,6 +182,7 @@ public final class LLMClient: Sendable {
             return (.failure(LLMProviderError(.cancelled, provider: name)), record(nil, .cancelled))
         }
         defer { concurrency.release() }
+        admitted = clock.now
         let permit: LLMRatePermit
         do {
             permit = try await limiter.acquire(inputTokens: prepared.estimatedInputTokens, maxOutputTokens: prepared.maxTokens, deadline: deadline)
@@ -153,19 +193,29 @@ public final class LLMClient: Sendable {
         let sentAt = clock.now
         let remaining = sentAt.duration(to: deadline)
         guard remaining > .zero else {
+            let settling = clock.now
             await limiter.finish(permit, usage: nil, rateLimit: RateLimitHeaders())
+            let settle = settling.duration(to: clock.now)
             breaker.withLock { $0.record(.neutral, now: clock.now) }
-            return (.failure(LLMProviderError(.timeout, provider: name, detail: "deadline passed")), record(nil, .timeout, sentAt: sentAt))
+            // Never sent: no time on the wire.
+            return (
+                .failure(LLMProviderError(.timeout, provider: name, detail: "deadline passed")),
+                record(nil, .timeout, sentAt: sentAt, wire: .zero, settle: settle)
+            )
         }
         do {
             let response = try await provider.send(prepared, timeout: min(timeout, remaining))
+            let settling = clock.now
             await limiter.finish(permit, usage: response.usage, rateLimit: response.rateLimit)
+            let settle = settling.duration(to: clock.now)
             breaker.withLock { $0.record(.success, now: clock.now) }
-            return (.success(response), record(200, nil, sentAt: sentAt))
+            return (.success(response), record(200, nil, sentAt: sentAt, wire: response.wireDuration, settle: settle))
         } catch {
+            let settling = clock.now
             await limiter.finish(permit, usage: nil, rateLimit: error.rateLimit)
+            let settle = settling.duration(to: clock.now)
             breaker.withLock { $0.record(error.indicatesOutage ? .failure : .neutral, now: clock.now) }
-            return (.failure(error), record(error.status, error.code, sentAt: sentAt))
+            return (.failure(error), record(error.status, error.code, sentAt: sentAt, settle: settle))
         }
     }
 

@@ -13,6 +13,8 @@ public struct LLMHTTPTransport: Sendable {
         public var body: ByteBuffer
         /// The wall-clock time the answer arrived, for header resets given as times.
         public var receivedAt: Date
+        /// From handing the request to the HTTP client until the whole body had arrived.
+        public var wireDuration: Duration
 
         public func header(_ name: String) -> String? {
             headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
@@ -49,13 +51,16 @@ public struct LLMHTTPTransport: Sendable {
         request.body = .bytes(ByteBuffer(string: body))
         let milliseconds = max(1, Int64(Double(timeout.components.seconds) * 1000 + Double(timeout.components.attoseconds) / 1e15))
         do {
+            let sent = ContinuousClock.now
             let response = try await client.execute(request, timeout: .milliseconds(milliseconds))
             let bytes = try await response.body.collect(upTo: maxResponseBytes)
+            let wire = sent.duration(to: .now)
             return Reply(
                 status: Int(response.status.code),
                 headers: response.headers.map { (name: $0.name, value: $0.value) },
                 body: bytes,
-                receivedAt: Date()
+                receivedAt: Date(),
+                wireDuration: wire
             )
         } catch is CancellationError {
             throw LLMProviderError(.cancelled, provider: provider)
@@ -126,6 +131,7 @@ extension LLMHTTPTransport {
             var response = try dialect.decode(json)
             response.requestID = reply.header(dialect.requestIDHeader)
             response.rateLimit = rateLimit
+            response.wireDuration = reply.wireDuration
             return response
         } catch {
             var error = error

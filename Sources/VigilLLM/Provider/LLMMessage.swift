@@ -149,6 +149,10 @@ public struct LLMResponse: Sendable {
     public var requestID: String?
     /// The response's rate-limit headers, parsed.
     public var rateLimit: RateLimitHeaders
+    /// Time on the wire: from handing the encoded request to the HTTP client until the whole answer body had
+    /// arrived (the provider's service time plus the network); nil when the provider did not measure it. Decoding
+    /// the body is not included.
+    public var wireDuration: Duration?
 
     public init(
         message: LLMMessage,

@@ -28,6 +28,17 @@ final class WorkerRuntime: Sendable {
     let claimWake = WakeSignal()
     /// Wakes the completion writer.
     let completionWake = WakeSignal()
+    /// When (wall clock, µs since 1970) the listener last read a notification that woke the claim loop.
+    private let lastNotification = Mutex<Int64?>(nil)
+
+    /// Notes that a notification woke the claim loop now (``TriageTimeline/notifiedAt``).
+    func noteNotification() {
+        let now = TriageTimeline.now()
+        lastNotification.withLock { $0 = now }
+    }
+
+    /// When the listener last read a notification that woke the claim loop, nil before the first.
+    var lastNotificationAt: Int64? { lastNotification.withLock { $0 } }
 
     private struct LeaseState {
         var machine: LeaseMachine
@@ -51,6 +62,9 @@ final class WorkerRuntime: Sendable {
         var pending: [Pending] = []
         var stopping = false
         var claimingDone = false
+        /// Since when (wall clock, µs since 1970) the claim budget has been at or above the claim threshold; nil
+        /// while it is below (``TriageTimeline/claimReadyAt``).
+        var roomSince: Int64? = TriageTimeline.now()
     }
 
     private let jobState = Mutex(JobState())
@@ -146,6 +160,10 @@ final class WorkerRuntime: Sendable {
     /// How many jobs the claim loop may claim now (see ``claimBudget(maxInFlight:held:awaitingWrite:)``).
     var claimBudget: Int { jobState.withLock { budget(of: $0) } }
 
+    /// The claim budget now, and since when (wall clock, µs since 1970) it has been at or above the claim threshold
+    /// (nil while below it).
+    var claimRoom: (budget: Int, since: Int64?) { jobState.withLock { (budget(of: $0), $0.roomSince) } }
+
     /// The smallest claim worth a statement: a quarter of a claim batch (of `maxInFlight` when smaller).
     var claimThreshold: Int { max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4) }
 
@@ -175,7 +193,17 @@ final class WorkerRuntime: Sendable {
             let before = budget(of: state)
             let value = change(&state)
             let after = budget(of: state)
+            noteRoom(&state, after: after)
             return (value, state.stopping || (before < claimThreshold && after >= claimThreshold))
+        }
+    }
+
+    /// Keeps ``JobState/roomSince``: set when the budget reaches the threshold, cleared when it drops below.
+    private func noteRoom(_ state: inout JobState, after budget: Int) {
+        if budget < claimThreshold {
+            state.roomSince = nil
+        } else if state.roomSince == nil {
+            state.roomSince = TriageTimeline.now()
         }
     }
 
@@ -186,6 +214,7 @@ final class WorkerRuntime: Sendable {
     func started(_ job: ClaimedJob) {
         let count = jobState.withLock { state in
             state.inFlight[job.key] = job
+            noteRoom(&state, after: budget(of: state))
             return state.inFlight.count
         }
         metrics.inFlight.record(count)

@@ -19,7 +19,7 @@ struct ClaimService: Service {
                 var rotation = 0
                 var connection: PostgresConnection?
                 while !runtime.isStopping {
-                    let free = runtime.claimBudget
+                    let (free, roomSince) = runtime.claimRoom
                     var leases = runtime.claimableLeases()
                     if !leases.isEmpty {
                         // Start each claim at another shard, so no shard waits behind the others' backlogs.
@@ -32,13 +32,16 @@ struct ClaimService: Service {
                         do {
                             if connection == nil { connection = try await Self.claimConnection(runtime.pool.configuration) }
                             let sent = runtime.clock.now
+                            let sentAt = TriageTimeline.now()
                             let claimed = try await runtime.jobs.claim(
                                 leases: leases, limit: limit, jobLease: configuration.jobLease, on: connection)
+                            let stamp = ClaimStamp(
+                                readyAt: roomSince ?? sentAt, notifiedAt: runtime.lastNotificationAt, sentAt: sentAt, claimedAt: TriageTimeline.now())
                             runtime.recordClaim(jobs: claimed.count, took: sent.duration(to: runtime.clock.now))
                             failures = 0
                             for job in claimed {
                                 runtime.started(job)
-                                group.addTask { await work(job) }
+                                group.addTask { await work(job, claim: stamp) }
                             }
                             if claimed.count == limit { continue }
                         } catch {
@@ -98,10 +101,21 @@ struct ClaimService: Service {
         return connection
     }
 
-    /// Runs one job: the step, then its result through the completion writer.
-    private func work(_ job: ClaimedJob) async {
+    /// When the claim that took a job was ready, sent and answered (wall clock, µs since 1970).
+    struct ClaimStamp: Sendable {
+        var readyAt: Int64
+        /// The latest notification read before the claim was sent.
+        var notifiedAt: Int64?
+        var sentAt: Int64
+        var claimedAt: Int64
+    }
+
+    /// Runs one job: the step, then its result through the completion writer; a verdict carries the job's
+    /// ``TriageTimeline``.
+    private func work(_ job: ClaimedJob, claim: ClaimStamp) async {
         let input = TriageInput(alertID: job.key.alertID, shard: job.key.shard, attempt: job.attempt, alert: job.alert)
         var result: TriageResult
+        let stepStartedAt = TriageTimeline.now()
         let started = runtime.clock.now
         do {
             result = try await runtime.step.triage(input)
@@ -112,6 +126,7 @@ struct ClaimService: Service {
         } catch {
             result = .notDone(.fail(JobError(code: .internal, message: "the triage step threw an error")))
         }
+        let stepEndedAt = TriageTimeline.now()
         if case .complete = result.outcome, result.verdict == nil {
             result = .notDone(.fail(JobError(code: .internal, message: "the triage step completed without a verdict")))
         }
@@ -120,8 +135,14 @@ struct ClaimService: Service {
         var generator = SystemRandomNumberGenerator()
         let disposition = policy.disposition(for: result.outcome, attempt: job.attempt, previousDelay: job.previousDelay, using: &generator)
         let placeholder = VerdictRecord(decision: .escalate, rationale: "", decidedBy: "none")
-        let applied = await runtime.submit(
-            JobResult(job: job, disposition: disposition, verdict: result.verdict ?? placeholder))
+        var verdict = result.verdict ?? placeholder
+        if result.verdict != nil {
+            let now = TriageTimeline.now()
+            verdict.timeline = TriageTimeline(
+                claimReadyAt: claim.readyAt, notifiedAt: claim.notifiedAt.flatMap { $0 <= claim.sentAt ? $0 : nil }, claimSentAt: claim.sentAt, claimedAt: claim.claimedAt, stepStartedAt: stepStartedAt,
+                stepEndedAt: stepEndedAt, submittedAt: now)
+        }
+        let applied = await runtime.submit(JobResult(job: job, disposition: disposition, verdict: verdict))
         runtime.recordResult(applied: applied)
         if !applied { runtime.logger.debug("stale result discarded", metadata: ["job": "\(job)"]) }
         runtime.ended(job, interrupted: false)

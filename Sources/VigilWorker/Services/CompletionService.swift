@@ -24,7 +24,7 @@ struct CompletionService: Service {
             }
             var applied: Set<ClaimedJob.Key> = []
             do {
-                let results = batch.map(\.result)
+                let results = Self.stamped(batch.map(\.result), at: TriageTimeline.now())
                 let report = try await runtime.jobs.finish(results)
                 applied = report.applied
                 runtime.metrics.record(batch: results, report: report)
@@ -42,6 +42,19 @@ struct CompletionService: Service {
                 runtime.logger.warning("writing results failed", metadata: ["count": "\(batch.count)", "error": "\(error)"])
             }
             for item in batch { item.continuation.resume(returning: applied.contains(item.result.key)) }
+        }
+    }
+
+    /// The results with the write's start and the batch size added to each verdict's ``TriageTimeline`` (verdicts
+    /// without one are left as they are).
+    static func stamped(_ results: [JobResult], at now: Int64) -> [JobResult] {
+        results.map { result in
+            guard var timeline = result.verdict.timeline else { return result }
+            timeline.writeStartedAt = now
+            timeline.writeBatch = results.count
+            var result = result
+            result.verdict.timeline = timeline
+            return result
         }
     }
 }

@@ -30,9 +30,13 @@ struct NotificationService: Service {
     /// Wakes the claim loop when `notification` names a shard it may claim from (or names none it can read).
     static func wake(_ runtime: WorkerRuntime, for notification: PostgresNotification) {
         guard let shard = Int(notification.payload) else {
+            runtime.noteNotification()
             runtime.claimWake.signal()
             return
         }
-        if runtime.claimableLeases().contains(where: { $0.shard == shard }) { runtime.claimWake.signal() }
+        if runtime.claimableLeases().contains(where: { $0.shard == shard }) {
+            runtime.noteNotification()
+            runtime.claimWake.signal()
+        }
     }
 }

@@ -9,6 +9,7 @@ import VigilPostgres
 import VigilQueue
 import VigilRules
 import VigilSchema
+import VigilWorker
 
 /// `vigil bench e2e`: end-to-end alerts/s and triage latency for 1, 2, 4, 8 worker processes against the LLM
 /// simulator, system overhead per alert, scaling efficiency, and rate-limit utilisation; JSON, Markdown and SVG.
@@ -22,8 +23,9 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
             the workers can hold for --throughput-seconds; \
             alerts/s counted between the first and last tenth of the phase), then a latency phase (alerts paced at \
             --latency-load of that throughput for --latency-seconds, then drained). Latency is ingest commit → verdict \
-            commit (the two transactions' now()); overhead is that minus the time inside model calls and tools recorded \
-            in the verdict's audit. Last, a rate-limited phase: the largest worker count against a simulator limited to \
+            commit (the two transactions' commit timestamps: the server needs track_commit_timestamp = on); overhead is \
+            that minus the model calls' time on the wire and the tools' time recorded in the verdict's audit, broken \
+            down by the worker's timeline (triage.timing). Last, a rate-limited phase: the largest worker count against a simulator limited to \
             --limited-rpm. Build with -c release.
             """
     )
@@ -125,6 +127,15 @@ struct EndToEndBenchmark {
         var llm: LatencySummary
         var tools: LatencySummary
         var overhead: LatencySummary
+        /// Overhead without the time alerts waited for a job slot (queueing), and that wait itself.
+        var overheadWithoutSlotWait: LatencySummary
+        /// Each step of ``TriageTimeline/Breakdown`` (by its name), over the alerts the overhead counts.
+        var steps: [(name: String, summary: LatencySummary)]
+        /// Of those alerts, how many waited for a job slot at all.
+        var slotWaited: Int
+        /// The server's mean WAL flush during the latency phase (`pg_stat_wal`, needs `track_wal_io_timing`), in
+        /// milliseconds; nil when not tracked. A commit timestamp is taken before its commit's flush.
+        var walSyncMilliseconds: Double?
         /// Latency-phase alerts left out of the overhead: no AI audit, or an incomplete one (timed out, unavailable).
         var overheadExcluded: Int
         var modelCallsPerAlert: Double
@@ -149,6 +160,11 @@ struct EndToEndBenchmark {
     }
 
     func run() async throws {
+        // Latency is commit to commit: the commit timestamps of the alert's and the verdict's transactions.
+        let tracked = try await pool.query("SHOW track_commit_timestamp")[0].decode(String.self, at: 0)
+        guard tracked == "on" else {
+            throw ValidationError("the benchmark's server needs track_commit_timestamp = on (benchmarks/e2e/run.sh sets it)")
+        }
         try await VigilSchema.migrator().migrate(pool)
         _ = try await ClusterSettings.ensureShardCount(pool, requested: nil)
         let token = try await TokenStore(pool: pool).create(name: "bench-e2e-\(Int(Date().timeIntervalSince1970))", scopes: [.ingest, .read])
@@ -203,6 +219,17 @@ struct EndToEndBenchmark {
         try await pool.query("SELECT extract(epoch FROM clock_timestamp())::float8 AS t")[0].decode(Double.self, column: "t")
     }
 
+    /// The mean WAL sync since the last reset of `pg_stat_wal`, nil without `track_wal_io_timing` or syncs.
+    private func walSyncMilliseconds() async throws -> Double? {
+        let row = try await pool.query(
+            """
+            SELECT current_setting('track_wal_io_timing') = 'on' AS timed, wal_sync::int8 AS syncs, wal_sync_time::float8 AS ms FROM pg_stat_wal
+            """)[0]
+        let syncs = try row.decode(Int64.self, column: "syncs")
+        guard try row.decode(Bool.self, column: "timed"), syncs > 0 else { return nil }
+        return try row.decode(Double.self, column: "ms") / Double(syncs)
+    }
+
     private func backlog() async throws -> Int {
         try await pool.query("SELECT count(*) AS n FROM triage_job")[0].decode(Int.self, column: "n")
     }
@@ -245,6 +272,7 @@ struct EndToEndBenchmark {
         try await waitForVerdicts(ids, timeout: max(300, 4 * Double(ids.count) / max(throughput, 0.01)))
         let rate = max(1, throughput * command.latencyLoad)
         var paced: [UUID] = []
+        try await pool.query("SELECT pg_stat_reset_shared('wal')")
         let pacedStart = ContinuousClock.now
         var sent = 0
         while ContinuousClock.now - pacedStart < .seconds(command.latencySeconds) {
@@ -257,19 +285,26 @@ struct EndToEndBenchmark {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await waitForVerdicts(paced, timeout: 300)
-        let records = try await TriageRecord.fetch(pool, ids: paced)
+        let walSync = try await walSyncMilliseconds()
+        let records = try await TriageRecord.fetch(pool, ids: paced, commitTimestamps: true)
         await cluster.stop(processes, grace: .seconds(15))
         let ai = records.filter { $0.audit != nil }
+        // Only where the audit is whole: a timed-out or abandoned AI path leaves its last call out of the audit.
+        let breakdowns = records.filter(\.auditIsComplete).compactMap(\.breakdown)
+        let stepNames = breakdowns.first?.steps.map(\.name) ?? []
         return Run(
             workers: count, throughput: throughput, throughputVerdicts: counted,
             latency: LatencySummary(milliseconds: records.map(\.latencyMilliseconds)),
             llm: LatencySummary(milliseconds: records.map(\.llmMilliseconds)),
             tools: LatencySummary(milliseconds: records.map(\.toolMilliseconds)),
-            // Only where the audit is whole: a timed-out or abandoned AI path leaves its last call out of the audit.
-            overhead: LatencySummary(milliseconds: records.filter(\.auditIsComplete).map {
-                $0.latencyMilliseconds - $0.llmMilliseconds - $0.toolMilliseconds
-            }),
-            overheadExcluded: records.count - records.filter(\.auditIsComplete).count,
+            overhead: LatencySummary(milliseconds: breakdowns.map(\.overhead)),
+            overheadWithoutSlotWait: LatencySummary(milliseconds: breakdowns.map(\.overheadWithoutSlotWait)),
+            steps: stepNames.enumerated().map { index, name in
+                (name, LatencySummary(milliseconds: breakdowns.map { $0.steps[index].milliseconds }))
+            },
+            slotWaited: breakdowns.filter { $0.slotWait > 0 }.count,
+            walSyncMilliseconds: walSync,
+            overheadExcluded: records.count - breakdowns.count,
             modelCallsPerAlert: records.isEmpty ? 0 : Double(records.reduce(0) { $0 + $1.modelCalls }) / Double(records.count),
             aiVerdicts: ai.count, latencyAlerts: records.count, offeredRate: rate, backlog: samples,
             paths: Dictionary(grouping: records, by: \.path).mapValues(\.count))

@@ -29,7 +29,11 @@ struct EndToEndReport {
                 "latency_phase_alerts": .int(Int64(run.latencyAlerts)),
                 "ai_verdicts": .int(Int64(run.aiVerdicts)),
                 "model_calls_per_alert": .double(run.modelCallsPerAlert),
-                "latency": run.latency.json, "llm_time": run.llm.json, "tool_time": run.tools.json, "overhead": run.overhead.json,
+                "latency": run.latency.json, "llm_wire_time": run.llm.json, "tool_time": run.tools.json, "overhead": run.overhead.json,
+                "overhead_without_slot_wait": run.overheadWithoutSlotWait.json,
+                "overhead_steps": .object(JSONObject(run.steps.map { .init(key: $0.name, value: $0.summary.json) })),
+                "slot_waited_alerts": .int(Int64(run.slotWaited)),
+                "wal_sync_mean_ms": run.walSyncMilliseconds.map(JSONValue.double) ?? .null,
                 "overhead_excluded_alerts": .int(Int64(run.overheadExcluded)),
                 "verdicts_by_path": .object(JSONObject(run.paths.sorted { $0.key < $1.key }.map {
                     .init(key: $0.key, value: .int(Int64($0.value)))
@@ -82,23 +86,30 @@ struct EndToEndReport {
             out += "the LLM and tool times are zero, overhead equals the whole latency, and the scaling figures measure the "
             out += "queue and rule path on this machine, not the AI path.\n\n"
         }
-        out += "| workers | alerts/s | scaling efficiency | latency p50 | p95 | p99 | LLM p50 | tools p50 | overhead p50 | overhead p99 "
-        out += "| model calls/alert |\n"
-        out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        out += "| workers | alerts/s | scaling efficiency | latency p50 | p95 | p99 | LLM wire p50 | tools p50 | overhead p50 | overhead p99 "
+        out += "| without slot wait p50 / p99 | slot-waited | model calls/alert |\n"
+        out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for run in runs {
             let cells = [
                 "\(run.workers)", String(format: "%.1f", run.throughput), efficiency(run).map { String(format: "%.2f", $0) } ?? "—",
                 LatencySummary.format(run.latency.p50), LatencySummary.format(run.latency.p95), LatencySummary.format(run.latency.p99),
                 LatencySummary.format(run.llm.p50), LatencySummary.format(run.tools.p50),
                 String(format: "%.1f ms", run.overhead.p50), String(format: "%.1f ms", run.overhead.p99),
+                String(format: "%.1f / %.1f ms", run.overheadWithoutSlotWait.p50, run.overheadWithoutSlotWait.p99),
+                "\(run.slotWaited) of \(run.overhead.count)",
                 String(format: "%.2f", run.modelCallsPerAlert),
             ]
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
-        out += "\nLatency is ingest commit → verdict commit (the transactions' `now()`), measured in the latency phase at "
+        out += stepTable
+        out += "\nLatency is ingest commit → verdict commit (the commit timestamps of the alert's and the verdict's transactions), "
+        out += "measured in the latency phase at "
         out += String(format: "%.0f%%", command.latencyLoad * 100)
-        out += " of each count's throughput; overhead = latency − time in model calls − time in tools "
-        out += "(from the verdict's audit), over the alerts whose AI path reached a verdict (a timed-out path's audit lacks its last call; "
+        out += " of each count's throughput; overhead = latency − the model calls' time on the wire − time in tools "
+        out += "(from the verdict's audit; rate-limit waits, encoding and decoding are overhead), broken down by the worker's "
+        out += "timeline (`triage.timing`, table above: p50 / p99 of each step; the steps of one alert add up to its latency). "
+        out += "Slot wait is queueing: the alert was committed while its worker had no room to claim. "
+        out += "Over the alerts whose AI path reached a verdict (a timed-out path's audit lacks its last call; "
         out += "excluded: \(runs.map { "\($0.workers) workers \($0.overheadExcluded)" }.joined(separator: ", "))). "
         out += "Throughput is counted in the middle 80% of a \(Int(command.throughputSeconds)) s phase, started once the "
         out += "workers' shard leases are balanced, with the backlog kept above 4 × workers × \(command.maxInFlight) jobs.\n\n"
@@ -119,6 +130,23 @@ struct EndToEndReport {
                           limited.rateLimited, limited.requests, limited.utilisation >= 0.95 && limited.rate429 <= 0.005 ? "met" : "NOT met")
         }
         out += "\n## Charts\n\n![latency](latency.svg)\n\n![throughput](throughput.svg)\n\n![backlog](backlog.svg)\n"
+        return out
+    }
+
+    /// Each step's p50 / p99 per worker count (milliseconds), rows in step order.
+    var stepTable: String {
+        guard let names = runs.first(where: { !$0.steps.isEmpty })?.steps.map(\.name) else { return "" }
+        var out = "\n| step (ms, p50 / p99) | " + runs.map { "\($0.workers) workers" }.joined(separator: " | ") + " |\n"
+        out += "|---|" + runs.map { _ in "---:|" }.joined() + "\n"
+        for name in names {
+            let cells = runs.map { run -> String in
+                guard let step = run.steps.first(where: { $0.name == name })?.summary else { return "—" }
+                return String(format: "%.2f / %.2f", step.p50, step.p99)
+            }
+            out += "| \(name) | " + cells.joined(separator: " | ") + " |\n"
+        }
+        let syncs = runs.map { $0.walSyncMilliseconds.map { String(format: "%.2f", $0) } ?? "—" }
+        out += "| (WAL flush, mean; not inside the verdict's commit timestamp) | " + syncs.joined(separator: " | ") + " |\n"
         return out
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Histogram
 import VigilCore
 import VigilPostgres
+import VigilWorker
 
 /// One alert's verdict as `vigil demo` and `vigil bench e2e` read it back: timings from the database's transaction
 /// timestamps and the AI path's audit (when the verdict carries one).
@@ -19,12 +20,31 @@ struct TriageRecord: Sendable {
     var evidence: [JSONValue]
     var triage: JSONValue
     var detections: [JSONValue]
-    /// Seconds since 1970 at the ingest transaction and the verdict transaction.
+    /// Seconds since 1970 at the ingest transaction and the verdict transaction (their `now()`: their starts).
     var receivedAt: Double
     var decidedAt: Double
+    /// The commit timestamps (µs since 1970) of the alert row's and the verdict row's transactions, when read with
+    /// `commitTimestamps` (the server needs `track_commit_timestamp = on`), and the verdict transaction's start.
+    var commits: Commits?
 
-    /// Ingest commit → verdict commit, in milliseconds (the two transactions' `now()`).
-    var latencyMilliseconds: Double { (decidedAt - receivedAt) * 1000 }
+    struct Commits: Sendable {
+        var ingest: Int64
+        var verdictStart: Int64
+        var verdict: Int64
+    }
+
+    /// Ingest commit → verdict commit, in milliseconds: from the commit timestamps when read, else from the two
+    /// transactions' `now()` (their starts: the ingest transaction's own time counts, the verdict's commit does not).
+    var latencyMilliseconds: Double {
+        if let commits { return Double(commits.verdict - commits.ingest) / 1000 }
+        return (decidedAt - receivedAt) * 1000
+    }
+
+    /// Where the time went, step by step: needs the commit timestamps and the worker's timeline (`triage.timing`).
+    var breakdown: TriageTimeline.Breakdown? {
+        guard let commits, let timeline = TriageTimeline(json: triage[TriageTimeline.key]) else { return nil }
+        return timeline.breakdown(ingestCommitAt: commits.ingest, verdictStartAt: commits.verdictStart, verdictCommitAt: commits.verdict, audit: audit)
+    }
 
     /// The AI path's audit as the worker stores it (`triage.ai.audit`: snake_case keys, `calls`, `tool_calls`).
     var audit: JSONValue? { triage.value(atPath: "ai.audit") }
@@ -32,19 +52,13 @@ struct TriageRecord: Sendable {
     /// True when the AI path ran to a verdict, so its audit holds every model call and tool call.
     var auditIsComplete: Bool { audit?["status"]?.stringValue == "verdict" }
 
-    /// Time inside model calls (rate-limit waits and retries included), in milliseconds.
-    var llmMilliseconds: Double { Self.sum(audit?["calls"], "latency_ms") }
+    /// Time inside the model, in milliseconds: the calls' time on the wire (`triage.ai.audit.timing.wire_ms`; rate-limit
+    /// waits, encoding, decoding and retry backoff are the system's, not the model's).
+    var llmMilliseconds: Double { audit?["timing"]?["wire_ms"]?.doubleValue ?? 0 }
 
-    /// Time inside investigation tools, in milliseconds: the tools of one turn run concurrently, so each turn counts
-    /// its slowest call.
-    var toolMilliseconds: Double {
-        var slowest: [Int64: Double] = [:]
-        for call in audit?["tool_calls"]?.arrayValue ?? [] {
-            let turn = call["turn"]?.intValue ?? 0
-            slowest[turn] = max(slowest[turn] ?? 0, call["latency_ms"]?.doubleValue ?? 0)
-        }
-        return slowest.values.reduce(0, +)
-    }
+    /// Time inside investigation tools, in milliseconds (`timing.tools_ms`: the tools of one turn run concurrently, so
+    /// each turn counts from its first tool's start to its last tool's end).
+    var toolMilliseconds: Double { audit?["timing"]?["tools_ms"]?.doubleValue ?? 0 }
 
     var modelCalls: Int { audit?["calls"]?.arrayValue?.count ?? 0 }
     var costUSD: Double { audit?["cost_usd"]?.doubleValue ?? 0 }
@@ -65,12 +79,16 @@ struct TriageRecord: Sendable {
         return seen
     }
 
-    private static func sum(_ array: JSONValue?, _ key: String) -> Double {
-        (array?.arrayValue ?? []).reduce(0) { $0 + ($1[key]?.doubleValue ?? 0) }
-    }
+    /// The commit timestamps of the alert row, the verdict row, and the verdict transaction's start, in µs since 1970.
+    static let commitColumns = """
+        , (extract(epoch FROM pg_xact_commit_timestamp(a.xmin)) * 1000000)::int8 AS ingest_commit_us,
+          (extract(epoch FROM v.created_at) * 1000000)::int8 AS verdict_start_us,
+          (extract(epoch FROM pg_xact_commit_timestamp(v.xmin)) * 1000000)::int8 AS verdict_commit_us
+        """
 
-    /// The verdicts of `ids` (alerts without a verdict yet are left out).
-    static func fetch(_ pool: PostgresPool, ids: [UUID]) async throws -> [TriageRecord] {
+    /// The verdicts of `ids` (alerts without a verdict yet are left out); with `commitTimestamps` (the server must
+    /// have `track_commit_timestamp = on`), their commit timestamps too.
+    static func fetch(_ pool: PostgresPool, ids: [UUID], commitTimestamps: Bool = false) async throws -> [TriageRecord] {
         var records: [TriageRecord] = []
         for chunk in stride(from: 0, to: ids.count, by: 5000).map({ Array(ids[$0..<min($0 + 5000, ids.count)]) }) {
             let rows = try await pool.query(
@@ -79,6 +97,7 @@ struct TriageRecord: Sendable {
                        v.evidence::text AS evidence, v.triage::text AS triage,
                        coalesce(a.payload->'vigil_detections', '[]')::text AS detections,
                        extract(epoch FROM a.received_at)::float8 AS received, extract(epoch FROM v.created_at)::float8 AS decided
+                       \(commitTimestamps ? commitColumns : "")
                 FROM alert a JOIN verdict v ON v.shard = a.shard AND v.alert_id = a.id
                 WHERE a.id = ANY($1::text[]::uuid[])
                 """,
@@ -86,6 +105,12 @@ struct TriageRecord: Sendable {
             )
             let parser = JSONParser()
             for row in rows {
+                var commits: Commits?
+                if commitTimestamps, let ingest = try row.decode(Int64?.self, column: "ingest_commit_us"),
+                    let verdict = try row.decode(Int64?.self, column: "verdict_commit_us")
+                {
+                    commits = Commits(ingest: ingest, verdictStart: try row.decode(Int64.self, column: "verdict_start_us"), verdict: verdict)
+                }
                 let triage = (try? parser.parse(Array(try row.decode(String.self, column: "triage").utf8))) ?? .null
                 records.append(TriageRecord(
                     alertID: try row.decode(UUID.self, column: "id"),
@@ -101,7 +126,8 @@ struct TriageRecord: Sendable {
                     triage: triage,
                     detections: (try? parser.parse(Array(try row.decode(String.self, column: "detections").utf8)))?.arrayValue ?? [],
                     receivedAt: try row.decode(Double.self, column: "received"),
-                    decidedAt: try row.decode(Double.self, column: "decided")
+                    decidedAt: try row.decode(Double.self, column: "decided"),
+                    commits: commits
                 ))
             }
         }
