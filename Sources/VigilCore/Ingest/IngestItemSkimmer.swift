@@ -1,4 +1,5 @@
-/// One validating pass over one ingest item's JSON text that builds no tree for its payload.
+/// One validating pass over one ingest item's JSON text that builds no tree for its payload: ``JSONSkimmer`` (the
+/// syntax, escapes, nesting and `\u0000`), plus duplicate keys in every object, which ``JSONParser`` rejects.
 ///
 /// Contract: ``skim(_:maxDepth:)`` returns a result only for text that ``JSONParser`` (with `maxDepth`, duplicate
 /// keys rejected, no string limit) accepts as an object, and then the result describes that object exactly. Anything
@@ -22,23 +23,34 @@ struct IngestItemSkimmer {
         var payloadShape: IngestDecoder.PayloadShape?
     }
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private let maxDepth: Int
-    private var index = 0
-    /// The deepest container level reached since the last reset, and whether a `\u0000` escape was read.
-    private var deepest = 0
-    private var sawNUL = false
-
-    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
-        self.bytes = bytes
-        self.maxDepth = maxDepth
-    }
-
     /// Skims `bytes`; nil when the text must go through ``JSONParser`` (see the type's contract).
     static func skim(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result? {
         guard isValidUTF8(bytes) else { return nil }
-        var skimmer = IngestItemSkimmer(bytes: bytes, maxDepth: maxDepth)
-        return skimmer.topLevel()
+        var skimmer = JSONSkimmer(bytes, maxDepth: maxDepth, maxStringBytes: Int.max)
+        var members: [Member] = []
+        var payloadShape: IngestDecoder.PayloadShape?
+        do throws(JSONSkimmer.Failure) {
+            guard skimmer.peek() == UInt8(ascii: "{") else { return nil }
+            try skimmer.object(depth: 1) { skimmer, key throws(JSONSkimmer.Failure) in
+                let name = try plainKey(key, in: bytes)
+                guard !members.contains(where: { $0.key == name }) else { throw declined }
+                let start = skimmer.index
+                // A value of its own skimmer, so that its deepest level and NULs are its own.
+                var value = JSONSkimmer(bytes, from: start, maxDepth: maxDepth, maxStringBytes: Int.max)
+                try walk(&value, depth: 1)
+                skimmer.index = value.index
+                members.append(Member(key: name, value: start..<value.index))
+                if name == IngestField.payload.rawValue, bytes[start] == UInt8(ascii: "{") {
+                    // The payload sits at level 2; its own depth counts it as 1.
+                    payloadShape = IngestDecoder.PayloadShape(depth: value.deepest - 1, containsNUL: value.sawNUL)
+                }
+            }
+            skimmer.skipWhitespace()
+            guard skimmer.atEnd else { return nil }
+        } catch {
+            return nil
+        }
+        return Result(members: members, payloadShape: payloadShape)
     }
 
     /// Whether `bytes` are valid UTF-8 (as Swift's `String(validating:)` judges): the parser checks strings only,
@@ -48,220 +60,40 @@ struct IngestItemSkimmer {
         return String(validating: bytes, as: UTF8.self) != nil
     }
 
-    private mutating func topLevel() -> Result? {
-        skipWhitespace()
-        guard peek == UInt8(ascii: "{"), maxDepth >= 1 else { return nil }
-        index += 1
-        var members: [Member] = []
-        var payloadShape: IngestDecoder.PayloadShape?
-        skipWhitespace()
-        if peek == UInt8(ascii: "}") {
-            index += 1
-        } else {
-            while true {
-                skipWhitespace()
-                guard let key = plainKey() else { return nil }
-                let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[key]), as: UTF8.self)
-                guard !members.contains(where: { $0.key == name }) else { return nil }
-                skipWhitespace()
-                guard peek == UInt8(ascii: ":") else { return nil }
-                index += 1
-                skipWhitespace()
-                let start = index
-                deepest = 1
-                sawNUL = false
-                guard skipValue(depth: 1) else { return nil }
-                members.append(Member(key: name, value: start..<index))
-                if name == IngestField.payload.rawValue, bytes[start] == UInt8(ascii: "{") {
-                    // The payload sits at level 2; its own depth counts it as 1.
-                    payloadShape = IngestDecoder.PayloadShape(depth: deepest - 1, containsNUL: sawNUL)
+    /// What the skimmer throws for text it declines (valid or not): the caller only sees nil.
+    private static let declined = JSONSkimmer.Failure(code: .unexpectedCharacter)
+
+    /// Validates one value whose container is at `depth`, rejecting duplicate keys in every object within it.
+    private static func walk(_ skimmer: inout JSONSkimmer, depth: Int) throws(JSONSkimmer.Failure) {
+        switch skimmer.peek() {
+        case UInt8(ascii: "{"):
+            let bytes = skimmer.bytes
+            var keys: [Range<Int>] = []
+            var seen: Set<KeyBytes>?
+            try skimmer.object(depth: depth + 1) { skimmer, key throws(JSONSkimmer.Failure) in
+                _ = try plainKey(key, in: bytes)
+                // Small objects check duplicates by scanning; larger ones switch to a set, as the parser does.
+                if keys.count >= 16, seen == nil { seen = Set(keys.map { KeyBytes(bytes: bytes, range: $0) }) }
+                switch seen?.insert(KeyBytes(bytes: bytes, range: key.range)).inserted {
+                case false?: throw declined
+                case true?: break
+                case nil: guard !keys.contains(where: { bytes[$0].elementsEqual(bytes[key.range]) }) else { throw declined }
                 }
-                skipWhitespace()
-                guard let next = peek else { return nil }
-                index += 1
-                if next == UInt8(ascii: "}") { break }
-                guard next == UInt8(ascii: ",") else { return nil }
+                keys.append(key.range)
+                try walk(&skimmer, depth: depth + 1)
             }
-        }
-        skipWhitespace()
-        guard index == bytes.count else { return nil }
-        return Result(members: members, payloadShape: payloadShape)
-    }
-
-    private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
-
-    private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
+        case UInt8(ascii: "["):
+            try skimmer.array(depth: depth + 1) { skimmer throws(JSONSkimmer.Failure) in try walk(&skimmer, depth: depth + 1) }
+        default:
+            try skimmer.skipValue(depth: depth)
         }
     }
 
-    /// Skips one value whose container is at `depth`; false when it is not valid JSON.
-    private mutating func skipValue(depth: Int) -> Bool {
-        guard let byte = peek else { return false }
-        switch byte {
-        case UInt8(ascii: "{"): return skipObject(depth: depth + 1)
-        case UInt8(ascii: "["): return skipArray(depth: depth + 1)
-        case UInt8(ascii: "\""): return skipString()
-        case UInt8(ascii: "t"): return skipLiteral("true")
-        case UInt8(ascii: "f"): return skipLiteral("false")
-        case UInt8(ascii: "n"): return skipLiteral("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return skipNumber()
-        default: return false
-        }
-    }
-
-    private mutating func skipObject(depth: Int) -> Bool {
-        guard depth <= maxDepth else { return false }
-        deepest = max(deepest, depth)
-        index += 1
-        skipWhitespace()
-        if peek == UInt8(ascii: "}") {
-            index += 1
-            return true
-        }
-        var keys: [Range<Int>] = []
-        var seen: Set<KeyBytes>?
-        while true {
-            skipWhitespace()
-            guard let key = plainKey() else { return false }
-            // Small objects check duplicates by scanning; larger ones switch to a set, as the parser does.
-            if keys.count >= 16, seen == nil { seen = Set(keys.map { KeyBytes(bytes: bytes, range: $0) }) }
-            switch seen?.insert(KeyBytes(bytes: bytes, range: key)).inserted {
-            case false?: return false
-            case true?: break
-            case nil: guard !keys.contains(where: { bytes[$0].elementsEqual(bytes[key]) }) else { return false }
-            }
-            keys.append(key)
-            skipWhitespace()
-            guard peek == UInt8(ascii: ":") else { return false }
-            index += 1
-            skipWhitespace()
-            guard skipValue(depth: depth) else { return false }
-            skipWhitespace()
-            guard let next = peek else { return false }
-            index += 1
-            if next == UInt8(ascii: "}") { return true }
-            guard next == UInt8(ascii: ",") else { return false }
-        }
-    }
-
-    private mutating func skipArray(depth: Int) -> Bool {
-        guard depth <= maxDepth else { return false }
-        deepest = max(deepest, depth)
-        index += 1
-        skipWhitespace()
-        if peek == UInt8(ascii: "]") {
-            index += 1
-            return true
-        }
-        while true {
-            skipWhitespace()
-            guard skipValue(depth: depth) else { return false }
-            skipWhitespace()
-            guard let next = peek else { return false }
-            index += 1
-            if next == UInt8(ascii: "]") { return true }
-            guard next == UInt8(ascii: ",") else { return false }
-        }
-    }
-
-    /// A key's bytes between its quotes, when it is a string of printable ASCII without escapes; else nil.
-    private mutating func plainKey() -> Range<Int>? {
-        guard peek == UInt8(ascii: "\"") else { return nil }
-        let start = index + 1
-        var end = start
-        while end < bytes.count {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") { break }
-            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return nil }
-            end += 1
-        }
-        guard end < bytes.count else { return nil }
-        index = end + 1
-        return start..<end
-    }
-
-    /// Skips a string value, checking its escapes as ``JSONParser`` unescapes them.
-    private mutating func skipString() -> Bool {
-        index += 1
-        while index < bytes.count {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                index += 1
-                return true
-            case UInt8(ascii: "\\"):
-                guard index + 1 < bytes.count else { return false }
-                switch bytes[index + 1] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    index += 2
-                case UInt8(ascii: "u"):
-                    guard let unit = JSONParser.hex4(bytes, at: index + 2) else { return false }
-                    index += 6
-                    if (0xD800..<0xDC00).contains(unit) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
-                            let low = JSONParser.hex4(bytes, at: index + 2), (0xDC00..<0xE000).contains(low)
-                        else { return false }
-                        index += 6
-                    } else if (0xDC00..<0xE000).contains(unit) {
-                        return false
-                    } else if unit == 0 {
-                        sawNUL = true
-                    }
-                default:
-                    return false
-                }
-            default:
-                guard byte >= 0x20 else { return false }
-                index += 1
-            }
-        }
-        return false
-    }
-
-    private mutating func skipLiteral(_ literal: StaticString) -> Bool {
-        let count = literal.utf8CodeUnitCount
-        guard index + count <= bytes.count else { return false }
-        for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] { return false }
-        index += count
-        return true
-    }
-
-    /// Skips a number in RFC 8259's grammar that the parser can represent: an integer of up to 18 digits always;
-    /// anything else only when `Double` reads it as finite (the parser's own test).
-    private mutating func skipNumber() -> Bool {
-        let start = index
-        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard let first = peek, isDigit(first) else { return false }
-        var plainInteger = true
-        if first == UInt8(ascii: "0") {
-            index += 1
-        } else {
-            while let byte = peek, isDigit(byte) { index += 1 }
-        }
-        if peek == UInt8(ascii: ".") {
-            plainInteger = false
-            index += 1
-            guard let byte = peek, isDigit(byte) else { return false }
-            while let byte = peek, isDigit(byte) { index += 1 }
-        }
-        if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
-            plainInteger = false
-            index += 1
-            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { index += 1 }
-            guard let byte = peek, isDigit(byte) else { return false }
-            while let byte = peek, isDigit(byte) { index += 1 }
-        }
-        if plainInteger, index - start <= 18 { return true }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text) else { return false }
-        return value.isFinite
+    /// A key's text when it is printable ASCII without escapes (then byte equality is the parser's key equality).
+    private static func plainKey(_ key: JSONSkimmer.StringToken, in bytes: UnsafeBufferPointer<UInt8>) throws(JSONSkimmer.Failure) -> String {
+        let raw = UnsafeBufferPointer(rebasing: bytes[key.range])
+        guard !key.escaped, raw.allSatisfy({ $0 < 0x80 }) else { throw declined }
+        return String(decoding: raw, as: UTF8.self)
     }
 
     /// A key's bytes, hashable, for objects with many keys.
