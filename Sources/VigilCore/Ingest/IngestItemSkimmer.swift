@@ -1,4 +1,5 @@
-/// One validating pass over one ingest item's JSON text that builds no tree for its payload.
+/// One validating pass over one ingest item's JSON text that builds no tree for its payload: ``JSONSkimmer`` (the
+/// syntax, escapes, nesting and `\u0000`), plus duplicate keys in every object, which ``JSONParser`` rejects.
 ///
 /// Contract: ``skim(_:maxDepth:)`` returns a result only for text that ``JSONParser`` (with `maxDepth`, duplicate
 /// keys rejected, no string limit) accepts as an object, and then the result describes that object exactly. Anything
@@ -24,26 +25,28 @@ struct IngestItemSkimmer {
 
     /// Skims `bytes`; nil when the text must go through ``JSONParser`` (see the type's contract).
     static func skim(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result? {
-        guard isValidUTF8(bytes), maxDepth >= 1 else { return nil }
-        var skimmer = JSONSkimmer(bytes, maxDepth: maxDepth, maxStringBytes: .max)
+        guard isValidUTF8(bytes) else { return nil }
+        var skimmer = JSONSkimmer(bytes, maxDepth: maxDepth, maxStringBytes: Int.max)
         var members: [Member] = []
         var payloadShape: IngestDecoder.PayloadShape?
-        do {
+        do throws(JSONSkimmer.Failure) {
             guard skimmer.peek() == UInt8(ascii: "{") else { return nil }
-            var keys = KeySet()
             try skimmer.object(depth: 1) { skimmer, key throws(JSONSkimmer.Failure) in
-                try keys.insert(key, of: skimmer.bytes)
-                let name = String(decoding: UnsafeBufferPointer(rebasing: skimmer.bytes[key.range]), as: UTF8.self)
+                let name = try plainKey(key, in: bytes)
+                guard !members.contains(where: { $0.key == name }) else { throw declined }
                 let start = skimmer.index
-                skimmer.resetMarks()
-                try skipValue(&skimmer, depth: 1)
-                members.append(Member(key: name, value: start..<skimmer.index))
+                // A value of its own skimmer, so that its deepest level and NULs are its own.
+                var value = JSONSkimmer(bytes, from: start, maxDepth: maxDepth, maxStringBytes: Int.max)
+                try walk(&value, depth: 1)
+                skimmer.index = value.index
+                members.append(Member(key: name, value: start..<value.index))
                 if name == IngestField.payload.rawValue, bytes[start] == UInt8(ascii: "{") {
                     // The payload sits at level 2; its own depth counts it as 1.
-                    payloadShape = IngestDecoder.PayloadShape(depth: skimmer.deepest - 1, containsNUL: skimmer.sawNUL)
+                    payloadShape = IngestDecoder.PayloadShape(depth: value.deepest - 1, containsNUL: value.sawNUL)
                 }
             }
-            guard skimmer.peek() == nil else { return nil }
+            skimmer.skipWhitespace()
+            guard skimmer.atEnd else { return nil }
         } catch {
             return nil
         }
@@ -57,43 +60,40 @@ struct IngestItemSkimmer {
         return String(validating: bytes, as: UTF8.self) != nil
     }
 
-    /// Passes over one value whose container is at `depth`, as ``JSONSkimmer/skipValue(depth:)`` does, but also
-    /// refusing what the parser would refuse and the skimmer does not check: a repeated key in any object (or a key
-    /// the skim cannot compare, see the type's contract).
-    private static func skipValue(_ skimmer: inout JSONSkimmer, depth: Int) throws(JSONSkimmer.Failure) {
+    /// What the skimmer throws for text it declines (valid or not): the caller only sees nil.
+    private static let declined = JSONSkimmer.Failure(code: .unexpectedCharacter)
+
+    /// Validates one value whose container is at `depth`, rejecting duplicate keys in every object within it.
+    private static func walk(_ skimmer: inout JSONSkimmer, depth: Int) throws(JSONSkimmer.Failure) {
         switch skimmer.peek() {
         case UInt8(ascii: "{"):
-            var keys = KeySet()
+            let bytes = skimmer.bytes
+            var keys: [Range<Int>] = []
+            var seen: Set<KeyBytes>?
             try skimmer.object(depth: depth + 1) { skimmer, key throws(JSONSkimmer.Failure) in
-                try keys.insert(key, of: skimmer.bytes)
-                try skipValue(&skimmer, depth: depth + 1)
+                _ = try plainKey(key, in: bytes)
+                // Small objects check duplicates by scanning; larger ones switch to a set, as the parser does.
+                if keys.count >= 16, seen == nil { seen = Set(keys.map { KeyBytes(bytes: bytes, range: $0) }) }
+                switch seen?.insert(KeyBytes(bytes: bytes, range: key.range)).inserted {
+                case false?: throw declined
+                case true?: break
+                case nil: guard !keys.contains(where: { bytes[$0].elementsEqual(bytes[key.range]) }) else { throw declined }
+                }
+                keys.append(key.range)
+                try walk(&skimmer, depth: depth + 1)
             }
         case UInt8(ascii: "["):
-            try skimmer.array(depth: depth + 1) { skimmer throws(JSONSkimmer.Failure) in try skipValue(&skimmer, depth: depth + 1) }
+            try skimmer.array(depth: depth + 1) { skimmer throws(JSONSkimmer.Failure) in try walk(&skimmer, depth: depth + 1) }
         default:
             try skimmer.skipValue(depth: depth)
         }
     }
 
-    /// The keys of one object, to refuse a repeated one: only keys of printable ASCII without escapes are taken
-    /// (others fail the skim), so equal bytes are exactly equal keys. Small objects compare by scanning; from 16
-    /// keys on a set is used, as the parser does.
-    private struct KeySet {
-        private var keys: [Range<Int>] = []
-        private var seen: Set<KeyBytes>?
-
-        mutating func insert(_ key: JSONSkimmer.StringToken, of bytes: UnsafeBufferPointer<UInt8>) throws(JSONSkimmer.Failure) {
-            guard !key.escaped, !bytes[key.range].contains(where: { $0 >= 0x80 }) else { throw JSONSkimmer.Failure(code: .invalidEscape) }
-            if keys.count >= 16, seen == nil { seen = Set(keys.map { KeyBytes(bytes: bytes, range: $0) }) }
-            let fresh: Bool
-            if seen != nil {
-                fresh = seen!.insert(KeyBytes(bytes: bytes, range: key.range)).inserted
-            } else {
-                fresh = !keys.contains { bytes[$0].elementsEqual(bytes[key.range]) }
-            }
-            guard fresh else { throw JSONSkimmer.Failure(code: .duplicateKey) }
-            keys.append(key.range)
-        }
+    /// A key's text when it is printable ASCII without escapes (then byte equality is the parser's key equality).
+    private static func plainKey(_ key: JSONSkimmer.StringToken, in bytes: UnsafeBufferPointer<UInt8>) throws(JSONSkimmer.Failure) -> String {
+        let raw = UnsafeBufferPointer(rebasing: bytes[key.range])
+        guard !key.escaped, raw.allSatisfy({ $0 < 0x80 }) else { throw declined }
+        return String(decoding: raw, as: UTF8.self)
     }
 
     /// A key's bytes, hashable, for objects with many keys.

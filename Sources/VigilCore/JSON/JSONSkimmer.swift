@@ -43,12 +43,6 @@ package struct JSONSkimmer {
 
     package var atEnd: Bool { index >= bytes.count }
 
-    /// Forgets what ``sawNUL`` and ``deepest`` have noted, so they describe the values read from here on.
-    package mutating func resetMarks() {
-        sawNUL = false
-        deepest = 0
-    }
-
     /// The byte at the read position (after white space), or nil at the end.
     package mutating func peek() -> UInt8? {
         skipWhitespace()
