@@ -48,6 +48,24 @@ public struct AlertIngestStore: Sendable {
                     principal, resource, account, source_ip, payload) FROM STDIN
         """
 
+    /// Writes one alert's fields in ``copyAlerts``'s column order (without ending the row). The ingest benchmark's
+    /// `psql \copy` baseline writes its rows with it too, so both store the same text.
+    public static func writeAlert(_ decoded: DecodedAlert, shard: Int, id: UUID, to writer: inout PostgresCopyRowWriter) {
+        let alert = decoded.alert
+        writer.field(Int64(shard))
+        writer.field(id)
+        writer.field(alert.source)
+        writer.field(alert.externalID)
+        writer.field(alert.kind)
+        writer.field(alert.severity.rawValue)
+        writer.field(alert.occurredAt)
+        writer.field(alert.principal)
+        writer.field(alert.resource)
+        writer.field(alert.account)
+        writer.field(alert.sourceIP)
+        writer.field(decoded.payloadJSON)
+    }
+
     /// Their ready jobs (the other columns take their defaults).
     static let copyJobs = "COPY triage_job (shard, alert_id) FROM STDIN"
 
@@ -102,19 +120,7 @@ public struct AlertIngestStore: Sendable {
             let newRows = rows.indices.filter { inserted[$0] }.map { rows[$0] }
             if !newRows.isEmpty {
                 try await connection.copyFrom(Self.copyAlerts, rows: newRows) { row, writer in
-                    let alert = row.decoded.alert
-                    writer.field(Int64(row.shard))
-                    writer.field(row.id)
-                    writer.field(alert.source)
-                    writer.field(alert.externalID)
-                    writer.field(alert.kind)
-                    writer.field(alert.severity.rawValue)
-                    writer.field(alert.occurredAt)
-                    writer.field(alert.principal)
-                    writer.field(alert.resource)
-                    writer.field(alert.account)
-                    writer.field(alert.sourceIP)
-                    writer.field(row.decoded.payloadJSON)
+                    Self.writeAlert(row.decoded, shard: row.shard, id: row.id, to: &writer)
                 }
                 try await connection.copyFrom(Self.copyJobs, rows: newRows) { row, writer in
                     writer.field(Int64(row.shard))

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import VigilCore
 import VigilPostgres
+import VigilQueue
 
 /// `vigil bench ingest`: alerts/s through a running coordinator's HTTP API (NDJSON batches) against
 /// `psql \copy` of the same alerts into a table shaped like `alert`, on the same server.
@@ -96,19 +97,7 @@ struct IngestBenchmarkCommand: AsyncParsableCommand {
         let batch = try decoder.decode(body: Array(lines.joined(separator: "\n").utf8), contentType: "application/x-ndjson", now: Date())
         let router = ShardRouter(shardCount: 64)!
         for (_, decoded) in batch.accepted {
-            let alert = decoded.alert
-            writer.field(Int64(router.shard(for: alert)))
-            writer.field(UUID.v7())
-            writer.field(alert.source)
-            writer.field(alert.externalID)
-            writer.field(alert.kind)
-            writer.field(alert.severity.rawValue)
-            writer.field(alert.occurredAt)
-            writer.field(alert.principal)
-            writer.field(alert.resource)
-            writer.field(alert.account)
-            writer.field(alert.sourceIP)
-            writer.field(decoded.payloadJSON)
+            AlertIngestStore.writeAlert(decoded, shard: router.shard(for: decoded.alert), id: UUID.v7(), to: &writer)
             writer.endRow()
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-ingest-\(getpid()).tsv")
