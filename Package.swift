@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "VigilCore"),
         .target(
             name: "VigilPostgres",
-            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log"), "VigilCore"]
         ),
         .target(
             name: "VigilSchema",

@@ -42,6 +42,24 @@ struct ConnectionTests {
         #expect(try row.decode(Int?.self, column: "i4") == 123_456)
     }
 
+    @Test("timestamps from 4713 BC to year 255,000, Date.distantPast included, reach the server as sent and come back")
+    func timestampsAtCalendarEdges() async throws {
+        let db = try await TestDatabase.make()
+        defer { Task { await db.drop() } }
+        let instants: [Double] = [
+            -210_835_180_800, -63_517_780_799.5, -62_167_219_200, -62_162_035_200, Date.distantPast.timeIntervalSince1970,
+            -62_135_596_800, -12_220_243_200, -2_203_977_600, 0, 951_782_400, 253_402_300_799.5, 253_402_300_800, 8_000_000_000_000,
+        ]
+        for seconds in instants {
+            let date = Date(timeIntervalSince1970: seconds)
+            let rows = try await db.pool.query(
+                "SELECT extract(epoch FROM $1::timestamptz)::float8 AS epoch, $1::timestamptz AS ts", [date])
+            let row = try #require(rows.first)
+            #expect(try row.decode(Double.self, column: "epoch") == seconds, "\(seconds)")
+            #expect(try row.decode(Date.self, column: "ts") == date, "\(seconds)")
+        }
+    }
+
     @Test("a type mismatch names the column")
     func decodeMismatchNamesColumn() async throws {
         let db = try await TestDatabase.make()

@@ -7,20 +7,7 @@
 #   SCRATCH=.build-core-release bash benchmarks/queue/statements.sh --jobs 50000 --workers 4
 #   VIGIL_BIN=/path/to/vigil bash benchmarks/queue/statements.sh      # a binary built elsewhere (no build)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-SCRATCH=${SCRATCH:-.build}
-BIN=${VIGIL_BIN:-}
-if [ -z "$BIN" ]; then
-    swift build -c release --scratch-path "$SCRATCH" --product vigil
-    BIN="$PWD/$SCRATCH/release/vigil"
-fi
-if [ ! -x .venv-queue/bin/python ]; then
-    python3 -m venv .venv-queue
-    .venv-queue/bin/pip install -q 'pgqueuer==1.6.0' asyncpg
-fi
-eval "$(bash scripts/pg-throwaway.sh start)"
-trap 'bash "$ROOT/scripts/pg-throwaway.sh" stop "$VIGIL_PG_DIR"' EXIT
+source "$(dirname "$0")/common.sh"  # build (or VIGIL_BIN), virtual environment, throwaway PostgreSQL: BIN, PYTHON
 printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n" >> "$VIGIL_PG_DIR/data/postgresql.conf"
 owner=()
 [ "$(id -u)" = 0 ] && owner=(runuser -u postgres --)
@@ -28,4 +15,4 @@ owner=()
 "$BIN" migrate --database-url "$DATABASE_URL"
 postmaster=$(head -1 "$VIGIL_PG_DIR/data/postmaster.pid")
 cd benchmarks/queue
-../../.venv-queue/bin/python statements.py --vigil "$BIN" --dsn "$DATABASE_URL" --postmaster "$postmaster" "$@"
+"$PYTHON" statements.py --vigil "$BIN" --dsn "$DATABASE_URL" --postmaster "$postmaster" "$@"

@@ -1,7 +1,10 @@
 import Foundation
+import VigilCore
 
 /// Text forms of `timestamptz`, fixed by the session settings Vigil's connections use
-/// (`TimeZone = 'UTC'`, `DateStyle = 'ISO, YMD'`): `2026-11-26 23:12:00.123456+00`.
+/// (`TimeZone = 'UTC'`, `DateStyle = 'ISO, YMD'`): `2026-11-26 23:12:00.123456+00`, and for dates before year 1
+/// PostgreSQL's ` BC` suffix (`0044-03-15 12:00:00.000000+00 BC`; PostgreSQL has no year 0, so 1 BC is
+/// ``CivilDate``'s year 0). The calendar is the proleptic Gregorian one, as in PostgreSQL.
 ///
 /// Hand-written because `DateFormatter` is slow and locale-dependent.
 enum PostgresTimestamp {
@@ -22,15 +25,19 @@ enum PostgresTimestamp {
             secondOfDay += 86_400
             days -= 1
         }
-        let (y, m, d) = civil(fromDays: days)
-        guard (0...9999).contains(y) else {
+        let civil = CivilDate(daysSince1970: Int(days))
+        let beforeChrist = civil.year <= 0
+        let y = Int64(beforeChrist ? 1 - civil.year : civil.year)
+        let m = Int64(civil.month)
+        let d = Int64(civil.day)
+        guard y <= 9999 else {
             return String(
                 format: "%04lld-%02lld-%02lld %02lld:%02lld:%02lld.%06lld+00",
                 y, m, d, secondOfDay / 3600, (secondOfDay / 60) % 60, secondOfDay % 60, fraction
-            )
+            ) + (beforeChrist ? " BC" : "")
         }
-        // Years 0…9999 (every date Vigil stores): digits written directly, `String(format:)` being slow on Linux.
-        return String(unsafeUninitializedCapacity: 29) { buffer in
+        // Years 1…9999 AD or BC (every date Vigil stores): digits written directly, `String(format:)` being slow on Linux.
+        return String(unsafeUninitializedCapacity: 32) { buffer in
             var i = 0
             func put(_ value: Int64, digits: Int) {
                 var rest = value
@@ -59,18 +66,27 @@ enum PostgresTimestamp {
             put(fraction, digits: 6)
             put(UInt8(ascii: "+"))
             put(0, digits: 2)
+            if beforeChrist {
+                put(UInt8(ascii: " "))
+                put(UInt8(ascii: "B"))
+                put(UInt8(ascii: "C"))
+            }
             return i
         }
     }
 
-    /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]]`, or `infinity`/`-infinity`.
+    /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]`, or `infinity`/`-infinity`.
     static func parse(_ text: String) -> Date? {
         if text == "infinity" { return .distantFuture }
         if text == "-infinity" { return .distantPast }
         let bytes = Array(text.utf8)
+        var end = bytes.count
+        let beforeChrist = end >= 3 && bytes[end - 3] == UInt8(ascii: " ") && bytes[end - 2] == UInt8(ascii: "B")
+            && bytes[end - 1] == UInt8(ascii: "C")
+        if beforeChrist { end -= 3 }
         var i = 0
         func number(_ count: Int) -> Int64? {
-            guard i + count <= bytes.count else { return nil }
+            guard i + count <= end else { return nil }
             var value: Int64 = 0
             for k in 0..<count {
                 let b = bytes[i + k]
@@ -81,13 +97,13 @@ enum PostgresTimestamp {
             return value
         }
         func expect(_ ch: UInt8) -> Bool {
-            guard i < bytes.count, bytes[i] == ch else { return false }
+            guard i < end, bytes[i] == ch else { return false }
             i += 1
             return true
         }
         // Years beyond 9999 have more digits: read until '-'.
         var yearDigits = 0
-        while i + yearDigits < bytes.count, bytes[i + yearDigits] != UInt8(ascii: "-") { yearDigits += 1 }
+        while i + yearDigits < end, bytes[i + yearDigits] != UInt8(ascii: "-") { yearDigits += 1 }
         guard yearDigits >= 4, let year = number(yearDigits), expect(UInt8(ascii: "-")), let month = number(2),
             expect(UInt8(ascii: "-")), let day = number(2)
         else { return nil }
@@ -104,7 +120,7 @@ enum PostgresTimestamp {
             second = s
             if expect(UInt8(ascii: ".")) {
                 var digits = 0
-                while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 {
                     if digits < 6 { micros = micros * 10 + Int64(bytes[i] - 0x30) }
                     digits += 1
                     i += 1
@@ -113,7 +129,7 @@ enum PostgresTimestamp {
             }
         }
         var offsetSeconds: Int64 = 0
-        if i < bytes.count {
+        if i < end {
             let sign: Int64
             if expect(UInt8(ascii: "+")) {
                 sign = 1
@@ -134,34 +150,11 @@ enum PostgresTimestamp {
                 offsetSeconds = sign * total
             }
         }
-        guard i == bytes.count, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        guard i == end, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61,
+            !beforeChrist || year >= 1
+        else { return nil }
+        let days = Int64(CivilDate(year: Int(beforeChrist ? 1 - year : year), month: Int(month), day: Int(day)).daysSince1970)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01.
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (m <= 2 ? y + 1 : y, m, d)
     }
 }

@@ -51,7 +51,7 @@ public struct EventTime: Sendable, Hashable, Comparable {
             guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2),
                 (1...12).contains(month), (1...31).contains(day)
             else { return nil }
-            var seconds = Double(daysFromCivil(year, month, day)) * 86_400
+            var seconds = Double(CivilDate(year: year, month: month, day: day).daysSince1970) * 86_400
             guard i < b.count else { return EventTime(seconds: seconds) }
             guard b[i] == 0x54 || b[i] == 0x74 || b[i] == 0x20 else { return nil }
             i += 1
@@ -86,46 +86,23 @@ public struct EventTime: Sendable, Hashable, Comparable {
         }
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
     /// A part of the UTC date and time; `week` is the ISO 8601 week number.
     public func part(_ part: ValueTest.TimePart) -> Int {
         let whole = Int(seconds.rounded(.down))
         let days = Int((Double(whole) / 86_400).rounded(.down))
         let secondOfDay = whole - days * 86_400
-        let (year, month, day) = Self.civil(fromDays: days)
+        let date = CivilDate(daysSince1970: days)
         switch part {
         case .minute: return secondOfDay / 60 % 60
         case .hour: return secondOfDay / 3600
-        case .day: return day
-        case .month: return month
-        case .year: return year
+        case .day: return date.day
+        case .month: return date.month
+        case .year: return date.year
         case .week:
             let weekday = ((days % 7) + 7 + 3) % 7 + 1  // Monday = 1
             let thursday = days - weekday + 4
-            let thursdayYear = Self.civil(fromDays: thursday).year
-            let firstDay = Self.daysFromCivil(thursdayYear, 1, 1)
+            let thursdayYear = CivilDate(daysSince1970: thursday).year
+            let firstDay = CivilDate(year: thursdayYear, month: 1, day: 1).daysSince1970
             return (thursday - firstDay) / 7 + 1
         }
     }
