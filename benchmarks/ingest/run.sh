@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # HTTP ingest (NDJSON batches of 1,000 through a coordinator) vs psql \copy of the same alerts; fsync on.
-#   bash benchmarks/ingest/run.sh [--alerts N] [--concurrency N]
+#   bash benchmarks/ingest/run.sh [--alerts N] [--concurrency N] [--rounds N]
+#   VIGIL_BIN=/path/to/vigil bash benchmarks/ingest/run.sh    # a binary built elsewhere (no build), e.g. for an A/B run
 #   SCRATCH=.build-queue-release bash benchmarks/ingest/run.sh     # another SwiftPM scratch path (default .build-release)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/install-deps.sh
 SCRATCH=${SCRATCH:-.build-release}
-swift build -c release --scratch-path "$SCRATCH" --product vigil
-V=$SCRATCH/release/vigil
+V=${VIGIL_BIN:-}
+if [ -z "$V" ]; then
+    swift build -c release --scratch-path "$SCRATCH" --product vigil
+    V=$SCRATCH/release/vigil
+fi
 eval "$(bash scripts/pg-throwaway.sh start)"
 coordinator=""
 cleanup() {

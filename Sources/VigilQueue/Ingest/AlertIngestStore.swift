@@ -30,17 +30,54 @@ public struct AlertIngestStore: Sendable {
     /// The channel workers LISTEN on; the payload is the shard number.
     public static let jobChannel = "vigil_jobs"
 
-    /// The idempotency keys, in key order (so concurrent batches with overlapping keys take their row locks in
-    /// the same order and cannot deadlock): a key already held, or being inserted by a concurrent transaction,
-    /// is skipped (after that transaction ends). Returns the ids of the keys inserted now.
+    /// The idempotency keys of a batch whose keys may not all be new, in key order (so concurrent batches with
+    /// overlapping keys take their row locks in the same order and cannot deadlock): a key already held, or being
+    /// inserted by a concurrent transaction, is skipped (after that transaction ends). Returns the ids of the keys
+    /// inserted now. Byte order (`COLLATE "C"`), the order ``copyKeys`` is sent in.
     static let insertKeys = """
         INSERT INTO alert_key (key_shard, source, external_id, shard, alert_id)
         SELECT k.key_shard, k.source, k.external_id, k.shard, k.alert_id
         FROM unnest($1::int4[], $2::text[], $3::text[], $4::int4[], $5::uuid[]) AS k (key_shard, source, external_id, shard, alert_id)
-        ORDER BY k.key_shard, k.source, k.external_id
+        ORDER BY k.key_shard, k.source COLLATE "C", k.external_id COLLATE "C"
         ON CONFLICT DO NOTHING
         RETURNING alert_id::text AS id
         """
+
+    /// The idempotency keys of a batch, tried first as if all were new (the usual case), by COPY in key order: about
+    /// half the server's work of ``insertKeys``. A key already held, or inserted meanwhile by a concurrent
+    /// transaction, fails the COPY with a unique violation; the batch then rolls back to before it and takes
+    /// ``insertKeys``.
+    static let copyKeys = "COPY alert_key (key_shard, source, external_id, shard, alert_id) FROM STDIN"
+
+    /// Whether `a`'s key sorts before `b`'s in the order both key statements take their locks: key shard, then source
+    /// and external id by their UTF-8 bytes.
+    static func keyPrecedes(_ a: IngestRow, _ b: IngestRow) -> Bool {
+        if a.keyShard != b.keyShard { return a.keyShard < b.keyShard }
+        let (x, y) = (a.decoded.alert, b.decoded.alert)
+        if x.source != y.source { return x.source.utf8.lexicographicallyPrecedes(y.source.utf8) }
+        return x.externalID.utf8.lexicographicallyPrecedes(y.externalID.utf8)
+    }
+
+    /// COPYs the keys of `rows` in key order inside a savepoint: true when every key was new and is now held; false
+    /// when one was not (a unique violation), with the transaction back as it was before.
+    static func copyNewKeys(_ rows: [IngestRow], on connection: PostgresConnection) async throws -> Bool {
+        let ordered = rows.sorted(by: keyPrecedes)
+        try await connection.executeScript("SAVEPOINT alert_keys")
+        do {
+            _ = try await connection.copyFrom(copyKeys, rows: ordered) { row, writer in
+                writer.field(Int64(row.keyShard))
+                writer.field(row.decoded.alert.source)
+                writer.field(row.decoded.alert.externalID)
+                writer.field(Int64(row.shard))
+                writer.field(row.id)
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            try await connection.executeScript("ROLLBACK TO SAVEPOINT alert_keys")
+            return false
+        }
+        try await connection.executeScript("RELEASE SAVEPOINT alert_keys")
+        return true
+    }
 
     /// The alerts whose keys were inserted, streamed straight into `alert` (parsed once, by COPY).
     static let copyAlerts = """
@@ -87,7 +124,7 @@ public struct AlertIngestStore: Sendable {
     /// Stores the accepted items of `batch` and returns, for each accepted index, whether it was
     /// inserted or already held (with the existing id).
     ///
-    /// One transaction: the keys first (``insertKeys``), then only the new alerts and their jobs by COPY, and the
+    /// One transaction: the keys first (``copyKeys``, else ``insertKeys``), then only the new alerts and their jobs by COPY, and the
     /// shards' NOTIFYs; a key already held answers with its alert's id.
     ///
     /// - Throws: ``PostgresError`` when the database fails; then nothing of the batch was stored.
@@ -95,27 +132,29 @@ public struct AlertIngestStore: Sendable {
         let accepted = batch.accepted
         guard !accepted.isEmpty else { return [:] }
         let now = Date()
-        let rows = accepted.map { item in
+        let ids = UUID.v7(count: accepted.count, now: now)
+        let rows = zip(accepted, ids).map { item, id in
             let alert = item.alert.alert
-            let id = UUID.v7(now: now)
             return IngestRow(
                 shard: router.shard(for: alert), id: id, idText: id.postgresText,
                 keyShard: keyShard(source: alert.source, externalID: alert.externalID), decoded: item.alert)
         }
-        // Array values built from concrete arrays (specialised encoding, not through `any PostgresEncodable`).
-        var insertKeys = PostgresStatement(sql: Self.insertKeys, values: [
-            rows.map(\.keyShard).postgresValue, rows.map(\.decoded.alert.source).postgresValue,
-            rows.map(\.decoded.alert.externalID).postgresValue, rows.map(\.shard).postgresValue, rows.map(\.id).postgresValue,
-        ])
-        insertKeys.prepared = true
         return try await pool.withTransaction { connection in
-            let insertedIDs = try await connection.run(insertKeys)
-            // Usually every key is new; otherwise the returned ids tell which.
+            // Usually every key is new: then COPY stored them all. Otherwise the returned ids tell which are.
             var inserted = [Bool](repeating: true, count: rows.count)
-            if insertedIDs.count < rows.count {
-                var new = Set<String>()
-                for row in insertedIDs { new.insert(try row.decode(String.self, at: 0)) }
-                for position in rows.indices { inserted[position] = new.contains(rows[position].idText) }
+            if try await !Self.copyNewKeys(rows, on: connection) {
+                // Array values built from concrete arrays (specialised encoding, not through `any PostgresEncodable`).
+                var insertKeys = PostgresStatement(sql: Self.insertKeys, values: [
+                    rows.map(\.keyShard).postgresValue, rows.map(\.decoded.alert.source).postgresValue,
+                    rows.map(\.decoded.alert.externalID).postgresValue, rows.map(\.shard).postgresValue, rows.map(\.id).postgresValue,
+                ])
+                insertKeys.prepared = true
+                let insertedIDs = try await connection.run(insertKeys)
+                if insertedIDs.count < rows.count {
+                    var new = Set<String>()
+                    for row in insertedIDs { new.insert(try row.decode(String.self, at: 0)) }
+                    for position in rows.indices { inserted[position] = new.contains(rows[position].idText) }
+                }
             }
             let newRows = rows.indices.filter { inserted[$0] }.map { rows[$0] }
             if !newRows.isEmpty {
