@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension UUID {
     /// A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then random bits, so ids made later
     /// sort later and inserts land at the right edge of an index instead of all over it.
@@ -35,10 +31,10 @@ extension UUID {
         ))
     }
 
-    /// Fills `buffer` from the system's cryptographic generator: glibc's `arc4random_buf` (one `getrandom` call for
-    /// the whole buffer), else the standard library's generator.
+    /// Fills `buffer` from the system's cryptographic generator: glibc's `arc4random_buf` (through Foundation; one
+    /// `getrandom` call for the whole buffer), else the standard library's generator.
     private static func fillRandom(_ buffer: UnsafeMutableRawBufferPointer) {
-        #if canImport(Glibc)
+        #if os(Linux)
         arc4random_buf(buffer.baseAddress!, buffer.count)
         #else
         var random = SystemRandomNumberGenerator()
