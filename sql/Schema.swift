@@ -15,6 +15,7 @@ public enum VigilSchema {
         migration(7, "principal_activity", PackageResources._007_principal_activity_sql),
         migration(8, "roles", PackageResources._008_roles_sql),
         migration(9, "queue_throughput", PackageResources._009_queue_throughput_sql),
+        migration(10, "alert_write_cost", PackageResources._010_alert_write_cost_sql),
     ]
 
     /// The migrator for this binary's schema.
