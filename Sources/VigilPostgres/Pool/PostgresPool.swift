@@ -215,10 +215,17 @@ public final class PostgresPool: Sendable {
 extension PostgresConnection {
     /// Runs `body` inside `BEGIN … COMMIT`, rolling back when it throws.
     public nonisolated func withTransaction<T>(_ body: () async throws -> T) async throws -> T {
-        try await executeScript("BEGIN")
+        try await withTransaction(begin: "BEGIN") { (try await body(), "") }
+    }
+
+    /// Runs `body` inside a transaction, rolling back when it throws, with fewer round trips: `begin` is a script that
+    /// starts with `BEGIN` (e.g. `BEGIN; SAVEPOINT keys`), and `body` returns with its value a script (no values in it,
+    /// possibly empty) that runs just before `COMMIT`, in the same round trip.
+    public nonisolated func withTransaction<T>(begin: String, _ body: () async throws -> (T, beforeCommit: String)) async throws -> T {
+        try await executeScript(begin)
         do {
-            let value = try await body()
-            try await executeScript("COMMIT")
+            let (value, beforeCommit) = try await body()
+            try await executeScript(beforeCommit.isEmpty ? "COMMIT" : beforeCommit + "; COMMIT")
             return value
         } catch {
             if await transactionStatus != .idle { try? await executeScript("ROLLBACK") }
