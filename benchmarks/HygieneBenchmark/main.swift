@@ -3,7 +3,9 @@
 // Run (release): swift run -c release --scratch-path .build-<name> HygieneBenchmark [path/to/shared/data]
 // Baseline: parsing each event's JSON text with JSONParser, which every alert already pays on ingest.
 // Reported: median over rounds of µs per event for parse (baseline), hygiene (scrub, detect, redact, bound),
-// guardrail evaluation and datamarked rendering, and each as a ratio of the baseline.
+// guardrail evaluation and datamarked rendering, and each as a ratio of the baseline. "hygiene, tool results" is the
+// agent's pattern: one session per alert sanitising tool results of 25 events each (the events in file order, so one
+// result holds the same principal's and source's events, as `get_cloudtrail_events` returns them).
 import Foundation
 import VigilCore
 
@@ -61,6 +63,8 @@ func measure(_ body: () -> Void) -> Double {
 
 var parse: [Double] = []
 var hygiene: [Double] = []
+var toolResults: [Double] = []
+let perResult = 25, resultsPerSession = 4
 var guardrails: [Double] = []
 var render: [Double] = []
 let policy = GuardrailPolicy()
@@ -85,6 +89,18 @@ for round in 0..<rounds {
             }
         }
     )
+    toolResults.append(
+        measure {
+            let results = stride(from: 0, to: events.count, by: perResult).map { JSONValue.array(Array(events[$0..<min($0 + perResult, events.count)])) }
+            for start in stride(from: 0, to: results.count, by: resultsPerSession) {
+                var session = HygieneSession()
+                for (offset, result) in results[start..<min(start + resultsPerSession, results.count)].enumerated() {
+                    sink &+= session.sanitize(result, document: "get_cloudtrail_events#\(offset + 1)").typeName.count
+                }
+                sink &+= session.report.injectionFindings.count
+            }
+        }
+    )
     guardrails.append(
         measure {
             for (alert, report) in zip(alerts, reports) { sink &+= policy.evaluate(alert: alert, hygiene: report).count }
@@ -100,8 +116,8 @@ for round in 0..<rounds {
 
 let base = median(parse)
 print("events: \(events.count), rounds: \(rounds), injection flagged: \(flagged)")
-for (name, values) in [("parse (baseline)", parse), ("hygiene", hygiene), ("guardrails", guardrails), ("spotlight render", render)] {
-    let padded = name.padding(toLength: 18, withPad: " ", startingAt: 0)
+for (name, values) in [("parse (baseline)", parse), ("hygiene", hygiene), ("hygiene, tool results", toolResults), ("guardrails", guardrails), ("spotlight render", render)] {
+    let padded = name.padding(toLength: 22, withPad: " ", startingAt: 0)
     print("\(padded) \(String(format: "%8.1f", median(values))) µs/event  \(String(format: "%5.2f", median(values) / base))× baseline")
 }
 if sink == 42 { print("") }

@@ -55,6 +55,23 @@ public struct HygieneSession: Sendable {
     /// Keys already cleaned in this session that needed no redaction: keys repeat across events.
     private var cleanedKeys: [String: (key: String, signals: [InjectionSignal])] = [:]
     private var secretFieldNames: [String: Bool] = [:]
+    /// Texts already inspected in this session, by their text: values repeat across the events of a tool result and
+    /// across results (the principal, its account, regions, event sources, user agents).
+    private var inspections: [String: Inspection] = [:]
+
+    /// What scrubbing, detection and redaction made of one text. All three are functions of the text alone, except
+    /// that the redactor numbers the secrets it replaces, so a text with a secret is redacted again each time.
+    private struct Inspection {
+        var scrubbed: UnicodeScrubber.Result
+        var signals: [InjectionSignal]
+        /// The scrubbed text after redaction, when redaction found nothing in it.
+        var redacted: String?
+    }
+
+    /// Texts up to this many UTF-8 bytes are remembered (longer ones seldom repeat), at most ``inspectionsKept`` of
+    /// them: about a megabyte per session at most, whatever the tools return.
+    static let inspectedTextBytes = 256
+    static let inspectionsKept = 4096
 
     private enum Segment {
         case document(String)
@@ -147,7 +164,7 @@ public struct HygieneSession: Sendable {
                 {
                     report.redactions.append(Redaction(path: path, kind: SecretRedactor.kind(forFieldName: member.key)))
                     // Still look for injection in it: a "password" field is as good a carrier as any.
-                    _ = inspect(s)
+                    inspect(s)
                     members.append(JSONObject.Member(key: key, value: .string(placeholder)))
                     continue
                 }
@@ -193,11 +210,19 @@ public struct HygieneSession: Sendable {
 
     /// Scrub, detect, redact, bound. Keys are bounded by their own limit and do not spend the document's budget.
     private mutating func clean(_ text: String, limit: Int, spendsBudget: Bool = true) -> String {
-        let scrubbed = inspect(text)
-        let (redacted, kinds) = redactor.redact(scrubbed.text)
-        if !kinds.isEmpty {
-            let here = path
-            for kind in kinds { report.redactions.append(Redaction(path: here, kind: kind)) }
+        let inspection = inspect(text)
+        let redacted: String
+        if let known = inspection.redacted {
+            redacted = known
+        } else {
+            let kinds: [SecretKind]
+            (redacted, kinds) = redactor.redact(inspection.scrubbed.text)
+            if !kinds.isEmpty {
+                let here = path
+                for kind in kinds { report.redactions.append(Redaction(path: here, kind: kind)) }
+            } else if inspections[text] != nil {
+                inspections[text]?.redacted = redacted
+            }
         }
         let allowed = spendsBudget ? max(0, min(limit, budget)) : limit
         // UTF-8 length bounds the character count: most fields need no counting at all.
@@ -211,15 +236,23 @@ public struct HygieneSession: Sendable {
         return bounded
     }
 
-    /// Scrubs `text` and records what the detector finds in it.
-    private mutating func inspect(_ text: String) -> UnicodeScrubber.Result {
-        let scrubbed = UnicodeScrubber.scrub(text)
-        if scrubbed.removedCount > 0 { report.invisibleCharactersRemoved += scrubbed.removedCount }
-        let signals = configuration.detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)
-        if !signals.isEmpty {
-            report.injectionFindings.append(InjectionFinding(path: path, signals: signals))
+    /// Scrubs `text` and records what the detector finds in it (here, at this path, each time the text is met).
+    @discardableResult
+    private mutating func inspect(_ text: String) -> Inspection {
+        let inspection: Inspection
+        if let known = inspections[text] {
+            inspection = known
+        } else {
+            let scrubbed = UnicodeScrubber.scrub(text)
+            let signals = configuration.detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)
+            inspection = Inspection(scrubbed: scrubbed, signals: signals)
+            if text.utf8.count <= Self.inspectedTextBytes, inspections.count < Self.inspectionsKept { inspections[text] = inspection }
         }
-        return scrubbed
+        if inspection.scrubbed.removedCount > 0 { report.invisibleCharactersRemoved += inspection.scrubbed.removedCount }
+        if !inspection.signals.isEmpty {
+            report.injectionFindings.append(InjectionFinding(path: path, signals: inspection.signals))
+        }
+        return inspection
     }
 
     /// `text` cut to `limit` characters plus a marker, never inside a `[REDACTED:…]` placeholder.
