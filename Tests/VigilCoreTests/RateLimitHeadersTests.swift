@@ -84,4 +84,15 @@ import Testing
         #expect(state.inputTokens.capacity == 60_000 && state.outputTokens.capacity == 12_000)
         #expect(state.pausedUntil == at(3))
     }
+
+    @Test func fieldValuesLoseTheWhitespaceHTTPAllowsAroundThem() {
+        #expect(RateLimitHeaders.trimmingOptionalWhitespace(" \t49 ") == "49")
+        #expect(RateLimitHeaders.trimmingOptionalWhitespace("49") == "49")
+        #expect(RateLimitHeaders.trimmingOptionalWhitespace(" \t ") == "")
+        #expect(RateLimitHeaders.trimmingOptionalWhitespace("a b") == "a b")
+        let headers = RateLimitHeaders.anthropic(
+            [("Anthropic-RateLimit-Requests-Remaining", "  49\t"), ("anthropic-ratelimit-requests-reset", " 2026-09-21T14:13:21+00:00 ")],
+            now: now)
+        #expect(headers.requests == RateLimitObservation(remaining: 49, resetIn: .seconds(1)))
+    }
 }
