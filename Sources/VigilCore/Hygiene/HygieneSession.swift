@@ -220,7 +220,7 @@ public struct HygieneSession: Sendable {
             if !kinds.isEmpty {
                 let here = path
                 for kind in kinds { report.redactions.append(Redaction(path: here, kind: kind)) }
-            } else if inspections[text] != nil {
+            } else if text.utf8.count <= Self.inspectedTextBytes {
                 inspections[text]?.redacted = redacted
             }
         }
@@ -239,14 +239,16 @@ public struct HygieneSession: Sendable {
     /// Scrubs `text` and records what the detector finds in it (here, at this path, each time the text is met).
     @discardableResult
     private mutating func inspect(_ text: String) -> Inspection {
+        // Only short texts are looked up: hashing a long one (up to the detector's 64 KiB) would buy nothing.
+        let rememberable = text.utf8.count <= Self.inspectedTextBytes
         let inspection: Inspection
-        if let known = inspections[text] {
+        if rememberable, let known = inspections[text] {
             inspection = known
         } else {
             let scrubbed = UnicodeScrubber.scrub(text)
             let signals = configuration.detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)
             inspection = Inspection(scrubbed: scrubbed, signals: signals)
-            if text.utf8.count <= Self.inspectedTextBytes, inspections.count < Self.inspectionsKept { inspections[text] = inspection }
+            if rememberable, inspections.count < Self.inspectionsKept { inspections[text] = inspection }
         }
         if inspection.scrubbed.removedCount > 0 { report.invisibleCharactersRemoved += inspection.scrubbed.removedCount }
         if !inspection.signals.isEmpty {

@@ -53,7 +53,14 @@ public final class PostgresPool: Sendable {
 
     /// Runs `body` inside `BEGIN … COMMIT`; any error thrown rolls the transaction back and is rethrown.
     public func withTransaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { connection in try await connection.withTransaction { try await body(connection) } }
+        try await withTransaction(begin: "BEGIN") { (try await body($0), "") }
+    }
+
+    /// ``PostgresConnection/withTransaction(begin:_:)`` on a pooled connection.
+    public func withTransaction<T>(
+        begin: String, _ body: (PostgresConnection) async throws -> (T, beforeCommit: String)
+    ) async throws -> T {
+        try await withConnection { connection in try await connection.withTransaction(begin: begin) { try await body(connection) } }
     }
 
     /// Runs one statement on a pooled connection.

@@ -149,7 +149,7 @@ public struct AlertIngestStore: Sendable {
                 shard: router.shard(for: alert), id: id, idText: id.postgresText,
                 keyShard: keyShard(source: alert.source, externalID: alert.externalID), decoded: item.alert)
         }
-        return try await pool.withConnection { connection in try await connection.withTransaction(begin: Self.begin) {
+        return try await pool.withTransaction(begin: Self.begin) { connection in
             // Usually every key is new: then COPY stored them all. Otherwise the returned ids tell which are.
             var inserted = [Bool](repeating: true, count: rows.count)
             if try await !Self.copyNewKeys(rows, on: connection) {
@@ -204,6 +204,6 @@ public struct AlertIngestStore: Sendable {
                 }
             }
             return (stored, beforeCommit)
-        } }
+        }
     }
 }
