@@ -181,6 +181,42 @@ struct WorkerClusterTests {
         }
     }
 
+    /// Leases move when a worker joins or releases, not at the next lease tick: with 30 s leases (a lease tick every
+    /// 10 s), a worker that registers gets its share, and the leases a worker releases at SIGTERM are taken over,
+    /// within a few seconds. Without the announcements on `vigil_leases` the join would take two ticks (20 s).
+    @Test(.timeLimit(.minutes(1)))
+    func joinsAndReleasesMoveLeasesAtOnce() async throws {
+        try await TestCluster.with(shardCount: 8) { cluster in
+            let db = cluster.db
+            let arguments = ["--lease-seconds", "30", "--poll-seconds", "0.5", "--drain-timeout", "1"]
+            let first = try cluster.spawn(arguments)
+            #expect(try await db.waitUntil(timeout: .seconds(15)) { try await leasesHeld(by: first, in: db) == 8 })
+
+            let second = try cluster.spawn(arguments)
+            #expect(try await db.waitUntil(timeout: .seconds(15)) {
+                try await db.count("SELECT count(*) FROM worker WHERE id LIKE $1", [second.idPattern]) == 1
+            })
+            let registered = ContinuousClock.now
+            let balanced = try await db.waitUntil(timeout: .seconds(25)) {
+                let held = (try await leasesHeld(by: first, in: db), try await leasesHeld(by: second, in: db))
+                return held == (4, 4)
+            }
+            let joinTook = registered.duration(to: .now)
+            #expect(balanced, "the leases split 4 and 4")
+            #expect(joinTook < .seconds(4), "the join balanced the leases \(joinTook) after the registration; the lease tick is 10 s")
+
+            let sent = ContinuousClock.now
+            second.signal(SIGTERM)
+            let takenOver = try await db.waitUntil(timeout: .seconds(25)) { try await leasesHeld(by: first, in: db) == 8 }
+            let leaveTook = sent.duration(to: .now)
+            #expect(takenOver, "the first worker took the released leases")
+            #expect(leaveTook < .seconds(4), "released leases were taken \(leaveTook) after SIGTERM; the lease tick is 10 s")
+            #expect(await second.waitForExit() == 0, "\(second.log.suffix(2000))")
+            first.signal(SIGTERM)
+            #expect(await first.waitForExit() == 0)
+        }
+    }
+
     /// SIGTERM's first phase: jobs that finish within the drain timeout complete normally.
     @Test(.timeLimit(.minutes(1)))
     func sigtermLetsShortJobsFinish() async throws {

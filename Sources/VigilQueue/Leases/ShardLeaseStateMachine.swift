@@ -2,7 +2,8 @@
 /// and returns ``LeaseAction``s for a thin I/O shell to perform. It never reads a clock or touches a database;
 /// time comes in as arguments, so lease expiry, rebalancing and shutdown are deterministic in tests.
 ///
-/// The shell's loop, every `leaseDuration / 3` or so:
+/// The shell's loop, every `leaseDuration / 3` or so, and at once when another worker announces that it joined or
+/// released a lease (``ShardLeaseStore/channel``):
 /// 1. heartbeat (`UPDATE worker SET last_heartbeat = now()`), then read a ``LeaseSnapshot`` (`now()`, the
 ///    `worker` rows, the `shard_lease` rows) in one round trip;
 /// 2. `let actions = machine.tick(snapshot)`; perform each action as its documented compare-and-set and report

@@ -27,11 +27,18 @@ public struct ShardLeaseStore: Sendable {
         return shardCount
     }
 
+    /// The LISTEN/NOTIFY channel on which a worker announces that it joined or released a lease, so that the
+    /// others plan again at once instead of at their next tick; the payload is the announcing worker's id.
+    public static let channel = "vigil_leases"
+
     /// $1 id, $2 host, $3 pid, $4 state (`active` or `draining`). Registers or heartbeats: a worker reaped
-    /// while paused registers again.
+    /// while paused registers again. A registration (an inserted row, `xmax = 0`) is announced on ``channel``.
     static let heartbeatSQL = """
-        INSERT INTO worker (id, host, pid, state) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), state = EXCLUDED.state
+        WITH h AS (
+            INSERT INTO worker (id, host, pid, state) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), state = EXCLUDED.state
+            RETURNING (xmax = 0) AS joined)
+        SELECT pg_notify('\(channel)', $1) FROM h WHERE joined
         """
 
     /// $1 id. Shutdown has begun: the row says so until it is removed.
@@ -102,10 +109,13 @@ public struct ShardLeaseStore: Sendable {
         RETURNING epoch
         """
 
-    /// $1 me, $2 shard, $3 expected epoch.
+    /// $1 me, $2 shard, $3 expected epoch. A lease released is announced on ``channel``.
     static let releaseSQL = """
-        UPDATE shard_lease SET owner = NULL, epoch = epoch + 1, expires_at = now()
-        WHERE shard = $2 AND epoch = $3 AND owner = $1
+        WITH r AS (
+            UPDATE shard_lease SET owner = NULL, epoch = epoch + 1, expires_at = now()
+            WHERE shard = $2 AND epoch = $3 AND owner = $1
+            RETURNING shard)
+        SELECT pg_notify('\(channel)', $1) FROM r
         """
 
     /// Extends held leases; returns the tokens whose compare-and-set matched.
@@ -128,7 +138,8 @@ public struct ShardLeaseStore: Sendable {
         return LeaseToken(shard: shard, epoch: try row.decode(Int64.self, at: 0))
     }
 
-    /// Performs `.release`: gives the lease up (its epoch moves on, so work under the old one is fenced off).
+    /// Performs `.release`: gives the lease up (its epoch moves on, so work under the old one is fenced off) and
+    /// announces it on ``channel``, so that a worker below its share takes it at once.
     public func release(shard: Int, expectedEpoch: Int64) async throws {
         try await pool.query(Self.releaseSQL, [workerID.rawValue, shard, expectedEpoch])
     }

@@ -26,6 +26,8 @@ final class WorkerRuntime: Sendable {
 
     /// Wakes the claim loop: a notification, an acquired lease, a free in-flight slot, shutdown.
     let claimWake = WakeSignal()
+    /// Wakes the lease loop early: another worker joined or released a lease (``ShardLeaseStore/channel``).
+    let leaseWake = WakeSignal()
     /// Wakes the completion writer.
     let completionWake = WakeSignal()
     /// When (wall clock, µs since 1970) the listener last read a notification that woke the claim loop.

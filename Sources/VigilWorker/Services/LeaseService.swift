@@ -3,10 +3,15 @@ import ServiceLifecycle
 import VigilQueue
 
 /// The lease loop: every `leaseTickInterval`, heartbeat and snapshot in one round trip, let the state machine
-/// plan, and perform its actions as compare-and-sets. On graceful shutdown (after the claim loop has handed
+/// plan, and perform its actions as compare-and-sets. Another worker's join or release (``WorkerRuntime/leaseWake``)
+/// brings the next tick forward, to no less than ``minimumSpacing`` after the last one: a burst of releases is
+/// taken up in a few ticks, not one tick per release. On graceful shutdown (after the claim loop has handed
 /// its jobs back) it releases every lease and removes the worker's row.
 struct LeaseService: Service {
     let runtime: WorkerRuntime
+
+    /// The least time between two ticks when announcements bring them forward.
+    static let minimumSpacing = Duration.milliseconds(100)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -16,7 +21,10 @@ struct LeaseService: Service {
                 } catch {
                     runtime.logger.warning("lease tick failed", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: runtime.configuration.leaseTickInterval)
+                let ticked = runtime.clock.now
+                await runtime.leaseWake.wait(timeout: runtime.configuration.leaseTickInterval)
+                let spacing = Self.minimumSpacing - ticked.duration(to: runtime.clock.now)
+                if spacing > .zero { try? await Task.sleep(for: spacing) }
             }
         }
         await shutdown()

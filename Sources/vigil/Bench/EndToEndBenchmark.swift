@@ -242,7 +242,7 @@ struct EndToEndBenchmark {
             count: count, arguments: ["--max-in-flight", String(command.maxInFlight), "--log-level", "warning"] + extra,
             environment: LLMSetup.simulator(baseURL: simulator).workerEnvironment)
         defer { _ = processes }
-        // A new worker set hands shard leases over one steal per lease tick: measure the balanced cluster, not that.
+        // Measure the balanced cluster, not a new worker set's hand-over of shard leases (under a second).
         let balancedAfter = try await waitForBalancedLeases(workers: count)
         DemoOutput.line(String(format: "  %d workers: shard leases balanced after %.0f s", count, Self.seconds(balancedAfter)))
         // Throughput: keep the backlog well above what the workers hold in flight, so that every worker's shards
