@@ -16,6 +16,7 @@ public enum VigilSchema {
         migration(8, "roles", PackageResources._008_roles_sql),
         migration(9, "queue_throughput", PackageResources._009_queue_throughput_sql),
         migration(10, "alert_write_cost", PackageResources._010_alert_write_cost_sql),
+        migration(11, "watch_list_escalation", PackageResources._011_watch_list_escalation_sql),
     ]
 
     /// The migrator for this binary's schema.

@@ -259,7 +259,7 @@ public struct JobStore: Sendable {
         ), escalated AS (
             UPDATE monitor_watch m SET escalated_by = e.alert_id, escalated_at = now()
             FROM earlier e JOIN written w ON w.shard = e.shard AND w.alert_id = e.alert_id
-            WHERE m.alert_id::text = ANY (e.ids) AND m.escalated_by IS NULL
+            WHERE m.alert_id = ANY (e.ids::uuid[]) AND m.escalated_by IS NULL
         ), outbox AS (
             INSERT INTO webhook_outbox (shard, alert_id, subscription, decision)
             SELECT w.shard, w.alert_id, s.name, w.decision
