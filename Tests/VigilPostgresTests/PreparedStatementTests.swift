@@ -30,6 +30,27 @@ struct PreparedStatementTests {
         }
     }
 
+    @Test("a prepared statement is planned on every run, never with a generic plan")
+    func plannedOnEveryRun() async throws {
+        let db = try await TestDatabase.make(maxConnections: 1)
+        defer { Task { await db.drop() } }
+        try await db.pool.withConnection { connection in
+            try await connection.query("CREATE TABLE queue (id int8 PRIMARY KEY, state text NOT NULL)")
+            let statement = "SELECT count(*) FROM queue WHERE id = $1::int8 AND state = 'ready'"
+            // More runs than the server's default mode (auto) tries custom plans before it settles on a generic one.
+            for id in 1...12 {
+                if id == 6 { try await connection.query("INSERT INTO queue SELECT g, 'ready' FROM generate_series(1, 1000) g") }
+                let rows = try await connection.run(PostgresStatement(statement, [id], prepared: true))
+                #expect(try rows[0].decode(Int.self, at: 0) == (id >= 6 ? 1 : 0))
+            }
+            let plans = try await connection.query(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", [statement])
+            #expect(plans.count == 1)
+            #expect(try plans[0].decode(Int.self, at: 0) == 0, "no generic plan")
+            #expect(try plans[0].decode(Int.self, at: 1) == 12, "a plan per run")
+        }
+    }
+
     @Test("a statement that cannot be prepared fails with its own error, and the connection stays usable")
     func prepareFailure() async throws {
         let db = try await TestDatabase.make(maxConnections: 1)
