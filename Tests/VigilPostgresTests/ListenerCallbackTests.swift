@@ -42,4 +42,34 @@ struct ListenerCallbackTests {
             group.cancelAll()
         }
     }
+
+    @Test("the stream says when the listener is listening; a notification sent after that arrives")
+    func listeningComesFirst() async throws {
+        let db = try await TestDatabase.make(maxConnections: 2)
+        defer { Task { await db.drop() } }
+        let channel = String("vigil_ls_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+        let events = Locked<[PostgresListenerEvent]>([])
+        let listener = PostgresListener(configuration: db.configuration, channels: [channel])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await listener.run() }
+            group.addTask { for await event in listener.events { events.withLock { $0.append(event) } } }
+            var listening = false
+            for _ in 0..<200 where !listening {
+                try await Task.sleep(for: .milliseconds(25))
+                listening = events.withLock { $0.contains(.listening) }
+            }
+            #expect(listening)
+            try await db.pool.query("SELECT pg_notify($1, 'after')", [channel])
+            var seen = false
+            for _ in 0..<200 where !seen {
+                try await Task.sleep(for: .milliseconds(25))
+                seen = events.withLock { $0.count == 2 }
+            }
+            let received = events.withLock { $0 }
+            #expect(received.first == .listening, "listening is the first event, and comes once")
+            #expect(received.filter { $0 == .listening }.count == 1)
+            #expect(received.contains { if case .notification(let note) = $0 { note.payload == "after" } else { false } })
+            group.cancelAll()
+        }
+    }
 }

@@ -13,6 +13,9 @@ public struct PostgresNotification: Sendable, Hashable {
 /// What a listener's stream delivers.
 public enum PostgresListenerEvent: Sendable, Hashable {
     case notification(PostgresNotification)
+    /// The first connection is up and every channel listened to: notifications sent from now on arrive. Anything
+    /// announced before was missed, so consumers should poll once.
+    case listening
     /// The connection was re-established (after a server restart, say) and every channel listened
     /// to again; notifications sent meanwhile were missed, so consumers should poll once.
     case reconnected
@@ -63,7 +66,7 @@ public final class PostgresListener: Sendable {
                 for channel in channels {
                     try await connection.executeScript("LISTEN \(Self.quoteIdentifier(channel))")
                 }
-                if !firstConnection { continuation.yield(.reconnected) }
+                continuation.yield(firstConnection ? .listening : .reconnected)
                 firstConnection = false
                 backoff = .milliseconds(50)
                 await connection.deliverNotifications(to: continuation, pollInterval: pollInterval, onNotification: onNotification)

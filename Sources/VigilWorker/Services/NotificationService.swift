@@ -3,10 +3,11 @@ import ServiceLifecycle
 import VigilPostgres
 import VigilQueue
 
-/// LISTENs on `vigil_jobs` and wakes the claim loop when a shard it may claim from has new jobs, and once after
-/// every reconnection (notifications sent meanwhile were missed). LISTENs on `vigil_leases` too, and wakes the
-/// lease loop when another worker joins or releases a lease, so that leases move at once rather than at the next
-/// lease tick.
+/// LISTENs on `vigil_jobs` and wakes the claim loop when a shard it may claim from has new jobs, and once when
+/// it starts listening and after every reconnection (notifications sent before were missed). LISTENs on
+/// `vigil_leases` too, and wakes the lease loop when another worker joins or releases a lease, so that leases move at
+/// once rather than at the next lease tick; and once when it starts listening, for a worker that joined while this
+/// one's first tick had already run but its LISTEN was not yet in place.
 ///
 /// A notification wakes the claim loop from the listener's own thread, as soon as it is read: going through the
 /// event stream first would add a task hop (scheduling delay on a busy machine) to the commit-to-claim path.
@@ -22,8 +23,8 @@ struct NotificationService: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask { await listener.run() }
                 for await event in listener.events {
-                    // Notifications have woken the claim loop already (onNotification); only reconnections remain.
-                    if case .reconnected = event {
+                    // Notifications have woken the loops already (onNotification); only (re)connections remain.
+                    if event == .listening || event == .reconnected {
                         runtime.claimWake.signal()
                         runtime.leaseWake.signal()
                     }
