@@ -120,6 +120,7 @@ struct ShardLeaseStateMachineTests {
         ])
         // Releasing leases are not claimable any more, even before the release is performed.
         #expect(machine.claimableLeases(at: Self.now).map(\.shard) == [0, 1])
+        #expect((0..<4).map { machine.isClaimable(shard: $0, at: Self.now) } == [true, true, false, false])
     }
 
     @Test("leases taken by others are reported lost and dropped")
@@ -140,12 +141,14 @@ struct ShardLeaseStateMachineTests {
         machine.acquired(LeaseToken(shard: 1, epoch: 5), at: .seconds(100))
         #expect(machine.claimableLeases(at: .seconds(123)).count == 2)
         #expect(machine.claimableLeases(at: .seconds(124)).isEmpty)
+        #expect(machine.isClaimable(shard: 1, at: .seconds(123)) && !machine.isClaimable(shard: 1, at: .seconds(124)))
         #expect(machine.heldLeases.count == 2)
         let requested = [LeaseToken(shard: 0, epoch: 1), LeaseToken(shard: 1, epoch: 5)]
         let lost = machine.renewed([LeaseToken(shard: 0, epoch: 1)], requested: requested, at: .seconds(110))
         #expect(lost == [LeaseToken(shard: 1, epoch: 5)])
         #expect(machine.claimableLeases(at: .seconds(133)) == [LeaseToken(shard: 0, epoch: 1)])
         #expect(machine.claimableLeases(at: .seconds(134)).isEmpty)
+        #expect(machine.isClaimable(shard: 0, at: .seconds(133)) && !machine.isClaimable(shard: 1, at: .seconds(133)))
         #expect(machine.heldLeases == [LeaseToken(shard: 0, epoch: 1)])
     }
 
@@ -175,6 +178,7 @@ struct ShardLeaseStateMachineTests {
         machine.beginDraining()
         #expect(machine.phase == .draining)
         #expect(machine.claimableLeases(at: Self.now).isEmpty)
+        #expect(!machine.isClaimable(shard: 0, at: Self.now), "held, but draining")
         let snapshot = Self.snapshot(workers: [("a", Self.live)], leases: [Self.lease(0, "a"), Self.lease(1, "a", epoch: 2), Self.lease(2, nil)])
         #expect(machine.tick(snapshot) == [.renew([LeaseToken(shard: 0, epoch: 1), LeaseToken(shard: 1, epoch: 2)])])
         #expect(machine.shutdown() == [.release(shard: 0, expectedEpoch: 1), .release(shard: 1, expectedEpoch: 2)])

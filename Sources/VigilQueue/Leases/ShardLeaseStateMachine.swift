@@ -94,8 +94,14 @@ public struct ShardLeaseStateMachine<Instant: InstantProtocol & Sendable>: Senda
     /// The leases under which new jobs may be claimed at `now`: held, confirmed recently enough, and not
     /// draining. Empty while draining or stopped.
     public func claimableLeases(at now: Instant) -> [LeaseToken] {
-        guard phase == .running else { return [] }
-        return held.values.filter { now < $0.claimableUntil }.map(\.token).sorted()
+        held.keys.filter { isClaimable(shard: $0, at: now) }.compactMap { held[$0]?.token }.sorted()
+    }
+
+    /// Whether new jobs of `shard` may be claimed at `now`: `claimableLeases(at:)` holds its lease. Constant time,
+    /// for a question asked on every job notification.
+    public func isClaimable(shard: Int, at now: Instant) -> Bool {
+        guard phase == .running, let entry = held[shard] else { return false }
+        return now < entry.claimableUntil
     }
 
     /// Plans one round from a fresh snapshot.

@@ -146,6 +146,14 @@ final class WorkerRuntime: Sendable {
         }
     }
 
+    /// Whether new jobs of `shard` may be claimed now (as ``claimableLeases()`` would say, without building it).
+    func isClaimable(shard: Int) -> Bool {
+        leaseState.withLock { state in
+            guard let estimate = state.estimate else { return false }
+            return state.machine.isClaimable(shard: shard, at: estimate.latest(at: clock.now))
+        }
+    }
+
     // MARK: Jobs
 
     var isStopping: Bool { jobState.withLock { $0.stopping } }

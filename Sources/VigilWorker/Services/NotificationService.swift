@@ -45,7 +45,7 @@ struct NotificationService: Service {
             runtime.claimWake.signal()
             return
         }
-        if runtime.claimableLeases().contains(where: { $0.shard == shard }) {
+        if runtime.isClaimable(shard: shard) {
             runtime.noteNotification()
             runtime.claimWake.signal()
         }
