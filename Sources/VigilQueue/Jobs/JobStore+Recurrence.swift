@@ -63,7 +63,7 @@ extension JobStore {
             for (index, key) in zip(unknown, keys) { known[index] = byKey[key] ?? [] }
         }
         let all = known.map { $0 ?? [] }
-        // The subject locks read no table, so their generic plan cannot go stale: prepared once per connection.
+        // Prepared: parsed once per connection (and, like every statement, planned on each run).
         var statements = [PostgresStatement("BEGIN"), PostgresStatement(Self.lockSubjectsSQL, [Array(Set(all.joined()))], prepared: true)]
         for wave in Self.waves(completions.indices.map { (completions[$0], all[$0]) }) {
             statements.append(completeStatement(wave, window: window))

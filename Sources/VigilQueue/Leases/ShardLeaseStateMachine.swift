@@ -94,14 +94,17 @@ public struct ShardLeaseStateMachine<Instant: InstantProtocol & Sendable>: Senda
     /// The leases under which new jobs may be claimed at `now`: held, confirmed recently enough, and not
     /// draining. Empty while draining or stopped.
     public func claimableLeases(at now: Instant) -> [LeaseToken] {
-        held.keys.filter { isClaimable(shard: $0, at: now) }.compactMap { held[$0]?.token }.sorted()
+        held.values.filter { isClaimable($0, at: now) }.map(\.token).sorted()
     }
 
     /// Whether new jobs of `shard` may be claimed at `now`: `claimableLeases(at:)` holds its lease. Constant time,
     /// for a question asked on every job notification.
     public func isClaimable(shard: Int, at now: Instant) -> Bool {
-        guard phase == .running, let entry = held[shard] else { return false }
-        return now < entry.claimableUntil
+        held[shard].map { isClaimable($0, at: now) } ?? false
+    }
+
+    private func isClaimable(_ lease: (token: LeaseToken, claimableUntil: Instant), at now: Instant) -> Bool {
+        phase == .running && now < lease.claimableUntil
     }
 
     /// Plans one round from a fresh snapshot.

@@ -140,17 +140,20 @@ final class WorkerRuntime: Sendable {
 
     /// The leases new jobs may be claimed under now (the latest the database's clock can read).
     func claimableLeases() -> [LeaseToken] {
-        leaseState.withLock { state in
-            guard let estimate = state.estimate else { return [] }
-            return state.machine.claimableLeases(at: estimate.latest(at: clock.now))
-        }
+        atClaimTime { $0.claimableLeases(at: $1) } ?? []
     }
 
     /// Whether new jobs of `shard` may be claimed now (as ``claimableLeases()`` would say, without building it).
     func isClaimable(shard: Int) -> Bool {
-        leaseState.withLock { state in
-            guard let estimate = state.estimate else { return false }
-            return state.machine.isClaimable(shard: shard, at: estimate.latest(at: clock.now))
+        atClaimTime { $0.isClaimable(shard: shard, at: $1) } ?? false
+    }
+
+    /// `body` with the lease machine and the latest the database's clock can read now, under the lease lock; nil
+    /// before the first clock estimate (nothing is claimable then).
+    private func atClaimTime<T: Sendable>(_ body: (LeaseMachine, DatabaseInstant) -> T) -> T? {
+        leaseState.withLock { state -> T? in
+            guard let estimate = state.estimate else { return nil }
+            return body(state.machine, estimate.latest(at: clock.now))
         }
     }
 
