@@ -17,6 +17,7 @@ public enum VigilSchema {
         migration(9, "queue_throughput", PackageResources._009_queue_throughput_sql),
         migration(10, "alert_write_cost", PackageResources._010_alert_write_cost_sql),
         migration(11, "watch_list_escalation", PackageResources._011_watch_list_escalation_sql),
+        migration(12, "completion_function", PackageResources._012_completion_function_sql),
     ]
 
     /// The migrator for this binary's schema.

@@ -144,8 +144,8 @@ import Yams
                 INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at, payload)
                 SELECT g, gen_random_uuid(), 'k', 'e' || g, 'k', 'low', now(), '{}' FROM generate_series(0, 3) g RETURNING shard, id
             )
-            INSERT INTO triage_job (shard, alert_id, state, run_at)
-            SELECT shard, id, CASE WHEN shard = 2 THEN 'running' ELSE 'ready' END,
+            INSERT INTO triage_job (shard, alert_id, state, owner, run_at)
+            SELECT shard, id, CASE WHEN shard = 2 THEN 'running' ELSE 'ready' END, CASE WHEN shard = 2 THEN 'worker-a' END,
                 CASE WHEN shard = 3 THEN now() + interval '1 hour' ELSE now() END FROM a
             """)
         let rows = try await pool.query(query)

@@ -4,18 +4,20 @@ import VigilCore
 import VigilPostgres
 @testable import VigilQueue
 
-/// The completion statement (verdicts sent as parallel arrays, one row back per finished job) against a real
-/// PostgreSQL, with the MONITOR watch list off (one statement) and on (the locked, pipelined transaction).
+/// The completion (verdicts sent as parallel arrays, one row back per finished job) against a real PostgreSQL, with the
+/// MONITOR watch list off and on, along both of its paths: `vigil_complete` (small batches) and the set-based statement
+/// (with the watch list on, the locked, pipelined transaction).
 @Suite(.serialized)
 struct CompletionStatementTests {
     /// A database with every shard lease held by `worker-a` and `count` ready jobs claimed by it.
-    private static func claimed(_ count: Int, shardCount: Int = 2, window: Duration) async throws
+    private static func claimed(_ count: Int, shardCount: Int = 2, window: Duration, keptPlan: Bool) async throws
         -> (db: QueueTestDatabase, jobs: JobStore, leases: [LeaseToken], claimed: [ClaimedJob])
     {
         let db = try await QueueTestDatabase.make(shardCount: shardCount)
         let leases = try await db.takeAllLeases(as: "worker-a")
         try await db.enqueue(count)
-        let jobs = JobStore(pool: db.pool, workerID: "worker-a", monitorRecurrenceWindow: window)
+        var jobs = JobStore(pool: db.pool, workerID: "worker-a", monitorRecurrenceWindow: window)
+        jobs.keptPlanBatchLimit = keptPlan ? .max : 0
         let claimed = try await jobs.claim(leases: leases, limit: count, jobLease: .seconds(30))
         #expect(claimed.count == count)
         return (db, jobs, leases, claimed)
@@ -23,9 +25,9 @@ struct CompletionStatementTests {
 
     static let windows: [Duration] = [.zero, .seconds(3600)]
 
-    @Test(arguments: windows)
-    func everyVerdictFieldIsStoredAsGiven(window: Duration) async throws {
-        let (db, jobs, _, claimed) = try await Self.claimed(2, window: window)
+    @Test(arguments: windows, [true, false])
+    func everyVerdictFieldIsStoredAsGiven(window: Duration, keptPlan: Bool) async throws {
+        let (db, jobs, _, claimed) = try await Self.claimed(2, window: window, keptPlan: keptPlan)
         defer { Task { await db.drop() } }
         // Text that array literals and JSON must carry through: quotes, backslashes, commas, braces, the word NULL,
         // an empty string, non-ASCII.
@@ -77,12 +79,12 @@ struct CompletionStatementTests {
         #expect(try await db.count("SELECT count(*) FROM triage_job") == 0, "finished jobs leave the job table")
     }
 
-    /// One batch, one statement per wave: each row is fenced on its own. A fresh result is written; a result for an
+    /// One batch: each row is fenced on its own. A fresh result is written; a result for an
     /// attempt the job is no longer at, and one for a job whose shard lease moved on, change nothing and are counted
     /// stale; a result for an alert that already has a verdict removes the job and keeps the first verdict.
-    @Test(arguments: windows)
-    func eachRowOfABatchIsFencedOnItsOwnAndVerdictsStayOnePerAlert(window: Duration) async throws {
-        let (db, jobs, leases, claimed) = try await Self.claimed(8, shardCount: 2, window: window)
+    @Test(arguments: windows, [true, false])
+    func eachRowOfABatchIsFencedOnItsOwnAndVerdictsStayOnePerAlert(window: Duration, keptPlan: Bool) async throws {
+        let (db, jobs, leases, claimed) = try await Self.claimed(8, shardCount: 2, window: window, keptPlan: keptPlan)
         defer { Task { await db.drop() } }
         let onShard0 = claimed.filter { $0.key.shard == 0 }
         let onShard1 = claimed.filter { $0.key.shard == 1 }
@@ -143,5 +145,69 @@ struct CompletionStatementTests {
         #expect(columns.evidence == ["[\"e\"]", "[]"])
         #expect(columns.triage == ["{\"k\":1}", "{}"])
         #expect(columns.recommendedActions == [nil, nil])
+    }
+
+    /// `vigil_complete` keeps its plans for the life of the connection. Plans made while the tables held one row (and
+    /// had been analysed so) must still reach each row through its key once they hold 20,000 and no ANALYZE has run
+    /// since: no sequential scan of the queue's tables and no index walked through. Fails if the function's planner
+    /// settings are dropped, or if its fence tests `state` (then its plan walks `triage_job_running`).
+    @Test func plansMadeOnNearlyEmptyTablesStayKeyLookups() async throws {
+        let db = try await QueueTestDatabase.make(shardCount: 2)
+        defer { Task { await db.drop() } }
+        let tables = ["triage_job", "alert", "verdict", "monitor_watch", "shard_lease"]
+        for table in tables { try await db.pool.query("ALTER TABLE \(table) SET (autovacuum_enabled = false)") }
+        let leases = try await db.takeAllLeases(as: "worker-a")
+        let jobs = JobStore(pool: db.pool, workerID: "worker-a", monitorRecurrenceWindow: .seconds(3600))
+        let connection = try await PostgresConnection.connect(db.configuration)
+        defer { Task { await connection.close() } }
+        let monitor = VerdictRecord(decision: .monitor, rationale: "test", decidedBy: "rules")
+        func claim(_ limit: Int) async throws -> [ClaimedJob] {
+            try await jobs.claim(leases: leases, limit: limit, jobLease: .seconds(30), on: connection)
+        }
+        func complete(_ claimed: [ClaimedJob]) async throws -> [String?] {
+            let results = claimed.map { JobResult(job: $0, disposition: .complete, verdict: monitor) }
+            let statement = jobs.completeStatement(results, window: 3_600_000, sql: JobStore.completeKeptPlanSQL)
+            return try await connection.run(statement).map { try $0.decode(String?.self, at: 2) }
+        }
+        /// Runs `work` in a transaction of its own and expects it to have read the tables by key only.
+        func expectKeyLookups<T>(_ what: String, _ work: () async throws -> T) async throws -> T {
+            // PostgreSQL 15 keeps a backend's counts of earlier transactions in the `xact` views until it flushes them
+            // (at most once a second, when idle): flush them now, so that what follows counts `work` alone.
+            try await connection.query("SELECT pg_stat_force_next_flush()")
+            try await connection.executeScript("BEGIN")
+            let value = try await work()
+            let scans = try await connection.query(
+                """
+                SELECT t.relname, t.seq_scan, coalesce(max(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)
+                FROM pg_stat_xact_user_tables t LEFT JOIN pg_index i ON i.indrelid = t.relid
+                WHERE t.schemaname = current_schema() AND t.relname = ANY ($1)
+                GROUP BY t.relname, t.seq_scan
+                """, [tables])
+            try await connection.executeScript("COMMIT")
+            for row in scans {
+                let table = try row.decode(String.self, at: 0)
+                #expect(try row.decode(Int.self, at: 1) == 0, "\(what): sequential scans of \(table)")
+                // At most a few entries per job from any one index (a watch lookup finds its subject's one row).
+                #expect(try row.decode(Int.self, at: 2) <= 200, "\(what): index entries read in \(table)")
+            }
+            return value
+        }
+
+        try await db.enqueue(1, prefix: "first")
+        // Statistics of the nearly empty tables, as autovacuum leaves them on an idle cluster.
+        for table in tables { try await db.pool.query("ANALYZE \(table)") }
+        #expect(try await complete(claim(1)).count == 1)
+
+        // 20,000 jobs, each about a principal that already has an open watch row: every completion below is a recurrence.
+        try await db.enqueue(20_000)
+        try await db.pool.query(
+            """
+            INSERT INTO monitor_watch (subject, alert_id, shard, occurred_at)
+            SELECT 'principal:user-' || g, gen_random_uuid(), 0, now() FROM generate_series(1, 20000) g
+            """)
+        let claimed = try await claim(50)
+        #expect(claimed.count == 50)
+        let written = try await expectKeyLookups("the completion") { try await complete(claimed) }
+        #expect(written == Array(repeating: "ESCALATE", count: 50))
     }
 }

@@ -8,16 +8,27 @@ import VigilPostgres
 /// a real PostgreSQL: they apply whatever triage step decided.
 @Suite(.serialized)
 struct MonitorRecurrenceTests {
+    /// How `finish` writes the batch: through `vigil_complete` (small batches), or through the set-based statement
+    /// with the results carrying their alerts' subjects (as the worker's do) or not (then read from the database).
+    enum Path: CaseIterable, Sendable {
+        case keptPlan, statement, statementReadingSubjects
+
+        var keptPlanBatchLimit: Int { self == .keptPlan ? .max : 0 }
+        var knownSubjects: Bool { self != .statementReadingSubjects }
+    }
+
     /// A database with one shard lease per shard held by `worker-a`, and a way to add alerts about a subject.
     struct Fixture {
         let db: QueueTestDatabase
         let leases: [LeaseToken]
         let jobs: JobStore
 
-        static func make(shardCount: Int = 2, window: Duration = .seconds(3600)) async throws -> Fixture {
+        let path: Path
+
+        static func make(shardCount: Int = 2, window: Duration = .seconds(3600), path: Path = .keptPlan) async throws -> Fixture {
             let db = try await QueueTestDatabase.make(shardCount: shardCount)
             let leases = try await db.takeAllLeases(as: "worker-a")
-            return Fixture(db: db, leases: leases, jobs: JobStore(pool: db.pool, workerID: "worker-a", monitorRecurrenceWindow: window))
+            return Fixture(db: db, leases: leases, jobs: path.store(pool: db.pool, workerID: "worker-a", window: window), path: path)
         }
 
         /// Adds an alert (and its ready job) about `principal`/`resource` that occurred `minutesAgo` minutes ago.
@@ -35,14 +46,13 @@ struct MonitorRecurrenceTests {
             return id
         }
 
-        /// Claims every ready job and completes each with `decision`, in one `finish` call; with `knownSubjects` the
-        /// results carry their alerts' subjects (as the worker's do), else `finish` reads them from the database.
+        /// Claims every ready job and completes each with `decision`, in one `finish` call, along the fixture's path.
         @discardableResult
-        func completeAll(_ decision: Decision, by jobs: JobStore? = nil, knownSubjects: Bool = true) async throws -> FinishReport {
+        func completeAll(_ decision: Decision, by jobs: JobStore? = nil) async throws -> FinishReport {
             let jobs = jobs ?? self.jobs
             let claimed = try await jobs.claim(leases: leases, limit: 100, jobLease: .seconds(30))
             let verdict = VerdictRecord(decision: decision, rationale: "test", decidedBy: "rules")
-            return try await jobs.finish(claimed.map { MonitorRecurrenceTests.result(of: $0, verdict: verdict, knownSubjects: knownSubjects) })
+            return try await jobs.finish(claimed.map { MonitorRecurrenceTests.result(of: $0, verdict: verdict, knownSubjects: path.knownSubjects) })
         }
 
         func verdict(_ id: UUID) async throws -> (decision: String, guardrails: [String], flags: [String], triage: String) {
@@ -66,19 +76,19 @@ struct MonitorRecurrenceTests {
         #expect(JobStore.recurrenceSubjects(principal: nil, resource: nil) == [])
     }
 
-    @Test(arguments: [true, false])
-    func recurrenceWithinTheWindowEscalatesNamingTheEarlierAlerts(knownSubjects: Bool) async throws {
-        let f = try await Fixture.make()
+    @Test(arguments: Path.allCases)
+    func recurrenceWithinTheWindowEscalatesNamingTheEarlierAlerts(path: Path) async throws {
+        let f = try await Fixture.make(path: path)
         defer { Task { await f.db.drop() } }
         let first = try await f.alert(principal: "arn:aws:iam::1:user/dev", minutesAgo: 30)
         let second = try await f.alert(shard: 1, principal: nil, resource: "i-0abc", minutesAgo: 20)
-        try await f.completeAll(.monitor, knownSubjects: knownSubjects)
+        try await f.completeAll(.monitor)
         #expect(try await f.verdict(first).decision == "MONITOR")
         #expect(try await f.db.count("SELECT count(*) FROM monitor_watch WHERE escalated_by IS NULL") == 2)
 
         // Another alert about the same principal and the same resource, triaged MONITOR again by the step.
         let third = try await f.alert(shard: 1, principal: "arn:aws:iam::1:user/dev", resource: "i-0abc")
-        let report = try await f.completeAll(.monitor, knownSubjects: knownSubjects)
+        let report = try await f.completeAll(.monitor)
         let verdict = try await f.verdict(third)
         #expect(verdict.decision == "ESCALATE")
         #expect(report.writtenDecisions.values.contains(.escalate))
@@ -105,25 +115,25 @@ struct MonitorRecurrenceTests {
         #expect(try await f.db.count("SELECT count(*) FROM monitor_watch WHERE escalated_by IS NULL") == 3)
     }
 
-    @Test(arguments: [true, false])
-    func recurrenceInsideOneBatchEscalatesTheLaterAlert(knownSubjects: Bool) async throws {
-        let f = try await Fixture.make()
+    @Test(arguments: Path.allCases)
+    func recurrenceInsideOneBatchEscalatesTheLaterAlert(path: Path) async throws {
+        let f = try await Fixture.make(path: path)
         defer { Task { await f.db.drop() } }
         let ids = [try await f.alert(principal: "carol", minutesAgo: 2), try await f.alert(shard: 1, principal: "carol", minutesAgo: 1)]
-        try await f.completeAll(.monitor, knownSubjects: knownSubjects)
+        try await f.completeAll(.monitor)
         let decisions = try await [f.verdict(ids[0]).decision, f.verdict(ids[1]).decision]
         #expect(decisions.sorted() == ["ESCALATE", "MONITOR"], "one batch, same principal: exactly one escalation")
     }
 
-    @Test(arguments: [true, false])
-    func concurrentWorkersCannotBothMissTheRecurrence(knownSubjects: Bool) async throws {
-        let f = try await Fixture.make(shardCount: 2)
+    @Test(arguments: Path.allCases)
+    func concurrentWorkersCannotBothMissTheRecurrence(path: Path) async throws {
+        let f = try await Fixture.make(shardCount: 2, path: path)
         defer { Task { await f.db.drop() } }
         // Worker B holds shard 1; each worker finishes an alert about the same principal at the same time, ten rounds.
         let b = ShardLeaseStore(pool: f.db.pool, workerID: "worker-b")
         try await ShardLeaseStore(pool: f.db.pool, workerID: "worker-a").release(shard: 1, expectedEpoch: f.leases[1].epoch)
         let leaseB = try #require(try await b.take(shard: 1, expectedEpoch: f.leases[1].epoch + 1, from: nil, duration: .seconds(60)))
-        let jobsB = JobStore(pool: f.db.pool, workerID: "worker-b", monitorRecurrenceWindow: .seconds(3600))
+        let jobsB = path.store(pool: f.db.pool, workerID: "worker-b", window: .seconds(3600))
         let verdict = VerdictRecord(decision: .monitor, rationale: "test", decidedBy: "rules")
         for round in 0..<10 {
             let principal = "dave-\(round)"
@@ -131,29 +141,30 @@ struct MonitorRecurrenceTests {
             try await f.alert(shard: 1, principal: principal)
             let jobA = try #require(try await f.jobs.claim(leases: [f.leases[0]], limit: 1, jobLease: .seconds(30)).first)
             let jobB = try #require(try await jobsB.claim(leases: [leaseB], limit: 1, jobLease: .seconds(30)).first)
-            async let finishA = f.jobs.finish([Self.result(of: jobA, verdict: verdict, knownSubjects: knownSubjects)])
-            async let finishB = jobsB.finish([Self.result(of: jobB, verdict: verdict, knownSubjects: knownSubjects)])
+            async let finishA = f.jobs.finish([Self.result(of: jobA, verdict: verdict, knownSubjects: path.knownSubjects)])
+            async let finishB = jobsB.finish([Self.result(of: jobB, verdict: verdict, knownSubjects: path.knownSubjects)])
             let reports = try await [finishA, finishB]
             let decisions = reports.flatMap(\.writtenDecisions.values).map(\.rawValue).sorted()
             #expect(decisions == ["ESCALATE", "MONITOR"], "round \(round)")
         }
     }
 
-    @Test func aFailedCompletionTransactionWritesNothingReleasesItsLocksAndLeavesItsConnectionUsable() async throws {
-        let f = try await Fixture.make()
+    @Test(arguments: Path.allCases)
+    func aFailedCompletionTransactionWritesNothingReleasesItsLocksAndLeavesItsConnectionUsable(path: Path) async throws {
+        let f = try await Fixture.make(path: path)
         defer { Task { await f.db.drop() } }
         var configuration = f.db.configuration
         configuration.maxConnections = 1
         let pool = PostgresPool(configuration: configuration)
         defer { Task { await pool.close() } }
-        let jobs = JobStore(pool: pool, workerID: "worker-a", monitorRecurrenceWindow: .seconds(3600))
+        let jobs = path.store(pool: pool, workerID: "worker-a", window: .seconds(3600))
         let id = try await f.alert(principal: "frank")
         let job = try #require(try await jobs.claim(leases: f.leases, limit: 1, jobLease: .seconds(30)).first)
-        // The verdict insert (the second statement of the pipelined transaction) fails.
+        // The verdict insert fails (after the subject locks, and the job's delete).
         try await f.db.pool.query("ALTER TABLE verdict ADD CONSTRAINT refuse_rules CHECK (decided_by <> 'rules')")
         let verdict = VerdictRecord(decision: .monitor, rationale: "test", decidedBy: "rules")
         await #expect(throws: PostgresError.self) {
-            try await jobs.finish([JobResult(job: job, disposition: .complete, verdict: verdict)])
+            try await jobs.finish([Self.result(of: job, verdict: verdict, knownSubjects: path.knownSubjects)])
         }
         #expect(try await f.db.count("SELECT count(*) FROM verdict") == 0)
         #expect(try await f.db.count("SELECT count(*) FROM monitor_watch") == 0)
@@ -162,13 +173,14 @@ struct MonitorRecurrenceTests {
         #expect(try await f.db.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [Int(backend)]) == 0)
         // The pool's one connection is out of the failed transaction: the retry commits.
         try await f.db.pool.query("ALTER TABLE verdict DROP CONSTRAINT refuse_rules")
-        let report = try await jobs.finish([JobResult(job: job, disposition: .complete, verdict: verdict)])
+        let report = try await jobs.finish([Self.result(of: job, verdict: verdict, knownSubjects: path.knownSubjects)])
         #expect(report.applied == [job.key])
         #expect(try await f.verdict(id).decision == "MONITOR")
     }
 
-    @Test func outboxRowsAreWrittenWithTheVerdictForSubscribedClassesOnly() async throws {
-        let f = try await Fixture.make(window: .zero)
+    @Test(arguments: Path.allCases)
+    func outboxRowsAreWrittenWithTheVerdictForSubscribedClassesOnly(path: Path) async throws {
+        let f = try await Fixture.make(window: .zero, path: path)
         defer { Task { await f.db.drop() } }
         try await f.db.pool.query(
             "INSERT INTO webhook_subscription (name, decisions) VALUES ('soc', '{ESCALATE}'), ('all', '{ESCALATE,MONITOR,CLOSE}')")
@@ -213,5 +225,13 @@ struct MonitorRecurrenceTests {
     @Test func wavesKeepSubjectsApartAndOrder() {
         let waves = JobStore.waves([("a", ["p:x"]), ("b", ["p:y"]), ("c", ["p:x", "r:z"]), ("d", ["r:z"]), ("e", [])])
         #expect(waves == [["a", "b", "e"], ["c"], ["d"]])
+    }
+}
+
+extension MonitorRecurrenceTests.Path {
+    func store(pool: PostgresPool, workerID: WorkerID, window: Duration) -> JobStore {
+        var store = JobStore(pool: pool, workerID: workerID, monitorRecurrenceWindow: window)
+        store.keptPlanBatchLimit = keptPlanBatchLimit
+        return store
     }
 }

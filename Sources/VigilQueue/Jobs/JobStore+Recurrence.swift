@@ -42,10 +42,14 @@ extension JobStore {
     /// `BEGIN`, lock the batch's subjects, then the completions in waves in which no subject repeats, each wave a
     /// statement of its own, then `COMMIT`. The statements run one after another, each with its own snapshot, so each
     /// wave sees the watch rows that committed before the locks were granted and those the earlier waves wrote.
+    ///
+    /// Batches of up to ``keptPlanBatchLimit`` completions are one statement either way: `vigil_complete` takes the
+    /// locks and finishes the jobs in order itself.
     func complete(_ completions: [JobResult], into report: inout FinishReport) async throws {
         let window = monitorRecurrenceWindow.milliseconds
-        guard window > 0 else {
-            let statement = completeStatement(completions, window: window)
+        let keptPlan = completions.count <= keptPlanBatchLimit
+        guard window > 0, !keptPlan else {
+            let statement = completeStatement(completions, window: window, sql: keptPlan ? Self.completeKeptPlanSQL : Self.completeSQL)
             let result = try await pool.withConnection { try await $0.run(statement) }
             try Self.collectCompletions(result, into: &report)
             return
