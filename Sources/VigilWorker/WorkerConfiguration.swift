@@ -6,7 +6,9 @@ public struct WorkerConfiguration: Sendable {
     /// for the completion writer are held on top of these, up to as many again, so the next batch is claimed while
     /// the last one's results are committed.
     public var maxInFlight: Int
-    /// Jobs claimed per statement at most (default 128; never more than the free in-flight slots).
+    /// Jobs claimed per statement at most (default 128; never more than the free in-flight slots). While steps are
+    /// short the worker waits for room for a quarter of this (of `maxInFlight` when smaller) before it claims; once
+    /// they are long (AI steps) it claims as soon as one slot is free.
     public var claimBatch: Int
     /// How long a claimed job's lease lasts after each heartbeat (default 30 s). A job whose worker stops
     /// heartbeating is taken over once it expires.

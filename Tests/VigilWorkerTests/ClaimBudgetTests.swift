@@ -3,7 +3,7 @@ import Testing
 @testable import VigilWorker
 
 /// The claim loop's budget: at most `maxInFlight` steps running, at most as many again held while their results
-/// wait for the completion writer.
+/// wait for the completion writer; and the smallest claim worth a statement.
 struct ClaimBudgetTests {
     @Test(arguments: [
         // (maxInFlight, held, awaitingWrite, budget)
@@ -32,5 +32,19 @@ struct ClaimBudgetTests {
                 }
             }
         }
+    }
+
+    @Test(arguments: [
+        // (claimBatch, maxInFlight, meanStep, meanClaim, threshold)
+        (128, 8, nil, nil, 2),  // nothing measured yet: a quarter batch
+        (128, 8, 5.0, 0.0015, 1),  // AI steps of 5 s: a slot would sit idle for about 0.6 s, a claim takes 1.5 ms
+        (128, 256, 0.002, 0.0014, 32),  // trivial steps: a quarter batch of room comes free in 0.24 ms
+        (128, 256, 0.5, 0.0014, 1),  // 0.5 s steps on 256 slots: 61 ms for a quarter batch, 43 claims' time
+        (128, 256, 0.02, 0.0014, 32),  // 20 ms steps: 2.4 ms, under two claims' time
+        (128, 4, 5.0, 0.0015, 1),  // a quarter of four is one anyway
+        (128, 8, 5.0, nil, 2),
+    ] as [(Int, Int, Double?, Double?, Int)])
+    func threshold(claimBatch: Int, maxInFlight: Int, meanStep: Double?, meanClaim: Double?, expected: Int) {
+        #expect(WorkerRuntime.claimThreshold(claimBatch: claimBatch, maxInFlight: maxInFlight, meanStep: meanStep, meanClaim: meanClaim) == expected)
     }
 }

@@ -145,4 +145,3 @@ BEGIN
     END IF;
 END
 $complete$;
-

@@ -67,6 +67,21 @@ final class WorkerRuntime: Sendable {
         /// Since when (wall clock, µs since 1970) the claim budget has been at or above the claim threshold; nil
         /// while it is below (``TriageTimeline/claimReadyAt``).
         var roomSince: Int64? = TriageTimeline.now()
+        /// When each running job was claimed, for ``meanStep``.
+        var claimedAt: [ClaimedJob.Key: ContinuousClock.Instant] = [:]
+        /// Moving means, in seconds, of how long a job runs its step (claim to result) and of a claim's round trip;
+        /// nil until measured (``WorkerRuntime/claimThreshold(claimBatch:maxInFlight:meanStep:meanClaim:)``).
+        var meanStep: Double?
+        var meanClaim: Double?
+    }
+
+    /// The weight of the newest sample in ``JobState/meanStep`` and ``JobState/meanClaim``.
+    private static let meanWeight = 0.1
+
+    private static func moved(_ mean: Double?, toward sample: Duration) -> Double {
+        let seconds = Double(sample.components.seconds) + Double(sample.components.attoseconds) / 1e18
+        guard let mean else { return seconds }
+        return mean + meanWeight * (seconds - mean)
     }
 
     private let jobState = Mutex(JobState())
@@ -92,6 +107,7 @@ final class WorkerRuntime: Sendable {
 
     func recordClaim(jobs: Int, took duration: Duration) {
         metrics.claimDuration.recordNanoseconds(duration.nanoseconds)
+        jobState.withLock { $0.meanClaim = Self.moved($0.meanClaim, toward: duration) }
         let (seconds, attoseconds) = duration.components
         let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         statistics.withLock { statistics in
@@ -177,8 +193,34 @@ final class WorkerRuntime: Sendable {
     /// (nil while below it).
     var claimRoom: (budget: Int, since: Int64?) { jobState.withLock { (budget(of: $0), $0.roomSince) } }
 
-    /// The smallest claim worth a statement: a quarter of a claim batch (of `maxInFlight` when smaller).
-    var claimThreshold: Int { max(1, min(configuration.claimBatch, configuration.maxInFlight) / 4) }
+    /// The smallest claim worth a statement now (see ``claimThreshold(claimBatch:maxInFlight:meanStep:meanClaim:)``).
+    var claimThreshold: Int { jobState.withLock { threshold(of: $0) } }
+
+    /// The smallest claim worth a statement. While steps are short, a quarter of a claim batch (of `maxInFlight` when
+    /// smaller): room for that many comes free soon, and each statement claims more jobs. Once steps are long (an AI
+    /// step takes seconds), one: room for a quarter batch would come free only after many claims' time (more than
+    /// ``claimsWorthWaiting``), while a free slot sat idle and an alert waited for it.
+    ///
+    /// - Parameters:
+    ///   - meanStep: the mean time a job runs its step, in seconds (nil: not measured yet).
+    ///   - meanClaim: the mean claim round trip, in seconds (nil: not measured yet).
+    static func claimThreshold(claimBatch: Int, maxInFlight: Int, meanStep: Double?, meanClaim: Double?) -> Int {
+        let quarter = max(1, min(claimBatch, maxInFlight) / 4)
+        guard quarter > 1, let meanStep, let meanClaim else { return quarter }
+        // With every slot busy, one comes free about every meanStep / maxInFlight seconds.
+        let waitForQuarter = meanStep * Double(quarter - 1) / Double(maxInFlight)
+        return waitForQuarter > Double(claimsWorthWaiting) * meanClaim ? 1 : quarter
+    }
+
+    /// How many claim round trips of waiting for room a quarter batch is worth. Claiming single jobs costs the server
+    /// a statement per job: with trivial steps and 256 slots, waiting about one claim's time (as `vigil worker`
+    /// does at 9,000 jobs/s) is worth it, and claiming at once cost 12-20% of worked jobs/s.
+    static let claimsWorthWaiting = 20
+
+    private func threshold(of state: JobState) -> Int {
+        Self.claimThreshold(
+            claimBatch: configuration.claimBatch, maxInFlight: configuration.maxInFlight, meanStep: state.meanStep, meanClaim: state.meanClaim)
+    }
 
     /// The claim budget: at most `maxInFlight` steps run at once, and at most `maxInFlight` more jobs wait for
     /// their results to be written. A job whose step has ended stops counting against the running steps, so the
@@ -207,13 +249,14 @@ final class WorkerRuntime: Sendable {
             let value = change(&state)
             let after = budget(of: state)
             noteRoom(&state, after: after)
-            return (value, state.stopping || (before < claimThreshold && after >= claimThreshold))
+            let threshold = threshold(of: state)
+            return (value, state.stopping || (before < threshold && after >= threshold))
         }
     }
 
     /// Keeps ``JobState/roomSince``: set when the budget reaches the threshold, cleared when it drops below.
     private func noteRoom(_ state: inout JobState, after budget: Int) {
-        if budget < claimThreshold {
+        if budget < threshold(of: state) {
             state.roomSince = nil
         } else if state.roomSince == nil {
             state.roomSince = TriageTimeline.now()
@@ -227,6 +270,7 @@ final class WorkerRuntime: Sendable {
     func started(_ job: ClaimedJob) {
         let count = jobState.withLock { state in
             state.inFlight[job.key] = job
+            state.claimedAt[job.key] = .now
             noteRoom(&state, after: budget(of: state))
             return state.inFlight.count
         }
@@ -238,6 +282,7 @@ final class WorkerRuntime: Sendable {
     func ended(_ job: ClaimedJob, interrupted: Bool) {
         let (count, wake) = changeJobs { state in
             state.inFlight[job.key] = nil
+            state.claimedAt[job.key] = nil
             if interrupted { state.interrupted.append(job) } else { state.awaitingWrite -= 1 }
             return state.inFlight.count
         }
@@ -262,6 +307,9 @@ final class WorkerRuntime: Sendable {
             let (_, wake) = changeJobs { state in
                 state.pending.append(Pending(result: result, continuation: continuation))
                 state.awaitingWrite += 1
+                if let claimed = state.claimedAt.removeValue(forKey: result.key) {
+                    state.meanStep = Self.moved(state.meanStep, toward: claimed.duration(to: .now))
+                }
             }
             completionWake.signal()
             if wake { claimWake.signal() }

@@ -26,7 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Jobs whose triage step runs at once at most (as many more may wait while their results are written).")
     var maxInFlight = 64
 
-    @Option(help: "Jobs claimed per statement at most.")
+    @Option(help: "Jobs claimed per statement at most (with short steps, claims wait for room for a quarter of this).")
     var claimBatch = 128
 
     @Option(help: "Shard lease duration in seconds (the same for the whole cluster).")
