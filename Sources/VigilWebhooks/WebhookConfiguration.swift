@@ -179,11 +179,3 @@ public struct WebhookConfiguration: Sendable {
             timeout: try seconds("timeout_seconds", .seconds(10)), includeRationale: object["include_rationale"]?.boolValue ?? false)
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-}

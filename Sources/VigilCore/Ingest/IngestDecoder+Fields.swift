@@ -182,12 +182,12 @@ extension IngestDecoder {
         case let value?:
             throw wrongType(field, expected: "a string or a number", found: value)
         }
-        let latest = now.addingTimeInterval(configuration.maxFutureSkew.ingestSeconds)
+        let latest = now.addingTimeInterval(configuration.maxFutureSkew.seconds)
         guard date >= configuration.earliestOccurredAt, date <= latest else {
             throw IngestRejection(
                 code: .outOfRange, field: field.rawValue,
                 reason: "must lie between \(IngestDecoder.dayText(configuration.earliestOccurredAt)) and "
-                    + "\(Int(configuration.maxFutureSkew.ingestSeconds / 3600)) hours from now")
+                    + "\(Int(configuration.maxFutureSkew.seconds / 3600)) hours from now")
         }
         return date
     }
@@ -381,13 +381,5 @@ extension IngestDecoder {
 
     func wrongType(_ field: IngestField, expected: String, found: JSONValue) -> IngestRejection {
         IngestRejection(code: .wrongType, field: field.rawValue, reason: "must be \(expected), found \(found.typeName)")
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    fileprivate var ingestSeconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 }

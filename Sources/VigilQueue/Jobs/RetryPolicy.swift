@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// When failed jobs run again, and when they stop: exponential backoff with jitter, capped, and a maximum
 /// number of attempts after which a job is dead-lettered.
@@ -55,8 +56,8 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The un-jittered delay after failed attempt `attempt` (1-based): `min(maxDelay, baseDelay · multiplier^(attempt-1))`.
     public func exponentialDelay(afterAttempt attempt: Int) -> Duration {
         let exponent = Double(max(0, attempt - 1))
-        let seconds = baseDelay.secondsValue * pow(multiplier, exponent)
-        guard seconds.isFinite, seconds < maxDelay.secondsValue else { return maxDelay }
+        let seconds = baseDelay.seconds * pow(multiplier, exponent)
+        guard seconds.isFinite, seconds < maxDelay.seconds else { return maxDelay }
         return .nanoseconds(Int64(seconds * 1e9))
     }
 
@@ -70,7 +71,7 @@ public struct RetryPolicy: Sendable, Hashable {
     public func delay<G: RandomNumberGenerator>(afterAttempt attempt: Int, previousDelay: Duration? = nil, using generator: inout G)
         -> Duration
     {
-        let exponential = exponentialDelay(afterAttempt: attempt).secondsValue
+        let exponential = exponentialDelay(afterAttempt: attempt).seconds
         let seconds: Double
         switch jitter {
         case .none:
@@ -80,11 +81,11 @@ public struct RetryPolicy: Sendable, Hashable {
         case .equal:
             seconds = exponential / 2 + Double.random(in: 0...(exponential / 2), using: &generator)
         case .decorrelated:
-            let base = baseDelay.secondsValue
-            let upper = max(base, 3 * (previousDelay ?? baseDelay).secondsValue)
-            seconds = min(maxDelay.secondsValue, Double.random(in: base...upper, using: &generator))
+            let base = baseDelay.seconds
+            let upper = max(base, 3 * (previousDelay ?? baseDelay).seconds)
+            seconds = min(maxDelay.seconds, Double.random(in: base...upper, using: &generator))
         }
-        return .nanoseconds(Int64(min(seconds, maxDelay.secondsValue) * 1e9))
+        return .nanoseconds(Int64(min(seconds, maxDelay.seconds) * 1e9))
     }
 
     /// What to do with a job whose attempt `attempt` (1-based, counting this one) ended with `outcome`.
@@ -106,13 +107,5 @@ public struct RetryPolicy: Sendable, Hashable {
             guard attempt < maxAttempts else { return .deadLetter(error: error, attempts: attempt) }
             return .retry(delay: delay(afterAttempt: attempt, previousDelay: previousDelay, using: &generator), error: error)
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    fileprivate var secondsValue: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
