@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
+import VigilCore
 import VigilPostgres
 import VigilQueue
 
@@ -79,9 +80,8 @@ final class WorkerRuntime: Sendable {
     private static let meanWeight = 0.1
 
     private static func moved(_ mean: Double?, toward sample: Duration) -> Double {
-        let seconds = Double(sample.components.seconds) + Double(sample.components.attoseconds) / 1e18
-        guard let mean else { return seconds }
-        return mean + meanWeight * (seconds - mean)
+        guard let mean else { return sample.seconds }
+        return mean + meanWeight * (sample.seconds - mean)
     }
 
     private let jobState = Mutex(JobState())
@@ -189,12 +189,10 @@ final class WorkerRuntime: Sendable {
     /// How many jobs the claim loop may claim now (see ``claimBudget(maxInFlight:held:awaitingWrite:)``).
     var claimBudget: Int { jobState.withLock { budget(of: $0) } }
 
-    /// The claim budget now, and since when (wall clock, µs since 1970) it has been at or above the claim threshold
-    /// (nil while below it).
-    var claimRoom: (budget: Int, since: Int64?) { jobState.withLock { (budget(of: $0), $0.roomSince) } }
-
-    /// The smallest claim worth a statement now (see ``claimThreshold(claimBatch:maxInFlight:meanStep:meanClaim:)``).
-    var claimThreshold: Int { jobState.withLock { threshold(of: $0) } }
+    /// The claim budget now, since when (wall clock, µs since 1970) it has been at or above the claim threshold (nil
+    /// while below it), and that threshold: the smallest claim worth a statement now (see
+    /// ``claimThreshold(claimBatch:maxInFlight:meanStep:meanClaim:)``).
+    var claimRoom: (budget: Int, since: Int64?, threshold: Int) { jobState.withLock { (budget(of: $0), $0.roomSince, threshold(of: $0)) } }
 
     /// The smallest claim worth a statement. While steps are short, a quarter of a claim batch (of `maxInFlight` when
     /// smaller): room for that many comes free soon, and each statement claims more jobs. Once steps are long (an AI
@@ -248,19 +246,22 @@ final class WorkerRuntime: Sendable {
             let before = budget(of: state)
             let value = change(&state)
             let after = budget(of: state)
-            noteRoom(&state, after: after)
-            let threshold = threshold(of: state)
+            let threshold = noteRoom(&state, after: after)
             return (value, state.stopping || (before < threshold && after >= threshold))
         }
     }
 
     /// Keeps ``JobState/roomSince``: set when the budget reaches the threshold, cleared when it drops below.
-    private func noteRoom(_ state: inout JobState, after budget: Int) {
-        if budget < threshold(of: state) {
+    /// Returns the threshold it compared with.
+    @discardableResult
+    private func noteRoom(_ state: inout JobState, after budget: Int) -> Int {
+        let threshold = threshold(of: state)
+        if budget < threshold {
             state.roomSince = nil
         } else if state.roomSince == nil {
             state.roomSince = TriageTimeline.now()
         }
+        return threshold
     }
 
     var inFlightKeys: [ClaimedJob.Key] { jobState.withLock { Array($0.inFlight.keys) } }

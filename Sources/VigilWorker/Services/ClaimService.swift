@@ -19,7 +19,7 @@ struct ClaimService: Service {
                 var rotation = 0
                 var connection: PostgresConnection?
                 while !runtime.isStopping {
-                    let (free, roomSince) = runtime.claimRoom
+                    let (free, roomSince, threshold) = runtime.claimRoom
                     var leases = runtime.claimableLeases()
                     if !leases.isEmpty {
                         // Start each claim at another shard, so no shard waits behind the others' backlogs.
@@ -27,7 +27,7 @@ struct ClaimService: Service {
                         leases = Array(leases[rotation...] + leases[..<rotation])
                     }
                     // Claim in batches: wait for a quarter of a batch to come free (the runtime wakes the loop then).
-                    if free >= runtime.claimThreshold, !leases.isEmpty {
+                    if free >= threshold, !leases.isEmpty {
                         let limit = min(free, configuration.claimBatch)
                         do {
                             if connection == nil { connection = try await Self.claimConnection(runtime.pool.configuration) }
