@@ -169,29 +169,6 @@ struct CompletionStatementTests {
             let statement = jobs.completeStatement(results, window: 3_600_000, sql: JobStore.completeKeptPlanSQL)
             return try await connection.run(statement).map { try $0.decode(String?.self, at: 2) }
         }
-        /// Runs `work` in a transaction of its own and expects it to have read the tables by key only.
-        func expectKeyLookups<T>(_ what: String, _ work: () async throws -> T) async throws -> T {
-            // PostgreSQL 15 keeps a backend's counts of earlier transactions in the `xact` views until it flushes them
-            // (at most once a second, when idle): flush them now, so that what follows counts `work` alone.
-            try await connection.query("SELECT pg_stat_force_next_flush()")
-            try await connection.executeScript("BEGIN")
-            let value = try await work()
-            let scans = try await connection.query(
-                """
-                SELECT t.relname, t.seq_scan, coalesce(max(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)
-                FROM pg_stat_xact_user_tables t LEFT JOIN pg_index i ON i.indrelid = t.relid
-                WHERE t.schemaname = current_schema() AND t.relname = ANY ($1)
-                GROUP BY t.relname, t.seq_scan
-                """, [tables])
-            try await connection.executeScript("COMMIT")
-            for row in scans {
-                let table = try row.decode(String.self, at: 0)
-                #expect(try row.decode(Int.self, at: 1) == 0, "\(what): sequential scans of \(table)")
-                // At most a few entries per job from any one index (a watch lookup finds its subject's one row).
-                #expect(try row.decode(Int.self, at: 2) <= 200, "\(what): index entries read in \(table)")
-            }
-            return value
-        }
 
         try await db.enqueue(1, prefix: "first")
         // Statistics of the nearly empty tables, as autovacuum leaves them on an idle cluster.
@@ -207,7 +184,8 @@ struct CompletionStatementTests {
             """)
         let claimed = try await claim(50)
         #expect(claimed.count == 50)
-        let written = try await expectKeyLookups("the completion") { try await complete(claimed) }
+        // At most a few entries per job from any one index (a watch lookup finds its subject's one row).
+        let written = try await connection.expectKeyLookups("the completion", tables: tables) { try await complete(claimed) }
         #expect(written == Array(repeating: "ESCALATE", count: 50))
     }
 }

@@ -39,13 +39,17 @@ public struct JobStore: Sendable {
     /// are read last, by primary key.
     ///
     /// Written as three small steps rather than one five-way join: PostgreSQL plans it in about a quarter of the
-    /// time (0.3 ms instead of 1.2 ms on an idle server), and planning was most of the claim's cost.
+    /// time (0.3 ms instead of 1.2 ms on an idle server). And written so that one plan serves every table size (the
+    /// claim connection keeps it, see ``claimConnection()``): every step reaches its rows by key whatever the
+    /// planner believes about the tables' sizes. `claimed` finds each picked job by the `ctid` `picked` locked (a
+    /// TID scan: no other access path exists for it), and each alert is read in a subquery of its own (`OFFSET 0`
+    /// keeps it from being merged into a join the planner could run as a walk of the whole `alert_pkey`).
     static let claimSQL = """
         WITH picked AS (
-            SELECT r.shard, r.alert_id, t.epoch
+            SELECT r.ctid, r.shard, r.alert_id, t.epoch
             FROM unnest($2::int[], $3::int8[]) AS t(shard, epoch)
             CROSS JOIN LATERAL (
-                SELECT j.shard, j.alert_id FROM triage_job j
+                SELECT j.ctid, j.shard, j.alert_id FROM triage_job j
                 WHERE j.shard = t.shard AND j.state = 'ready' AND j.run_at <= now()
                 ORDER BY j.run_at LIMIT $4 FOR UPDATE SKIP LOCKED
             ) r
@@ -57,29 +61,56 @@ public struct JobStore: Sendable {
             SET state = 'running', attempt = j.attempt + 1, owner = $1, lease_epoch = p.epoch,
                 lease_expires_at = now() + $5 * interval '1 millisecond'
             FROM picked p
-            WHERE j.shard = p.shard AND j.alert_id = p.alert_id
+            WHERE j.ctid = p.ctid
             RETURNING j.shard, j.alert_id, j.attempt, j.max_attempts, j.lease_epoch, j.previous_delay_ms
         )
         SELECT c.shard, c.alert_id, c.attempt, c.max_attempts, c.lease_epoch, c.previous_delay_ms,
-            a.source, a.external_id, a.kind, a.severity, a.occurred_at, a.principal, a.resource, a.account,
-            host(a.source_ip), a.payload::text
-        FROM claimed c JOIN alert a ON a.shard = c.shard AND a.id = c.alert_id
+            a.source, a.external_id, a.kind, a.severity, a.occurred_at, a.principal, a.resource, a.account, a.source_ip, a.payload
+        FROM claimed c CROSS JOIN LATERAL (
+            SELECT a.source, a.external_id, a.kind, a.severity, a.occurred_at, a.principal, a.resource, a.account,
+                host(a.source_ip) AS source_ip, a.payload::text AS payload
+            FROM alert a WHERE a.shard = c.shard AND a.id = c.alert_id
+            OFFSET 0
+        ) a
         """
+
+    /// The claim connection's settings: its claims commit without waiting for the WAL flush (a claim lost in a
+    /// server crash only returns its jobs to ready, and their completions are then refused by the fence), and the
+    /// claim's plan is made once and kept (`force_generic_plan`; planning was about 0.3 of the 0.75 ms a one-job
+    /// claim took). Sequential scans, bitmap scans and sorts are off so that the kept plan cannot be one that reads
+    /// a table, or a shard's whole backlog, to find a few rows: a plan made while the tables were nearly empty
+    /// would otherwise do so once they are not (a sort of each shard's ready jobs instead of reading
+    /// `triage_job_ready` in order up to the limit was seen).
+    static let claimSessionSQL = """
+        SET synchronous_commit = off; SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; \
+        SET enable_bitmapscan = off; SET enable_sort = off
+        """
+
+    /// A connection of its own for the claim loop (``claimSessionSQL``): only ``claim(leases:limit:jobLease:on:)``
+    /// is meant to run on it.
+    public func claimConnection() async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(pool.configuration)
+        do {
+            try await connection.executeScript(Self.claimSessionSQL)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        return connection
+    }
 
     /// Claims up to `limit` jobs under `leases` with a job lease of `jobLease`. Rotate `leases` between calls to
     /// spread claims over the shards.
     ///
     /// - Throws: ``PostgresError``; a row whose alert cannot be read back is a `.decoding` error.
     ///
-    /// - Parameter connection: the connection to claim on (the claim loop keeps one with
-    ///   `synchronous_commit = off`: a claim lost in a server crash only returns its jobs to ready, and their
-    ///   completions are then refused by the fence); nil takes one from the pool.
+    /// - Parameter connection: the connection to claim on (the claim loop keeps one from ``claimConnection()``,
+    ///   which keeps the claim's plan); nil takes one from the pool, where the claim is planned on every call.
     public func claim(leases: [LeaseToken], limit: Int, jobLease: Duration, on connection: PostgresConnection? = nil) async throws
         -> [ClaimedJob]
     {
         guard !leases.isEmpty, limit > 0 else { return [] }
-        // Prepared, so parsed once per connection, and planned on every call (`plan_cache_mode = force_custom_plan`):
-        // a generic plan made while `triage_job` was empty kept a worker at 757 jobs/s once 50,000 jobs arrived.
+        // Prepared, so parsed once per connection; planned once on a claim connection, on every call elsewhere.
         let statement = PostgresStatement(
             Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds], prepared: true)
         let result =

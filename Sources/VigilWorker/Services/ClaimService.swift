@@ -30,7 +30,7 @@ struct ClaimService: Service {
                     if free >= threshold, !leases.isEmpty {
                         let limit = min(free, configuration.claimBatch)
                         do {
-                            if connection == nil { connection = try await Self.claimConnection(runtime.pool.configuration) }
+                            if connection == nil { connection = try await runtime.jobs.claimConnection() }
                             let sent = runtime.clock.now
                             let sentAt = TriageTimeline.now()
                             let claimed = try await runtime.jobs.claim(
@@ -91,14 +91,6 @@ struct ClaimService: Service {
         } onGracefulShutdown: {
             runtime.beginStopping()
         }
-    }
-
-    /// The claim loop's own connection. Claims commit without waiting for the WAL flush: a claim lost in a
-    /// server crash only returns its jobs to ready (their completions are then refused by the fence).
-    private static func claimConnection(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
-        let connection = try await PostgresConnection.connect(configuration)
-        try await connection.executeScript("SET synchronous_commit = off")
-        return connection
     }
 
     /// When the claim that took a job was ready, sent and answered (wall clock, µs since 1970).
