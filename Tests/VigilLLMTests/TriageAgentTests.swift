@@ -156,6 +156,24 @@ struct TriageAgentTests {
         }
     }
 
+    @Test("an alert its session already sanitised is sent as sanitised, not walked again")
+    func alreadySanitisedAlert() async throws {
+        try await LLMSimulator.withRunning { sim in
+            let alert = sampleAlert(payload: ["requestParameters": ["secretAccessKey": .string(Self.secrets[1])]])
+            var session = HygieneSession()
+            let sanitized = session.sanitize(alert: alert)
+            let alertRedactions = session.report.redactions
+            #expect(alertRedactions.count == 1)
+            let context = TriageContext(hygiene: session, sanitizedAlert: sanitized)
+            let outcome = await try makeAgent(.anthropic, sim).investigate(alert: alert, context: context)
+            let first = try #require(sim.simulator.requestLog().first?.body)
+            #expect(!first.contains(Self.secrets[1]))
+            #expect(first.contains("[REDACTED"))
+            // Walked again, the alert's redaction would be in the report twice.
+            #expect(outcome.hygiene.redactions.filter { $0.path.hasPrefix("alert.") } == alertRedactions)
+        }
+    }
+
     @Test("the alert reaches the model only spotlighted, and the system prompt carries the policy", arguments: kinds)
     func spotlightedAndPolicy(kind: LLMProviderConfiguration.Kind) async throws {
         try await LLMSimulator.withRunning { sim in

@@ -156,14 +156,14 @@ final class ObservingRulePath: RulePathEvaluating {
         self.simulator = simulator
     }
 
-    func assess(_ alert: Alert) async -> RuleAssessment {
+    func assess(_ alert: Alert, hygiene: HygieneReport?) async -> RuleAssessment {
         let deadline = ContinuousClock.now.advanced(by: .seconds(20))
         while simulator.requestLog().isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         let arrived = !simulator.requestLog().isEmpty
         observed.withLock { $0 = arrived }
-        return await inner.assess(alert)
+        return await inner.assess(alert, hygiene: hygiene)
     }
 
     func guardrails(for alert: Alert, hits: [RuleHit], hygiene: HygieneReport) -> [GuardrailFinding] {

@@ -120,7 +120,7 @@ public struct TriageAgent: Sendable {
 
         mutating func execute() async -> AIResult {
             if agent.client.circuitOpen { return .unavailable(reason: "circuit open") }
-            let alertBlock = render(session.sanitize(alert: alert), label: "alert")
+            let alertBlock = render(context.sanitizedAlert ?? session.sanitize(alert: alert), label: "alert")
             var opening = "Triage this alert. Its data follows.\n\n" + alertBlock
             if !context.ruleFindings.isEmpty {
                 opening += "\n\nVigil's detection rules matched: " + context.ruleFindings.joined(separator: "; ") + "."

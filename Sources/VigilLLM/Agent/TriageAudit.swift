@@ -118,11 +118,15 @@ public struct TriageContext: Sendable {
     /// The alert's hygiene session: the same session must clean the alert and every tool result, so a secret keeps one
     /// placeholder. Pass the worker's session if it already sanitised the alert for the guardrails; default a new one.
     public var hygiene: HygieneSession
+    /// The alert as `hygiene` already sanitised it (``HygieneSession/sanitize(alert:)``), so that it is not walked a
+    /// second time; nil: the agent sanitises it with `hygiene`.
+    public var sanitizedAlert: JSONValue?
     /// Rule-path findings to tell the model, in Vigil's own words (rule titles, not data), e.g. `Sigma: New IAM user`.
     public var ruleFindings: [String]
 
-    public init(hygiene: HygieneSession = HygieneSession(), ruleFindings: [String] = []) {
+    public init(hygiene: HygieneSession = HygieneSession(), sanitizedAlert: JSONValue? = nil, ruleFindings: [String] = []) {
         self.hygiene = hygiene
+        self.sanitizedAlert = sanitizedAlert
         self.ruleFindings = ruleFindings
     }
 }

@@ -71,11 +71,16 @@ public struct AITriageStep: TriageStep {
         try Task.checkCancellation()
         let alert = input.alert
         let agent = TriageAgent(client: client, tools: tools(alert), configuration: configuration.agent, logger: logger)
-        let context = TriageContext(hygiene: HygieneSession(configuration: configuration.hygiene))
-        // Structured concurrency: the model's calls are in flight while the rule path runs; both end in this scope.
-        async let aiOutcome = agent.investigate(alert: alert, context: context)
-        let assessment = await rulePath.assess(alert)
-        let outcome = await aiOutcome
+        // The alert's own data is sanitised once, for both paths: the AI path goes on with the same session (so a
+        // secret keeps one placeholder in the tool results too), the rule path takes its report.
+        var session = HygieneSession(configuration: configuration.hygiene)
+        let sanitized = session.sanitize(alert: alert)
+        let context = TriageContext(hygiene: session, sanitizedAlert: sanitized)
+        // Structured concurrency: the rule path runs in a child task while this task goes on with the AI path (the
+        // longer one: no task to start or to wait for on its way); both end in this scope.
+        async let ruleAssessment = rulePath.assess(alert, hygiene: session.report)
+        let outcome = await agent.investigate(alert: alert, context: context)
+        let assessment = await ruleAssessment
         if Task.isCancelled { throw CancellationError() }
 
         let hygiene = assessment.hygiene.union(outcome.hygiene)

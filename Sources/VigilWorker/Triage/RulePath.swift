@@ -26,10 +26,16 @@ public struct RuleAssessment: Sendable {
 ///
 /// ``RulePath`` is the implementation; the seam lets tests observe when the rule path runs relative to the AI path.
 public protocol RulePathEvaluating: Sendable {
-    /// Runs the rule path for `alert`. Never throws and never closes.
-    func assess(_ alert: Alert) async -> RuleAssessment
+    /// Runs the rule path for `alert`, given what sanitising the alert's own data found (nil: the rule path
+    /// sanitises it itself). Never throws and never closes.
+    func assess(_ alert: Alert, hygiene: HygieneReport?) async -> RuleAssessment
     /// The guardrail findings for `alert` given `hits` and a hygiene report (pure).
     func guardrails(for alert: Alert, hits: [RuleHit], hygiene: HygieneReport) -> [GuardrailFinding]
+}
+
+extension RulePathEvaluating {
+    /// Runs the rule path for `alert`, sanitising the alert's own data itself.
+    public func assess(_ alert: Alert) async -> RuleAssessment { await assess(alert, hygiene: nil) }
 }
 
 /// The deterministic rule path shared by every triage step (DESIGN.md invariants 4 and 5).
@@ -61,17 +67,22 @@ public actor RulePath: RulePathEvaluating {
         RulePath(ruleSet: try RuleSet(sources: BuiltinRules.sources))
     }
 
-    public func assess(_ alert: Alert) -> RuleAssessment {
-        var hygiene = HygieneSession(configuration: hygieneConfiguration)
-        _ = hygiene.sanitize(alert: alert)
+    public func assess(_ alert: Alert, hygiene given: HygieneReport?) -> RuleAssessment {
+        let hygiene =
+            given
+            ?? {
+                var session = HygieneSession(configuration: hygieneConfiguration)
+                _ = session.sanitize(alert: alert)
+                return session.report
+            }()
         let hits = engine.evaluate(alert: alert)
-        let guardrails = policy.evaluate(alert: alert, ruleHits: hits, hygiene: hygiene.report)
+        let guardrails = policy.evaluate(alert: alert, ruleHits: hits, hygiene: hygiene)
         let severe = hits.contains { ["high", "critical"].contains($0.level.lowercased()) }
         let evidence = hits.enumerated().map { index, hit in
             Evidence(id: "rule:\(index):\(hit.ruleID)", source: "rules", summary: "\(hit.title) (\(hit.level); author: \(hit.author ?? "unknown"))")
         }
         let rules = RulePathResult(decision: severe ? .escalate : .monitor, hits: hits, evidence: evidence)
-        return RuleAssessment(hits: hits, rules: rules, guardrails: guardrails, hygiene: hygiene.report)
+        return RuleAssessment(hits: hits, rules: rules, guardrails: guardrails, hygiene: hygiene)
     }
 
     public nonisolated func guardrails(for alert: Alert, hits: [RuleHit], hygiene: HygieneReport) -> [GuardrailFinding] {
