@@ -15,7 +15,7 @@ struct CallTimingTests {
         var sendMilliseconds: Int
         var wireMilliseconds: Int?
 
-        func prepare(_ request: LLMRequest) -> PreparedLLMRequest {
+        func prepare(_ request: LLMRequest, continuing previous: PreparedLLMRequest?) -> PreparedLLMRequest {
             PreparedLLMRequest(body: "{}", maxTokens: request.maxTokens, extraHeaders: [])
         }
 

@@ -44,6 +44,36 @@ struct ProviderTests {
         #expect(results[1]["is_error"] == true)
     }
 
+    /// The conversation of ``request`` one turn at a time, each turn continuing the previous one's prepared request.
+    @Test("a conversation's turns reuse what earlier turns encoded, byte for byte as encoding each whole", arguments: LLMProviderConfiguration.Kind.allCases)
+    func continuedEncoding(kind: LLMProviderConfiguration.Kind) throws {
+        let provider = try LLMProviderConfiguration(kind: kind, baseURL: "http://127.0.0.1:9", model: "m", apiKey: .value("k")).makeProvider()
+        var previous: PreparedLLMRequest?
+        for turn in 1...Self.request.messages.count {
+            var request = Self.request
+            request.messages = Array(request.messages.prefix(turn))
+            let continued = provider.prepare(request, continuing: previous)
+            #expect(continued.body == provider.prepare(request).body, "turn \(turn)")
+            #expect(try JSONParser().parse(continued.body)["messages"] != nil)
+            previous = continued
+        }
+        // A request that does not continue the conversation (another system prompt, a message changed, fewer
+        // messages) is encoded whole, not spliced onto the old parts.
+        var other = Self.request
+        other.system = "another"
+        #expect(provider.prepare(other, continuing: previous).body == provider.prepare(other).body)
+        var changed = Self.request
+        changed.messages[0] = .user("changed")
+        #expect(provider.prepare(changed, continuing: previous).body == provider.prepare(changed).body)
+        var shorter = Self.request
+        shorter.messages.removeLast()
+        #expect(provider.prepare(shorter, continuing: previous).body == provider.prepare(shorter).body)
+        // Continued with no message at all: still valid JSON.
+        var empty = Self.request
+        empty.messages = []
+        #expect(try JSONParser().parse(provider.prepare(empty, continuing: nil).body)["model"] != nil)
+    }
+
     @Test("OpenAI: system message, tools as functions, arguments as JSON strings, role tool replies, no tool_choice")
     func openAIEncoding() throws {
         let body = OpenAIProvider.encode(Self.request, model: "m")

@@ -105,6 +105,8 @@ public struct TriageAgent: Sendable {
         let started = ContinuousClock.now
         let deadline: ContinuousClock.Instant
         var resultCount = 0
+        /// The previous turn's request as sent: the next turn encodes only its new messages.
+        var prepared: PreparedLLMRequest?
 
         init(agent: TriageAgent, alert: Alert, context: TriageContext) {
             self.agent = agent
@@ -143,7 +145,9 @@ public struct TriageAgent: Sendable {
                     extraHeaders: configuration.extraHeaders
                 )
                 let callStarted = ContinuousClock.now
-                let outcome = await agent.client.complete(request, timeout: configuration.callTimeout, deadline: deadline)
+                let outcome = await agent.client.complete(
+                    request, continuing: prepared, timeout: configuration.callTimeout, deadline: deadline)
+                prepared = outcome.prepared
                 let latency = LLMClient.milliseconds(callStarted.duration(to: ContinuousClock.now))
                 let offset = LLMClient.milliseconds(started.duration(to: callStarted))
                 let response: LLMResponse

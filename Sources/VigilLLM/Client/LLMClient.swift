@@ -68,11 +68,16 @@ public final class LLMClient: Sendable {
         public var attempts: [Attempt]
         /// Encoding the request into the provider's JSON body (``LLMProvider/prepare(_:)``), once per call.
         public var encodeMilliseconds: Double = 0
+        /// The request as sent: pass it as the next turn's `continuing` (nil when nothing was encoded).
+        public var prepared: PreparedLLMRequest?
 
-        public init(result: Result<LLMResponse, LLMProviderError>, attempts: [Attempt], encodeMilliseconds: Double = 0) {
+        public init(
+            result: Result<LLMResponse, LLMProviderError>, attempts: [Attempt], encodeMilliseconds: Double = 0, prepared: PreparedLLMRequest? = nil
+        ) {
             self.result = result
             self.attempts = attempts
             self.encodeMilliseconds = encodeMilliseconds
+            self.prepared = prepared
         }
     }
 
@@ -105,9 +110,13 @@ public final class LLMClient: Sendable {
     public var peakConcurrency: Int { concurrency.peak }
 
     /// Sends `request`, retrying as described above, each attempt bounded by `timeout` and all by `deadline`.
-    public func complete(_ request: LLMRequest, timeout: Duration, deadline: ContinuousClock.Instant) async -> Outcome {
+    /// - Parameter previous: the previous turn's ``Outcome/prepared`` when `request` continues that conversation:
+    ///   what it encoded is reused (``LLMProvider/prepare(_:continuing:)``).
+    public func complete(
+        _ request: LLMRequest, continuing previous: PreparedLLMRequest? = nil, timeout: Duration, deadline: ContinuousClock.Instant
+    ) async -> Outcome {
         let encodeStarted = clock.now
-        let prepared = provider.prepare(request)
+        let prepared = provider.prepare(request, continuing: previous)
         let encode = Self.milliseconds(encodeStarted.duration(to: clock.now))
         let name = provider.configuration.kind.rawValue
         var attempts: [Attempt] = []
@@ -118,11 +127,11 @@ public final class LLMClient: Sendable {
             recordMetrics(result.result, result.record)
             let error: LLMProviderError
             switch result.result {
-            case .success(let response): return Outcome(result: .success(response), attempts: attempts, encodeMilliseconds: encode)
+            case .success(let response): return Outcome(result: .success(response), attempts: attempts, encodeMilliseconds: encode, prepared: prepared)
             case .failure(let failure): error = failure
             }
             guard error.isRetryable, attempts.count < configuration.maxAttempts, !circuitOpen else {
-                return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode)
+                return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode, prepared: prepared)
             }
             var wait = error.code == .rateLimited ? (error.retryAfter ?? backoff) : backoff
             if error.code != .rateLimited {
@@ -131,11 +140,11 @@ public final class LLMClient: Sendable {
             }
             backoff = min(backoff * 2, configuration.maxBackoff)
             if error.code == .rateLimited { await limiter.pause(for: wait) }
-            guard clock.now.advanced(by: wait) < deadline else { return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode) }
+            guard clock.now.advanced(by: wait) < deadline else { return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode, prepared: prepared) }
             logger.debug("llm call retry", metadata: ["provider": "\(name)", "error": "\(error.code)", "wait_ms": "\(wait)"])
             // After a 429 the limiter's pause also holds back every other worker.
             do { try await Task.sleep(for: wait, clock: clock) } catch {
-                return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts, encodeMilliseconds: encode)
+                return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts, encodeMilliseconds: encode, prepared: prepared)
             }
         }
     }

@@ -18,8 +18,10 @@ public struct AnthropicProvider: LLMProvider {
         self.transport = transport
     }
 
-    public func prepare(_ request: LLMRequest) -> PreparedLLMRequest {
-        PreparedLLMRequest(body: Self.encode(request, model: configuration.model).jsonText, maxTokens: request.maxTokens, extraHeaders: request.extraHeaders)
+    public func prepare(_ request: LLMRequest, continuing previous: PreparedLLMRequest?) -> PreparedLLMRequest {
+        let model = configuration.model
+        return EncodedConversation.prepare(
+            request, continuing: previous, frame: { Self.frame($0, model: model, items: $1) }, items: { [Self.encode($0)] })
     }
 
     public func send(_ request: PreparedLLMRequest, timeout: Duration) async throws(LLMProviderError) -> LLMResponse {
@@ -41,6 +43,11 @@ public struct AnthropicProvider: LLMProvider {
 
     /// The Messages API body for `request`.
     public static func encode(_ request: LLMRequest, model: String) -> JSONValue {
+        frame(request, model: model, items: request.messages.map(encode))
+    }
+
+    /// The Messages API body with `items` as its messages (`request.messages` not read).
+    static func frame(_ request: LLMRequest, model: String, items: [JSONValue]) -> JSONValue {
         var body: JSONObject = [
             "model": .string(model),
             "max_tokens": .int(Int64(request.maxTokens)),
@@ -51,7 +58,7 @@ public struct AnthropicProvider: LLMProvider {
                 request.tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.inputSchema] }
             )
         }
-        body["messages"] = .array(request.messages.map(encode))
+        body["messages"] = .array(items)
         return .object(body)
     }
 

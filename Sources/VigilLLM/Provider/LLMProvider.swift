@@ -7,7 +7,9 @@ import VigilCore
 public protocol LLMProvider: Sendable {
     var configuration: LLMProviderConfiguration { get }
     /// Encodes a request; the body's size gives the input-token estimate the rate limiter reserves.
-    func prepare(_ request: LLMRequest) -> PreparedLLMRequest
+    /// - Parameter previous: the prepared request of the same conversation's previous turn, if any: what it encoded is
+    ///   reused when `request` continues it (same system prompt, tools and token limit; its messages, then more).
+    func prepare(_ request: LLMRequest, continuing previous: PreparedLLMRequest?) -> PreparedLLMRequest
     /// Sends a prepared request once.
     /// - Throws: ``LLMProviderError`` for every failure, with the status and rate-limit headers when there was a response.
     func send(_ request: PreparedLLMRequest, timeout: Duration) async throws(LLMProviderError) -> LLMResponse
@@ -19,6 +21,8 @@ public struct PreparedLLMRequest: Sendable {
     public var body: String
     public var maxTokens: Int
     public var extraHeaders: [(name: String, value: String)]
+    /// The body in parts, for the conversation's next turn (nil when the provider keeps none).
+    var conversation: EncodedConversation?
 
     public init(body: String, maxTokens: Int, extraHeaders: [(name: String, value: String)]) {
         self.body = body
@@ -28,6 +32,11 @@ public struct PreparedLLMRequest: Sendable {
 
     /// Input tokens estimated as body bytes / 4, rounded up: what the rate limiter reserves before the call.
     public var estimatedInputTokens: Int { max(1, (body.utf8.count + 3) / 4) }
+}
+
+extension LLMProvider {
+    /// Encodes a request on its own.
+    public func prepare(_ request: LLMRequest) -> PreparedLLMRequest { prepare(request, continuing: nil) }
 }
 
 extension LLMProviderConfiguration {

@@ -19,8 +19,10 @@ public struct OpenAIProvider: LLMProvider {
         self.transport = transport
     }
 
-    public func prepare(_ request: LLMRequest) -> PreparedLLMRequest {
-        PreparedLLMRequest(body: Self.encode(request, model: configuration.model).jsonText, maxTokens: request.maxTokens, extraHeaders: request.extraHeaders)
+    public func prepare(_ request: LLMRequest, continuing previous: PreparedLLMRequest?) -> PreparedLLMRequest {
+        let model = configuration.model
+        return EncodedConversation.prepare(
+            request, continuing: previous, frame: { Self.frame($0, model: model, items: $1) }, items: Self.items)
     }
 
     public func send(_ request: PreparedLLMRequest, timeout: Duration) async throws(LLMProviderError) -> LLMResponse {
@@ -42,37 +44,12 @@ public struct OpenAIProvider: LLMProvider {
 
     /// The Chat Completions body for `request`.
     public static func encode(_ request: LLMRequest, model: String) -> JSONValue {
-        var messages: [JSONValue] = [["role": "system", "content": .string(request.system)]]
-        for message in request.messages {
-            switch message.role {
-            case .user:
-                // Tool results first (they answer the previous assistant turn), then any text.
-                for case .toolResult(let result) in message.content {
-                    let content = result.isError ? "ERROR: " + result.content : result.content
-                    messages.append(["role": "tool", "tool_call_id": .string(result.toolCallID), "content": .string(content)])
-                }
-                let text = message.text
-                if !text.isEmpty { messages.append(["role": "user", "content": .string(text)]) }
-            case .assistant:
-                var object: JSONObject = ["role": "assistant"]
-                let text = message.text
-                object["content"] = text.isEmpty ? .null : .string(text)
-                let calls = message.toolCalls
-                if !calls.isEmpty {
-                    object["tool_calls"] = .array(
-                        calls.map { call in
-                            let arguments: String =
-                                switch call.arguments {
-                                case .object(let o): JSONValue.object(o).jsonText
-                                case .invalid(let raw): raw
-                                }
-                            return ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(arguments)]]
-                        }
-                    )
-                }
-                messages.append(.object(object))
-            }
-        }
+        frame(request, model: model, items: request.messages.flatMap(items))
+    }
+
+    /// The Chat Completions body with the system message, then `items`, as its messages (`request.messages` not read).
+    static func frame(_ request: LLMRequest, model: String, items: [JSONValue]) -> JSONValue {
+        let messages: [JSONValue] = [["role": "system", "content": .string(request.system)]] + items
         var body: JSONObject = ["model": .string(model), "max_tokens": .int(Int64(request.maxTokens)), "messages": .array(messages)]
         if !request.tools.isEmpty {
             body["tools"] = .array(
@@ -82,6 +59,40 @@ public struct OpenAIProvider: LLMProvider {
             )
         }
         return .object(body)
+    }
+
+    /// One message as Chat Completions messages: a user turn's tool results first (they answer the previous assistant
+    /// turn), then any text; an assistant turn as one message with its tool calls.
+    static func items(_ message: LLMMessage) -> [JSONValue] {
+        switch message.role {
+        case .user:
+            var items: [JSONValue] = []
+            for case .toolResult(let result) in message.content {
+                let content = result.isError ? "ERROR: " + result.content : result.content
+                items.append(["role": "tool", "tool_call_id": .string(result.toolCallID), "content": .string(content)])
+            }
+            let text = message.text
+            if !text.isEmpty { items.append(["role": "user", "content": .string(text)]) }
+            return items
+        case .assistant:
+            var object: JSONObject = ["role": "assistant"]
+            let text = message.text
+            object["content"] = text.isEmpty ? .null : .string(text)
+            let calls = message.toolCalls
+            if !calls.isEmpty {
+                object["tool_calls"] = .array(
+                    calls.map { call in
+                        let arguments: String =
+                            switch call.arguments {
+                            case .object(let o): JSONValue.object(o).jsonText
+                            case .invalid(let raw): raw
+                            }
+                        return ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(arguments)]]
+                    }
+                )
+            }
+            return [.object(object)]
+        }
     }
 
     /// Reads a chat completion body.
