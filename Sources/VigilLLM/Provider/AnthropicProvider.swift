@@ -11,6 +11,8 @@ public struct AnthropicProvider: LLMProvider {
     public let configuration: LLMProviderConfiguration
     let apiKey: LLMAPIKey?
     let transport: LLMHTTPTransport
+    /// The latest request frame (all but the messages), shared by the conversations of all alerts.
+    let frames = EncodedConversation.Frames()
 
     public init(configuration: LLMProviderConfiguration, apiKey: LLMAPIKey?, transport: LLMHTTPTransport = LLMHTTPTransport()) {
         self.configuration = configuration
@@ -21,7 +23,7 @@ public struct AnthropicProvider: LLMProvider {
     public func prepare(_ request: LLMRequest, continuing previous: PreparedLLMRequest?) -> PreparedLLMRequest {
         let model = configuration.model
         return EncodedConversation.prepare(
-            request, continuing: previous, frame: { Self.frame($0, model: model, items: $1) }, items: { [Self.encode($0)] })
+            request, continuing: previous, frames: frames, frame: { Self.frame($0, model: model, items: $1) }, items: { [Self.encode($0)] })
     }
 
     public func send(_ request: PreparedLLMRequest, timeout: Duration) async throws(LLMProviderError) -> LLMResponse {

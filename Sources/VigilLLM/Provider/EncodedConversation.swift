@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VigilCore
 
 /// A conversation's request body in parts, kept with its ``PreparedLLMRequest`` so that the conversation's next turn
@@ -8,7 +9,8 @@ import VigilCore
 /// them carrying the alert and the pre-fetched tool results. Encoded afresh each turn, the same text was escaped three
 /// or four times per alert. Here the body is `head + items + tail`: `head` and `tail` are everything around the
 /// messages' items (model, limits, system prompt, tools), encoded once; each message's items are encoded once and
-/// joined. The body is byte for byte what encoding the whole request gives.
+/// joined. The body is byte for byte what encoding the whole request gives. A provider also keeps the latest
+/// `head` and `tail` (``Frames``): every alert's conversation has the same system prompt and tools.
 struct EncodedConversation: Sendable {
     var system: String
     var tools: [LLMToolDefinition]
@@ -29,12 +31,15 @@ struct EncodedConversation: Sendable {
     static func prepare(
         _ request: LLMRequest,
         continuing previous: PreparedLLMRequest?,
+        frames: Frames,
         frame: (LLMRequest, [JSONValue]) -> JSONValue,
         items: (LLMMessage) -> [JSONValue]
     ) -> PreparedLLMRequest {
         var conversation: EncodedConversation
         if let earlier = previous?.conversation, earlier.continues(into: request) {
             conversation = earlier
+        } else if let kept = frames.frame(for: request) {
+            conversation = kept
         } else {
             let marker = JSONValue.string(Self.marker).jsonText
             let text = frame(request, [.string(Self.marker)]).jsonText
@@ -42,6 +47,7 @@ struct EncodedConversation: Sendable {
             conversation = EncodedConversation(
                 system: request.system, tools: request.tools, maxTokens: request.maxTokens,
                 head: String(text[..<range.lowerBound]), tail: String(text[range.upperBound...]))
+            frames.keep(conversation)
         }
         for message in request.messages.dropFirst(conversation.messages.count) {
             conversation.messages.append(message)
@@ -60,6 +66,29 @@ struct EncodedConversation: Sendable {
     func continues(into request: LLMRequest) -> Bool {
         request.system == system && request.maxTokens == maxTokens && request.tools == tools
             && request.messages.count >= messages.count && request.messages.starts(with: messages)
+    }
+
+    /// A provider's latest head and tail, for the next conversation with the same system prompt, tools and limit.
+    final class Frames: Sendable {
+        private let latest = Mutex<EncodedConversation?>(nil)
+
+        init() {}
+
+        /// The kept frame (no messages) if `request` has its system prompt, tools and token limit.
+        func frame(for request: LLMRequest) -> EncodedConversation? {
+            latest.withLock { kept in
+                guard let kept, kept.system == request.system, kept.maxTokens == request.maxTokens, kept.tools == request.tools else { return nil }
+                return kept
+            }
+        }
+
+        /// Keeps `conversation`'s frame, without its messages.
+        func keep(_ conversation: EncodedConversation) {
+            var frame = conversation
+            frame.messages = []
+            frame.items = []
+            latest.withLock { $0 = frame }
+        }
     }
 
     /// The body encoded whole, nothing kept.

@@ -12,6 +12,8 @@ public struct OpenAIProvider: LLMProvider {
     public let configuration: LLMProviderConfiguration
     let apiKey: LLMAPIKey?
     let transport: LLMHTTPTransport
+    /// The latest request frame (all but the messages), shared by the conversations of all alerts.
+    let frames = EncodedConversation.Frames()
 
     public init(configuration: LLMProviderConfiguration, apiKey: LLMAPIKey?, transport: LLMHTTPTransport = LLMHTTPTransport()) {
         self.configuration = configuration
@@ -22,7 +24,7 @@ public struct OpenAIProvider: LLMProvider {
     public func prepare(_ request: LLMRequest, continuing previous: PreparedLLMRequest?) -> PreparedLLMRequest {
         let model = configuration.model
         return EncodedConversation.prepare(
-            request, continuing: previous, frame: { Self.frame($0, model: model, items: $1) }, items: Self.items)
+            request, continuing: previous, frames: frames, frame: { Self.frame($0, model: model, items: $1) }, items: Self.items)
     }
 
     public func send(_ request: PreparedLLMRequest, timeout: Duration) async throws(LLMProviderError) -> LLMResponse {
