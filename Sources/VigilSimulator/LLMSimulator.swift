@@ -53,8 +53,7 @@ public final class LLMSimulator: Sendable {
 
     /// Seconds since the simulator was created, on the monotonic clock.
     var now: Double {
-        let elapsed = ContinuousClock.now - origin
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        (ContinuousClock.now - origin).seconds
     }
 
     func withState<T>(_ body: (inout State) -> T) -> T {

@@ -139,13 +139,16 @@ struct PostgresRateLimiterTests {
         let a = Self.limiter(db, rpm: 6000)
         let b = Self.limiter(db, rpm: 6000)
         try await a.prepare()
-        await a.pause(for: .milliseconds(800))
+        // Timed from before the pause is written: the pause runs from the server's `now()` in its statement, which is
+        // later than this, however long the answer takes to come back on a loaded machine.
         let started = ContinuousClock.now
+        await a.pause(for: .milliseconds(800))
+        let paused = ContinuousClock.now
         let tooSoon = await #expect(throws: LLMProviderError.self) {
-            try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: started.advanced(by: .milliseconds(300)))
+            try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: paused.advanced(by: .milliseconds(300)))
         }
         #expect(tooSoon?.code == .rateLimitDeadline)
-        _ = try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: started.advanced(by: .seconds(5)))
+        _ = try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: paused.advanced(by: .seconds(5)))
         #expect(started.duration(to: .now) >= .milliseconds(700))
         let pauses = try await db.pool.query("SELECT pauses FROM llm_rate_limit").first!.decode(Int64.self, column: "pauses")
         #expect(pauses == 1)

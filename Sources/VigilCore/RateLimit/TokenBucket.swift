@@ -30,7 +30,7 @@ public struct TokenBucket<Instant: InstantProtocol & Sendable>: Sendable where I
     /// Adds what accrued since ``updatedAt``. Time never runs backwards here: an earlier `now` changes nothing.
     public mutating func refill(now: Instant) {
         guard now > updatedAt else { return }
-        let elapsed = Self.seconds(updatedAt.duration(to: now))
+        let elapsed = updatedAt.duration(to: now).seconds
         available = min(capacity, available + elapsed * refillRate)
         updatedAt = now
     }
@@ -86,13 +86,8 @@ public struct TokenBucket<Instant: InstantProtocol & Sendable>: Sendable where I
         if let limit, limit > 0 { capacity = min(configuredCapacity, Double(limit)) }
         var ceiling = capacity
         if let remaining { ceiling = min(ceiling, Double(max(0, remaining))) }
-        if let resetIn, resetIn > .zero { ceiling = min(ceiling, capacity - Self.seconds(resetIn) * refillRate) }
+        if let resetIn, resetIn > .zero { ceiling = min(ceiling, capacity - resetIn.seconds * refillRate) }
         available = min(available, ceiling)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 
     static func duration(seconds: Double) -> Duration {

@@ -178,7 +178,7 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         }
         let answer: RoundTrip
         do {
-            answer = try await roundTrip(request, observation: observation, maxWait: Self.seconds(clock.now.duration(to: deadline)))
+            answer = try await roundTrip(request, observation: observation, maxWait: clock.now.duration(to: deadline).seconds)
         } catch let error as LLMProviderError {
             throw error
         } catch {
@@ -213,7 +213,7 @@ public final class PostgresRateLimiter: LLMRateLimiter {
         let now = clock.now
         state.withLock { $0.pool.pause(until: now.advanced(by: duration)) }
         do {
-            try await database.query(Self.pauseStatement, [configuration.provider, configuration.model, Self.seconds(duration)])
+            try await database.query(Self.pauseStatement, [configuration.provider, configuration.model, duration.seconds])
         } catch {
             logger.warning("llm rate limiter: could not record the pause for the cluster", metadata: ["error": "\(error)"])
         }
@@ -258,10 +258,6 @@ public final class PostgresRateLimiter: LLMRateLimiter {
             pausedFor: Self.duration(seconds: try row.decode(Double.self, column: "paused_seconds")),
             wait: Self.duration(seconds: try row.decode(Double.self, column: "wait_seconds"))
         )
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     static func duration(seconds: Double) -> Duration {

@@ -130,7 +130,3 @@ public struct RuleBenchmark: Sendable {
         #endif
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

@@ -244,7 +244,7 @@ struct EndToEndBenchmark {
         defer { _ = processes }
         // Measure the balanced cluster, not a new worker set's hand-over of shard leases (under a second).
         let balancedAfter = try await waitForBalancedLeases(workers: count)
-        DemoOutput.line(String(format: "  %d workers: shard leases balanced after %.0f s", count, Self.seconds(balancedAfter)))
+        DemoOutput.line(String(format: "  %d workers: shard leases balanced after %.0f s", count, balancedAfter.seconds))
         // Throughput: keep the backlog well above what the workers hold in flight, so that every worker's shards
         // have ready jobs although alerts spread over the shards unevenly.
         let target = max(32, 4 * count * command.maxInFlight)
@@ -256,7 +256,7 @@ struct EndToEndBenchmark {
             try Task.checkCancellation()
             try cluster.checkChildren()
             let waiting = try await backlog()
-            samples.append((Self.seconds(ContinuousClock.now - clockStart), waiting))
+            samples.append(((ContinuousClock.now - clockStart).seconds, waiting))
             if waiting < target { ids += try await feeder.post(count: target - waiting) }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -277,7 +277,7 @@ struct EndToEndBenchmark {
         var sent = 0
         while ContinuousClock.now - pacedStart < .seconds(command.latencySeconds) {
             try Task.checkCancellation()
-            let due = Int(rate * Self.seconds(ContinuousClock.now - pacedStart)) - sent
+            let due = Int(rate * (ContinuousClock.now - pacedStart).seconds) - sent
             if due > 0 {
                 paced += try await feeder.post(count: due)
                 sent += due
@@ -355,7 +355,7 @@ struct EndToEndBenchmark {
             try await Task.sleep(for: .milliseconds(250))
         }
         let after = await monitor.simulatorCounters()
-        let seconds = Self.seconds(ContinuousClock.now - beforeAt)
+        let seconds = (ContinuousClock.now - beforeAt).seconds
         await cluster.stop(processes, grace: .seconds(15))
         await cluster.stop(cluster.running.filter { $0.name == "llm-sim" }, grace: .seconds(5))
         return Limited(
@@ -387,10 +387,6 @@ struct EndToEndBenchmark {
     }
 
     static func words(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
 
     /// Alerts shaped like the demo's: detections and report rows from the shared CloudTrail data (or the built-in
     /// sample), plus noise; the feeder gives each copy a unique external id.

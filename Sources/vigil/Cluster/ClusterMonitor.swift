@@ -54,14 +54,16 @@ final class ClusterMonitor: Sendable {
         self.simulatorURL = simulatorURL
     }
 
-    /// One sample; `ids` are the alerts whose verdicts count.
+    /// One sample; `ids` are the alerts whose verdicts count. They are found through `alert`'s index on `id`, and
+    /// their verdicts and dead jobs by primary key (shard, alert id): neither table is indexed on the id alone.
     func sample(ids: [UUID]) async throws -> Snapshot {
         var snapshot = Snapshot()
         let texts = ids.map { $0.uuidString.lowercased() }
         let counts = try await pool.query(
             """
-            SELECT (SELECT count(*) FROM verdict WHERE alert_id = ANY($1::text[]::uuid[])) AS verdicts,
-                   (SELECT count(*) FROM dead_job WHERE alert_id = ANY($1::text[]::uuid[])) AS dead,
+            WITH ours AS (SELECT a.shard, a.id FROM alert a WHERE a.id = ANY($1::text[]::uuid[]))
+            SELECT (SELECT count(*) FROM ours JOIN verdict v ON v.shard = ours.shard AND v.alert_id = ours.id) AS verdicts,
+                   (SELECT count(*) FROM ours JOIN dead_job d ON d.shard = ours.shard AND d.alert_id = ours.id) AS dead,
                    (SELECT count(*) FROM triage_job WHERE state = 'ready') AS ready,
                    (SELECT count(*) FROM triage_job WHERE state = 'running') AS running,
                    (SELECT sum(requests_granted)::float8 FROM llm_rate_limit) AS granted,
@@ -77,7 +79,7 @@ final class ClusterMonitor: Sendable {
             snapshot.grantedPerMinute = previousGrant.withLock { previous in
                 defer { previous = (granted, now) }
                 guard let previous else { return nil }
-                let seconds = Double((now - previous.at).components.seconds) + Double((now - previous.at).components.attoseconds) * 1e-18
+                let seconds = (now - previous.at).seconds
                 return seconds > 0 ? (granted - previous.granted) * 60 / seconds : nil
             }
         }
