@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], exclude: ["Fixtures"]),
         .executableTarget(name: "HygieneBenchmark", dependencies: ["VigilCore"], path: "benchmarks/HygieneBenchmark"),
-        .executableTarget(name: "RoundTripBenchmark", dependencies: ["VigilPostgres", "CLibPQ"], path: "benchmarks/RoundTripBenchmark"),
+        .executableTarget(name: "RoundTripBenchmark", dependencies: ["VigilPostgres", "VigilCore", "CLibPQ"], path: "benchmarks/RoundTripBenchmark"),
         .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], exclude: ["Fixtures"]),
         .testTarget(name: "VigilEnrichmentTests", dependencies: ["VigilEnrichment", "VigilCore", "VigilPostgres", "VigilSchema", "VigilRules"]),

@@ -11,15 +11,14 @@
 import CLibPQ
 import Foundation
 import Synchronization
+import VigilCore
 import VigilPostgres
 
 let statements = 1_000
 let rounds = 5
 let sql = "SELECT $1::int"
 
-func microseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12
-}
+func microseconds(_ duration: Duration) -> Double { duration.seconds * 1e6 }
 
 /// Times `statements` calls of `run`, each after `idle` of sleep (none when zero), on the caller's isolation.
 func timed(

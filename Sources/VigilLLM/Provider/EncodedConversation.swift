@@ -74,12 +74,10 @@ struct EncodedConversation: Sendable {
 
         init() {}
 
-        /// The kept frame (no messages) if `request` has its system prompt, tools and token limit.
+        /// The kept frame (no messages) if `request` has its system prompt, tools and token limit: a conversation with
+        /// no messages that `request` continues.
         func frame(for request: LLMRequest) -> EncodedConversation? {
-            latest.withLock { kept in
-                guard let kept, kept.system == request.system, kept.maxTokens == request.maxTokens, kept.tools == request.tools else { return nil }
-                return kept
-            }
+            latest.withLock { kept in kept.flatMap { $0.continues(into: request) ? $0 : nil } }
         }
 
         /// Keeps `conversation`'s frame, without its messages.
