@@ -42,6 +42,35 @@ struct ConnectionTests {
         #expect(try row.decode(Int?.self, column: "i4") == 123_456)
     }
 
+    @Test("a binary text[] parameter reaches the server element for element: NULLs, empty, awkward and long text")
+    func binaryTextArrays() async throws {
+        let db = try await TestDatabase.make()
+        defer { Task { await db.drop() } }
+        let long = String(repeating: #"{"k": "v \"q\" \\ ü"}, "#, count: 2_000)
+        let cases: [[String?]] = [
+            [], [nil], [""], ["a", nil, "b,c", "d\"e", "back\\slash", "{braces}", "NULL", "", "größe ✓", long],
+        ]
+        for elements in cases {
+            let rows = try await db.pool.query(
+                """
+                SELECT cardinality($1::text[]), array_ndims($1::text[]), coalesce(array_lower($1::text[], 1), 0),
+                    (SELECT array_agg(CASE WHEN e IS NULL THEN 'null' ELSE 'text' END ORDER BY i) FROM unnest($1::text[]) WITH ORDINALITY u(e, i)),
+                    (SELECT array_agg(coalesce(e, '') ORDER BY i) FROM unnest($1::text[]) WITH ORDINALITY u(e, i)),
+                    $1::text[] = $2::text[]
+                """,
+                [PostgresTextArray(elements), elements])
+            let row = try #require(rows.first)
+            #expect(try row.decode(Int.self, at: 0) == elements.count)
+            #expect(try row.decode(Int?.self, at: 1) == (elements.isEmpty ? nil : 1))
+            #expect(try row.decode(Int.self, at: 2) == (elements.isEmpty ? 0 : 1), "lower bound 1, as a literal's")
+            if !elements.isEmpty {
+                #expect(try row.decode([String].self, at: 3) == elements.map { $0 == nil ? "null" : "text" })
+                #expect(try row.decode([String].self, at: 4) == elements.map { $0 ?? "" })
+            }
+            #expect(try row.decode(Bool?.self, at: 5) == true, "equal to the same array sent as a literal")
+        }
+    }
+
     @Test("timestamps from 4713 BC to year 255,000, Date.distantPast included, reach the server as sent and come back")
     func timestampsAtCalendarEdges() async throws {
         let db = try await TestDatabase.make()
@@ -157,6 +186,38 @@ struct ConnectionTests {
         // The connection is handed back usable.
         let rows = try await db.pool.query("SELECT 1 AS one")
         #expect(try rows[0].decode(Int.self, column: "one") == 1)
+    }
+
+    @Test("a pooled statement finds its idle connection closed by the server and runs once on a new one")
+    func brokenIdleConnectionReplacedBeforeSending() async throws {
+        let db = try await TestDatabase.make(maxConnections: 1)
+        defer { Task { await db.drop() } }
+        try await db.pool.query("CREATE TABLE once (n int)")
+        let first = try await db.pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+        let admin = try await PostgresConnection.connect(db.configuration)
+        // Waits (up to 5 s) until the backend has exited: its socket is closed before the pool's next checkout.
+        let ended = try await admin.query("SELECT pg_terminate_backend($1::int4, 5000)", [first])[0].decode(Bool.self, at: 0)
+        await admin.close()
+        #expect(ended)
+        try await db.pool.query("INSERT INTO once VALUES (1)")
+        let second = try await db.pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+        #expect(second != first, "the broken connection was replaced")
+        #expect(try await db.pool.query("SELECT count(*) FROM once")[0].decode(Int.self, at: 0) == 1, "sent once")
+        #expect(db.pool.openConnections == 1)
+    }
+
+    @Test("a pooled statement that leaves a transaction open is rolled back when its connection returns")
+    func openTransactionRolledBackOnReturn() async throws {
+        let db = try await TestDatabase.make(maxConnections: 1)
+        defer { Task { await db.drop() } }
+        try await db.pool.query("CREATE TABLE kept (n int)")
+        try await db.pool.query("BEGIN")
+        // One connection, so the next statements run on the same one.
+        try await db.pool.query("INSERT INTO kept VALUES (1)")
+        let other = try await PostgresConnection.connect(db.configuration)
+        let seen = try await other.query("SELECT count(*) FROM kept")[0].decode(Int.self, at: 0)
+        await other.close()
+        #expect(seen == 1, "the insert committed on its own: no transaction was left open")
     }
 
     @Test("acquisition times out when every connection is busy")

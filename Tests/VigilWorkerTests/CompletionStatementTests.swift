@@ -128,6 +128,32 @@ struct CompletionStatementTests {
         #expect(try await db.count("SELECT count(*) FROM verdict") == 3)
     }
 
+    /// Migration 13: a triage document of kilobytes (an AI verdict's is about 4 KB) is compressed with lz4 and kept in the
+    /// verdict's row. The document here still takes more than 2 KB compressed (random hex), so with the defaults it
+    /// would go to the TOAST table, pglz-compressed: the test fails without the migration.
+    @Test(arguments: [true, false])
+    func verdictDocumentsStayInTheirRow(keptPlan: Bool) async throws {
+        let (db, jobs, _, claimed) = try await Self.claimed(1, window: .zero, keptPlan: keptPlan)
+        defer { Task { await db.drop() } }
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<48).map { _ in (0..<8).map { _ in String(generator.next() as UInt64, radix: 16) }.joined() }
+        let verdict = VerdictRecord(decision: .close, rationale: "r", decidedBy: "ai", triage: ["audit": .array(noise.map { .string($0) })])
+        let report = try await jobs.finish([JobResult(job: claimed[0], disposition: .complete, verdict: verdict)])
+        #expect(report.applied == [claimed[0].key])
+        let stored = try #require(
+            try await db.pool.query(
+                "SELECT pg_column_compression(triage), pg_column_size(triage), octet_length(triage::text), triage = $1::jsonb FROM verdict",
+                [PostgresJSON(JSONValue.object(verdict.triage).jsonText)]
+            ).first)
+        let (compressed, size, textLength) = (try stored.decode(String?.self, at: 0), try stored.decode(Int.self, at: 1), try stored.decode(Int.self, at: 2))
+        #expect(compressed == "lz4")
+        #expect(textLength > 5_000 && size > 2_100 && size < textLength, "compressed, and still wider than 2 KB")
+        #expect(try stored.decode(Bool.self, at: 3), "the document reads back as written")
+        let toast = try #require(
+            try await db.pool.query("SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = 'verdict'::regclass").first)
+        #expect(try await db.count("SELECT count(*) FROM \(try toast.decode(String.self, at: 0))") == 0, "nothing moved out of line")
+    }
+
     @Test func completionColumnsLineUpOneElementPerResult() {
         let key = ClaimedJob.Key(shard: 3, alertID: UUID())
         let verdict = VerdictRecord(

@@ -6,8 +6,10 @@
 // global executor (a hop to the connection's thread and one back per statement), and from code isolated to the
 // connection (no hop). Each back to back ("hot": every thread stays awake) and with 5 ms of idleness before each
 // statement ("cold": the threads and the server's backend are asleep when it starts, as between the alerts of a
-// worker that is not loaded). Reported: p50 and p99 of single statements in µs over all rounds, and each p50 as a
-// ratio of the baseline's in the same mode.
+// worker that is not loaded). And through a one-connection `PostgresPool`: `pool.run` (the connection's check, the
+// statement and its transaction status in one visit to the connection's thread) and `withConnection { $0.run }` (three
+// visits: the check on checkout, the statement, the status on hand-back). Reported: p50 and p99 of single statements
+// in µs over all rounds, and each p50 as a ratio of the baseline's in the same mode.
 import CLibPQ
 import Foundation
 import Synchronization
@@ -68,6 +70,16 @@ func hoppingRound(_ connection: PostgresConnection, idle: Duration) async throws
     try await timed(idle: idle) { i in _ = try await connection.run(PostgresStatement(sql, [i], prepared: true)) }
 }
 
+/// The statements through the pool's one-statement path: one visit to the connection's thread each.
+func poolRound(_ pool: PostgresPool, idle: Duration) async throws -> [Double] {
+    try await timed(idle: idle) { i in _ = try await pool.run(PostgresStatement(sql, [i], prepared: true)) }
+}
+
+/// The statements through `withConnection`: the checkout's check and the hand-back's status are visits of their own.
+func poolCheckedRound(_ pool: PostgresPool, idle: Duration) async throws -> [Double] {
+    try await timed(idle: idle) { i in _ = try await pool.withConnection { try await $0.run(PostgresStatement(sql, [i], prepared: true)) } }
+}
+
 extension PostgresConnection {
     /// The statements from code isolated to the connection: no hop between them and the connection's thread.
     func isolatedRound(idle: Duration) async throws -> [Double] {
@@ -85,6 +97,9 @@ guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpt
     exit(2)
 }
 let connection = try await PostgresConnection.connect(PostgresConfiguration(connectionString: url))
+var poolConfiguration = PostgresConfiguration(connectionString: url)
+poolConfiguration.maxConnections = 1
+let pool = PostgresPool(configuration: poolConfiguration)
 print("statements: \(statements) per round, \(rounds) rounds per mode; µs per statement")
 for (mode, idle) in [("hot", Duration.zero), ("cold", Duration.milliseconds(5))] {
     var samples: [String: [Double]] = [:]
@@ -92,13 +107,16 @@ for (mode, idle) in [("hot", Duration.zero), ("cold", Duration.milliseconds(5))]
         samples["libpq", default: []] += libpq(url, idle: idle)
         samples["hopping", default: []] += try await hoppingRound(connection, idle: idle)
         samples["isolated", default: []] += try await connection.isolatedRound(idle: idle)
+        samples["pool", default: []] += try await poolRound(pool, idle: idle)
+        samples["pool, 3 visits", default: []] += try await poolCheckedRound(pool, idle: idle)
     }
     let baseline = percentile(samples["libpq"]!, 0.5)
-    for name in ["libpq", "hopping", "isolated"] {
+    for name in ["libpq", "hopping", "isolated", "pool", "pool, 3 visits"] {
         let values = samples[name]!
         let p50 = percentile(values, 0.5)
-        let label = mode.padding(toLength: 5, withPad: " ", startingAt: 0) + name.padding(toLength: 9, withPad: " ", startingAt: 0)
+        let label = mode.padding(toLength: 5, withPad: " ", startingAt: 0) + name.padding(toLength: 15, withPad: " ", startingAt: 0)
         print(label + String(format: " p50 %7.1f  p99 %7.1f  %5.2f× baseline", p50, percentile(values, 0.99), p50 / baseline))
     }
 }
 await connection.close()
+await pool.close()

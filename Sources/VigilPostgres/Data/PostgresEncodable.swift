@@ -105,6 +105,45 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
     }
 }
 
+/// A one-dimensional `text[]` statement parameter in binary format: each element's UTF-8 bytes behind their length,
+/// so neither side escapes or scans them. For kilobytes of text per element (a verdict's JSON documents), where the
+/// literal form costs the client an escaping pass and the server a character-by-character parse (`array_in`).
+///
+/// Statement parameters only: COPY text has no binary fields. An element must not contain NUL, which `text` cannot
+/// hold (the server refuses it; JSON text from `JSONValue` escapes it).
+public struct PostgresTextArray: PostgresEncodable, Hashable {
+    public var elements: [String?]
+
+    public init(_ elements: [String?]) { self.elements = elements }
+    public init(_ elements: [String]) { self.elements = elements.map { $0 } }
+
+    /// The array's binary form (`array_recv`): dimensions, a has-nulls flag, the element type, one dimension's length
+    /// and lower bound (none for an empty array), then each element as a big-endian length (-1: NULL) and its bytes.
+    public var postgresValue: PostgresValue {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20 + elements.reduce(0) { $0 + 4 + ($1?.utf8.count ?? 0) })
+        func append(_ value: Int32) {
+            withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        }
+        append(elements.isEmpty ? 0 : 1)
+        append(elements.contains(nil) ? 1 : 0)
+        append(Int32(bitPattern: PostgresType.text))
+        if !elements.isEmpty {
+            append(Int32(elements.count))
+            append(1)
+        }
+        for element in elements {
+            guard let element else {
+                append(-1)
+                continue
+            }
+            append(Int32(element.utf8.count))
+            bytes.append(contentsOf: element.utf8)
+        }
+        return .binary(bytes, oid: PostgresType.textArray)
+    }
+}
+
 /// A type that can be an element of a one-dimensional array parameter.
 public protocol PostgresArrayElement: Sendable {
     static var arrayOID: UInt32 { get }

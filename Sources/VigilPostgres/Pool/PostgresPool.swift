@@ -66,8 +66,32 @@ public final class PostgresPool: Sendable {
     /// Runs one statement on a pooled connection.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresResult {
-        let statement = PostgresStatement(sql, parameters)
-        return try await withConnection { try await $0.run(statement) }
+        try await run(PostgresStatement(sql, parameters))
+    }
+
+    /// Runs one statement on a pooled connection, visiting the connection's thread once: the connection's check, the
+    /// statement and the transaction status it leaves are one call (``PostgresConnection/runIfHealthy(_:)``), where
+    /// ``withConnection(_:)`` makes three. A connection found broken before anything was sent is replaced and the
+    /// statement goes to another; one that breaks while the statement runs fails it, as in ``withConnection(_:)``.
+    @discardableResult
+    public func run(_ statement: PostgresStatement) async throws -> PostgresResult {
+        while true {
+            let connection = try await acquire(checked: false)
+            let outcome: (PostgresResult, PostgresTransactionStatus)?
+            do {
+                outcome = try await connection.runIfHealthy(statement)
+            } catch {
+                await release(connection)
+                throw error
+            }
+            guard let (result, status) = outcome else {
+                logger.info("replacing a broken PostgreSQL connection")
+                await discard(connection)
+                continue
+            }
+            await release(connection, leaving: status)
+            return result
+        }
     }
 
     /// Connections open now, idle ones included.
@@ -96,7 +120,9 @@ public final class PostgresPool: Sendable {
         case wait
     }
 
-    func acquire() async throws -> PostgresConnection {
+    /// - Parameter checked: whether a connection that was idle is checked (``PostgresConnection/isHealthy()``) here;
+    ///   false when the caller checks it itself.
+    func acquire(checked: Bool = true) async throws -> PostgresConnection {
         while true {
             let checkout: Checkout = try state.withLock { state in
                 if state.closed { throw PostgresError(code: .poolClosed, message: "the pool was closed") }
@@ -109,6 +135,7 @@ public final class PostgresPool: Sendable {
             }
             switch checkout {
             case .use(let connection):
+                if !checked { return connection }
                 if await connection.isHealthy() { return connection }
                 logger.info("replacing a broken PostgreSQL connection")
                 await discard(connection)
@@ -123,7 +150,8 @@ public final class PostgresPool: Sendable {
                 }
             case .wait:
                 if let connection = try await waitForRelease() {
-                    if await connection.isHealthy() { return connection }
+                    if !checked { return connection }
+                if await connection.isHealthy() { return connection }
                     await discard(connection)
                 }
             }
@@ -179,8 +207,11 @@ public final class PostgresPool: Sendable {
 
     // MARK: Check-in
 
-    func release(_ connection: PostgresConnection) async {
-        switch await connection.transactionStatus {
+    /// - Parameter status: the transaction status the connection was left in, when the caller knows it (else it is
+    ///   read from the connection).
+    func release(_ connection: PostgresConnection, leaving status: PostgresTransactionStatus? = nil) async {
+        let status = if let status { status } else { await connection.transactionStatus }
+        switch status {
         case .idle:
             break
         case .inTransaction, .failed:

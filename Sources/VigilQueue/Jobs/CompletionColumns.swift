@@ -5,7 +5,9 @@ import VigilPostgres
 /// Completions laid out as the parallel arrays ``JobStore/completeSQL`` unnests: element i of every array belongs
 /// to completion i. Values PostgreSQL cannot take as one-dimensional arrays of their own type travel as text and are
 /// cast per row by the statement: guardrails and flags as array literals, evidence and triage as JSON text, the
-/// confidence as its decimal text.
+/// confidence as its decimal text. The text columns travel in binary form (``PostgresTextArray``): a verdict's triage
+/// document is kilobytes, which an array literal would make the client escape and the server parse character by
+/// character.
 struct CompletionColumns {
     var shards: [Int] = []
     var alertIDs: [UUID] = []

@@ -50,7 +50,7 @@ extension JobStore {
         let keptPlan = completions.count <= keptPlanBatchLimit
         guard window > 0, !keptPlan else {
             let statement = completeStatement(completions, window: window, sql: keptPlan ? Self.completeKeptPlanSQL : Self.completeSQL)
-            let result = try await pool.withConnection { try await $0.run(statement) }
+            let result = try await pool.run(statement)
             try Self.collectCompletions(result, into: &report)
             return
         }

@@ -114,7 +114,7 @@ public struct JobStore: Sendable {
         let statement = PostgresStatement(
             Self.claimSQL, [workerID.rawValue, leases.map(\.shard), leases.map(\.epoch), limit, jobLease.milliseconds], prepared: true)
         let result =
-            if let connection { try await connection.run(statement) } else { try await pool.withConnection { try await $0.run(statement) } }
+            if let connection { try await connection.run(statement) } else { try await pool.run(statement) }
         var jobs: [ClaimedJob] = []
         jobs.reserveCapacity(result.count)
         let parser = JSONParser(duplicateKeys: .lastWins)
@@ -403,9 +403,10 @@ public struct JobStore: Sendable {
         return PostgresStatement(
             sql,
             [
-                workerID.rawValue, columns.shards, columns.alertIDs, columns.attempts, columns.decisions, columns.confidences,
-                columns.rationales, columns.decidedBy, columns.guardrails, columns.flags, columns.evidence, columns.recommendedActions,
-                columns.triage, window,
+                workerID.rawValue, columns.shards, columns.alertIDs, columns.attempts, PostgresTextArray(columns.decisions),
+                PostgresTextArray(columns.confidences), PostgresTextArray(columns.rationales), PostgresTextArray(columns.decidedBy),
+                PostgresTextArray(columns.guardrails), PostgresTextArray(columns.flags), PostgresTextArray(columns.evidence),
+                PostgresTextArray(columns.recommendedActions), PostgresTextArray(columns.triage), window,
             ], prepared: true)
     }
 
