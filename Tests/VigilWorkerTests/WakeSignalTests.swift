@@ -80,3 +80,41 @@ struct WakeSignalTests {
         #expect(signal.activeWaits == 0)
     }
 }
+
+/// A serial executor that counts the jobs given to it (run on a serial dispatch queue).
+private final class CountingExecutor: SerialExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "vigil.test.counting-executor")
+    let enqueued = Mutex(0)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        enqueued.withLock { $0 += 1 }
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+}
+
+/// An actor on a ``CountingExecutor``.
+private actor OnCountingExecutor {
+    let executor = CountingExecutor()
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// Waits on `signal` and returns how many jobs this actor's executor was given meanwhile.
+    func jobsWhileWaiting(on signal: WakeSignal) async -> Int {
+        let before = executor.enqueued.withLock { $0 }
+        await signal.wait(timeout: .seconds(120))
+        return executor.enqueued.withLock { $0 } - before
+    }
+}
+
+/// The claim loop waits on its connection's thread, and a wake-up must resume it there without a detour through the
+/// global executor (a thread wake-up on the commit-to-claim path): `wait` runs on its caller's executor.
+@Suite struct WakeSignalIsolationTests {
+    @Test func aWaitOnAnActorStaysOnItsExecutor() async {
+        let signal = WakeSignal()
+        let actor = OnCountingExecutor()
+        // A pending signal: the wait returns without suspending. Run on the caller's executor, that is no job at all;
+        // run on the global executor, it would be a hop there and one back (a job for the actor's executor).
+        signal.signal()
+        #expect(await actor.jobsWhileWaiting(on: signal) == 0)
+    }
+}

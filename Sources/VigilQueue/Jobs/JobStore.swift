@@ -106,9 +106,12 @@ public struct JobStore: Sendable {
     ///
     /// - Parameter connection: the connection to claim on (the claim loop keeps one from ``claimConnection()``,
     ///   which keeps the claim's plan); nil takes one from the pool, where the claim is planned on every call.
-    public func claim(leases: [LeaseToken], limit: Int, jobLease: Duration, on connection: PostgresConnection? = nil) async throws
-        -> [ClaimedJob]
-    {
+    ///
+    /// Runs on the caller's executor: called from code isolated to `connection` (the claim loop), the statement is
+    /// sent without a hop to another thread.
+    public nonisolated(nonsending) func claim(
+        leases: [LeaseToken], limit: Int, jobLease: Duration, on connection: PostgresConnection? = nil
+    ) async throws -> [ClaimedJob] {
         guard !leases.isEmpty, limit > 0 else { return [] }
         // Prepared, so parsed once per connection; planned once on a claim connection, on every call elsewhere.
         let statement = PostgresStatement(

@@ -51,7 +51,10 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns at the next signal (at once if one is pending), after `timeout`, or when the task is cancelled.
-    func wait(timeout: Duration) async {
+    ///
+    /// Runs on the caller's executor and resumes there: the claim loop waits on its connection's thread, so that a
+    /// signal wakes that thread and the claim is sent from it, without a hop through the global executor first.
+    nonisolated(nonsending) func wait(timeout: Duration) async {
         let id = state.withLock { state -> Int? in
             if state.pending {
                 state.pending = false

@@ -4,7 +4,9 @@ import VigilPostgres
 import VigilQueue
 
 /// The claim loop: claims jobs on claimable leases while in-flight slots are free, runs each in a child task,
-/// and sleeps until a notification, a free slot, a new lease or the poll interval.
+/// and sleeps until a notification, a free slot, a new lease or the poll interval. It waits and claims on its own
+/// connection's thread (``PostgresConnection/claimWhenReady(for:from:)``), and comes back to its task only to start
+/// the jobs it claimed; a failed claim closes that connection and the next turn opens another.
 ///
 /// Graceful shutdown, two phases: stop claiming and let in-flight jobs run up to `drainTimeout`; then cancel
 /// the rest and hand them back at once (state ready, attempt not counted).
@@ -16,44 +18,24 @@ struct ClaimService: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 var failures = 0
-                var rotation = 0
+                var next = Position()
                 var connection: PostgresConnection?
                 while !runtime.isStopping {
-                    let (free, roomSince, threshold) = runtime.claimRoom
-                    var leases = runtime.claimableLeases()
-                    if !leases.isEmpty {
-                        // Start each claim at another shard, so no shard waits behind the others' backlogs.
-                        rotation = (rotation + 1) % leases.count
-                        leases = Array(leases[rotation...] + leases[..<rotation])
+                    do {
+                        if connection == nil { connection = try await runtime.jobs.claimConnection() }
+                        // On the connection's thread until it has claimed jobs (or the worker stops).
+                        guard let batch = try await connection?.claimWhenReady(for: runtime, from: next) else { break }
+                        failures = 0
+                        next = batch.next
+                        for job in batch.jobs { group.addTask { await work(job, claim: batch.stamp) } }
+                    } catch {
+                        failures += 1
+                        runtime.logger.warning("claim failed", metadata: ["error": "\(error)"])
+                        await connection?.close()
+                        connection = nil
+                        next = Position(rotation: next.rotation, waitFirst: false)
+                        try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failures, 6))))
                     }
-                    // Claim in batches: wait for a quarter of a batch to come free (the runtime wakes the loop then).
-                    if free >= threshold, !leases.isEmpty {
-                        let limit = min(free, configuration.claimBatch)
-                        do {
-                            if connection == nil { connection = try await runtime.jobs.claimConnection() }
-                            let sent = runtime.clock.now
-                            let sentAt = TriageTimeline.now()
-                            let claimed = try await runtime.jobs.claim(
-                                leases: leases, limit: limit, jobLease: configuration.jobLease, on: connection)
-                            let stamp = ClaimStamp(
-                                readyAt: roomSince ?? sentAt, notifiedAt: runtime.lastNotificationAt, sentAt: sentAt, claimedAt: TriageTimeline.now())
-                            runtime.recordClaim(jobs: claimed.count, took: sent.duration(to: runtime.clock.now))
-                            failures = 0
-                            for job in claimed {
-                                runtime.started(job)
-                                group.addTask { await work(job, claim: stamp) }
-                            }
-                            if claimed.count == limit { continue }
-                        } catch {
-                            failures += 1
-                            runtime.logger.warning("claim failed", metadata: ["error": "\(error)"])
-                            await connection?.close()
-                            connection = nil
-                            try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failures, 6))))
-                            continue
-                        }
-                    }
-                    await runtime.claimWake.wait(timeout: configuration.pollInterval)
                 }
                 await connection?.close()
                 // The worker row says `draining` while in-flight jobs finish (the lease loop keeps it so).
@@ -91,6 +73,22 @@ struct ClaimService: Service {
         } onGracefulShutdown: {
             runtime.beginStopping()
         }
+    }
+
+    /// Where the claim loop goes on from after a batch.
+    struct Position: Sendable {
+        /// Each claim starts at another of the claimable shards, so no shard waits behind the others' backlogs.
+        var rotation = 0
+        /// Whether to wait for a wake-up before claiming again: after a batch smaller than its limit, the shards had no
+        /// more due jobs (a batch that filled its limit claims again at once).
+        var waitFirst = false
+    }
+
+    /// Jobs claimed in one statement.
+    struct Batch: Sendable {
+        var jobs: [ClaimedJob]
+        var stamp: ClaimStamp
+        var next: Position
     }
 
     /// When the claim that took a job was ready, sent and answered (wall clock, µs since 1970).
@@ -138,5 +136,44 @@ struct ClaimService: Service {
         runtime.recordResult(applied: applied)
         if !applied { runtime.logger.debug("stale result discarded", metadata: ["job": "\(job)"]) }
         runtime.ended(job, interrupted: false)
+    }
+}
+
+extension PostgresConnection {
+    /// The claim loop's turn on its own connection, isolated to it: waits until there is room and a claimable lease
+    /// (a notification, a free slot, a new lease or the poll interval wakes it), claims in batches (a quarter of a
+    /// batch of room at least: the runtime wakes the loop then), marks the jobs started and returns them. The wait
+    /// resumes on this connection's thread and the claim is sent from it: a notification's wake-up goes straight to
+    /// the thread that sends the claim, and the claim's answer needs no hop back before the next step.
+    ///
+    /// - Returns: nil when the worker is stopping.
+    /// - Throws: the claim's error (the caller replaces the connection).
+    func claimWhenReady(for runtime: WorkerRuntime, from position: ClaimService.Position) async throws -> ClaimService.Batch? {
+        let configuration = runtime.configuration
+        var rotation = position.rotation
+        if position.waitFirst { await runtime.claimWake.wait(timeout: configuration.pollInterval) }
+        while !runtime.isStopping {
+            let (free, roomSince, threshold) = runtime.claimRoom
+            var leases = runtime.claimableLeases()
+            if !leases.isEmpty {
+                rotation = (rotation + 1) % leases.count
+                leases = Array(leases[rotation...] + leases[..<rotation])
+            }
+            if free >= threshold, !leases.isEmpty {
+                let limit = min(free, configuration.claimBatch)
+                let sent = runtime.clock.now
+                let sentAt = TriageTimeline.now()
+                let claimed = try await runtime.jobs.claim(leases: leases, limit: limit, jobLease: configuration.jobLease, on: self)
+                let stamp = ClaimService.ClaimStamp(
+                    readyAt: roomSince ?? sentAt, notifiedAt: runtime.lastNotificationAt, sentAt: sentAt, claimedAt: TriageTimeline.now())
+                runtime.recordClaim(jobs: claimed.count, took: sent.duration(to: runtime.clock.now))
+                if !claimed.isEmpty {
+                    for job in claimed { runtime.started(job) }
+                    return ClaimService.Batch(jobs: claimed, stamp: stamp, next: .init(rotation: rotation, waitFirst: claimed.count < limit))
+                }
+            }
+            await runtime.claimWake.wait(timeout: configuration.pollInterval)
+        }
+        return nil
     }
 }
