@@ -120,6 +120,9 @@ public final class LLMClient: Sendable {
         let encode = Self.milliseconds(encodeStarted.duration(to: clock.now))
         let name = provider.configuration.kind.rawValue
         var attempts: [Attempt] = []
+        func outcome(_ result: Result<LLMResponse, LLMProviderError>) -> Outcome {
+            Outcome(result: result, attempts: attempts, encodeMilliseconds: encode, prepared: prepared)
+        }
         var backoff = configuration.initialBackoff
         while true {
             let result = await attempt(prepared, timeout: timeout, deadline: deadline)
@@ -127,11 +130,11 @@ public final class LLMClient: Sendable {
             recordMetrics(result.result, result.record)
             let error: LLMProviderError
             switch result.result {
-            case .success(let response): return Outcome(result: .success(response), attempts: attempts, encodeMilliseconds: encode, prepared: prepared)
+            case .success(let response): return outcome(.success(response))
             case .failure(let failure): error = failure
             }
             guard error.isRetryable, attempts.count < configuration.maxAttempts, !circuitOpen else {
-                return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode, prepared: prepared)
+                return outcome(.failure(error))
             }
             var wait = error.code == .rateLimited ? (error.retryAfter ?? backoff) : backoff
             if error.code != .rateLimited {
@@ -140,11 +143,11 @@ public final class LLMClient: Sendable {
             }
             backoff = min(backoff * 2, configuration.maxBackoff)
             if error.code == .rateLimited { await limiter.pause(for: wait) }
-            guard clock.now.advanced(by: wait) < deadline else { return Outcome(result: .failure(error), attempts: attempts, encodeMilliseconds: encode, prepared: prepared) }
+            guard clock.now.advanced(by: wait) < deadline else { return outcome(.failure(error)) }
             logger.debug("llm call retry", metadata: ["provider": "\(name)", "error": "\(error.code)", "wait_ms": "\(wait)"])
             // After a 429 the limiter's pause also holds back every other worker.
             do { try await Task.sleep(for: wait, clock: clock) } catch {
-                return Outcome(result: .failure(LLMProviderError(.cancelled, provider: name)), attempts: attempts, encodeMilliseconds: encode, prepared: prepared)
+                return outcome(.failure(LLMProviderError(.cancelled, provider: name)))
             }
         }
     }

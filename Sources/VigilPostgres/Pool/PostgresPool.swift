@@ -85,8 +85,7 @@ public final class PostgresPool: Sendable {
                 throw error
             }
             guard let (result, status) = outcome else {
-                logger.info("replacing a broken PostgreSQL connection")
-                await discard(connection)
+                await replaceBroken(connection)
                 continue
             }
             await release(connection, leaving: status)
@@ -137,8 +136,7 @@ public final class PostgresPool: Sendable {
             case .use(let connection):
                 if !checked { return connection }
                 if await connection.isHealthy() { return connection }
-                logger.info("replacing a broken PostgreSQL connection")
-                await discard(connection)
+                await replaceBroken(connection)
                 continue
             case .open:
                 do {
@@ -235,6 +233,12 @@ public final class PostgresPool: Sendable {
         } else if state.withLock({ $0.closed }) {
             await discard(connection)
         }
+    }
+
+    /// Closes a connection found broken at checkout, saying so; the caller goes on with another.
+    private func replaceBroken(_ connection: PostgresConnection) async {
+        logger.info("replacing a broken PostgreSQL connection")
+        await discard(connection)
     }
 
     private func discard(_ connection: PostgresConnection) async {
