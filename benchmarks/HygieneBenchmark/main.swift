@@ -5,7 +5,9 @@
 // Reported: median over rounds of µs per event for parse (baseline), hygiene (scrub, detect, redact, bound),
 // guardrail evaluation and datamarked rendering, and each as a ratio of the baseline. "hygiene, tool results" is the
 // agent's pattern: one session per alert sanitising tool results of 25 events each (the events in file order, so one
-// result holds the same principal's and source's events, as `get_cloudtrail_events` returns them).
+// result holds the same principal's and source's events, as `get_cloudtrail_events` returns them). Each hygiene mode
+// runs twice per round: sessions sharing one `HygieneMemo`, new at the start of the mode's round (as a worker's
+// sessions share the process's), and sessions with none (each session's own memory only, as before the memo).
 import Foundation
 import VigilCore
 
@@ -63,7 +65,9 @@ func measure(_ body: () -> Void) -> Double {
 
 var parse: [Double] = []
 var hygiene: [Double] = []
+var hygieneAlone: [Double] = []
 var toolResults: [Double] = []
+var toolResultsAlone: [Double] = []
 let perResult = 25, resultsPerSession = 4
 let toolResultValues = stride(from: 0, to: events.count, by: perResult).map { JSONValue.array(Array(events[$0..<min($0 + perResult, events.count)])) }
 var guardrails: [Double] = []
@@ -81,26 +85,36 @@ for round in 0..<rounds {
     )
     var reports: [HygieneReport] = []
     var sanitized: [JSONValue] = []
+    hygieneAlone.append(
+        measure {
+            for alert in alerts {
+                var session = HygieneSession(memo: nil)
+                sink &+= session.sanitize(alert: alert).typeName.count
+            }
+        }
+    )
+    let alertMemo = HygieneMemo()
     hygiene.append(
         measure {
             for alert in alerts {
-                var session = HygieneSession()
+                var session = HygieneSession(memo: alertMemo)
                 sanitized.append(session.sanitize(alert: alert))
                 reports.append(session.report)
             }
         }
     )
-    toolResults.append(
-        measure {
-            for start in stride(from: 0, to: toolResultValues.count, by: resultsPerSession) {
-                var session = HygieneSession()
-                for (offset, result) in toolResultValues[start..<min(start + resultsPerSession, toolResultValues.count)].enumerated() {
-                    sink &+= session.sanitize(result, document: "get_cloudtrail_events#\(offset + 1)").typeName.count
-                }
-                sink &+= session.report.injectionFindings.count
+    func sanitizeToolResults(memo: HygieneMemo?) {
+        for start in stride(from: 0, to: toolResultValues.count, by: resultsPerSession) {
+            var session = HygieneSession(memo: memo)
+            for (offset, result) in toolResultValues[start..<min(start + resultsPerSession, toolResultValues.count)].enumerated() {
+                sink &+= session.sanitize(result, document: "get_cloudtrail_events#\(offset + 1)").typeName.count
             }
+            sink &+= session.report.injectionFindings.count
         }
-    )
+    }
+    toolResultsAlone.append(measure { sanitizeToolResults(memo: nil) })
+    let toolMemo = HygieneMemo()
+    toolResults.append(measure { sanitizeToolResults(memo: toolMemo) })
     guardrails.append(
         measure {
             for (alert, report) in zip(alerts, reports) { sink &+= policy.evaluate(alert: alert, hygiene: report).count }
@@ -116,7 +130,10 @@ for round in 0..<rounds {
 
 let base = median(parse)
 print("events: \(events.count), rounds: \(rounds), injection flagged: \(flagged)")
-for (name, values) in [("parse (baseline)", parse), ("hygiene", hygiene), ("hygiene, tool results", toolResults), ("guardrails", guardrails), ("spotlight render", render)] {
+for (name, values) in [
+    ("parse (baseline)", parse), ("hygiene, no memo", hygieneAlone), ("hygiene", hygiene), ("tool results, no memo", toolResultsAlone),
+    ("hygiene, tool results", toolResults), ("guardrails", guardrails), ("spotlight render", render),
+] {
     let padded = name.padding(toLength: 22, withPad: " ", startingAt: 0)
     print("\(padded) \(String(format: "%8.1f", median(values))) µs/event  \(String(format: "%5.2f", median(values) / base))× baseline")
 }

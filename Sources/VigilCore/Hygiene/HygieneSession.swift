@@ -46,6 +46,8 @@ public struct HygieneSession: Sendable {
     }
 
     public let configuration: Configuration
+    /// Where texts without a secret are shared with other sessions (nil: this session's own memory only).
+    private let memo: HygieneMemo?
     private var redactor = SecretRedactor()
     /// Everything found so far in this session.
     public private(set) var report = HygieneReport()
@@ -56,12 +58,13 @@ public struct HygieneSession: Sendable {
     private var cleanedKeys: [String: (key: String, signals: [InjectionSignal])] = [:]
     private var secretFieldNames: [String: Bool] = [:]
     /// Texts already inspected in this session, by their text: values repeat across the events of a tool result and
-    /// across results (the principal, its account, regions, event sources, user agents).
+    /// across results (the principal, its account, regions, event sources, user agents). Texts without a secret are
+    /// also shared with other sessions through ``HygieneMemo``.
     private var inspections: [String: Inspection] = [:]
 
     /// What scrubbing, detection and redaction made of one text. All three are functions of the text alone, except
     /// that the redactor numbers the secrets it replaces, so a text with a secret is redacted again each time.
-    private struct Inspection {
+    struct Inspection: Sendable {
         var scrubbed: UnicodeScrubber.Result
         var signals: [InjectionSignal]
         /// The scrubbed text after redaction, when redaction found nothing in it.
@@ -80,8 +83,11 @@ public struct HygieneSession: Sendable {
         case keyItself
     }
 
-    public init(configuration: Configuration = Configuration()) {
+    /// - Parameter memo: shares what this session learns about texts without a secret with other sessions, and
+    ///   learns from them; used only when its detector is this configuration's (nil: no sharing).
+    public init(configuration: Configuration = Configuration(), memo: HygieneMemo? = .shared) {
         self.configuration = configuration
+        self.memo = memo.flatMap { $0.detector == configuration.detector ? $0 : nil }
     }
 
     /// Sanitises an alert: its own fields and its payload, as one JSON object for the model.
@@ -222,6 +228,7 @@ public struct HygieneSession: Sendable {
                 for kind in kinds { report.redactions.append(Redaction(path: here, kind: kind)) }
             } else if text.utf8.count <= Self.inspectedTextBytes {
                 inspections[text]?.redacted = redacted
+                memo?.remember(Inspection(scrubbed: inspection.scrubbed, signals: inspection.signals, redacted: redacted), of: text)
             }
         }
         let allowed = spendsBudget ? max(0, min(limit, budget)) : limit
@@ -242,7 +249,7 @@ public struct HygieneSession: Sendable {
         // Only short texts are looked up: hashing a long one (up to the detector's 64 KiB) would buy nothing.
         let rememberable = text.utf8.count <= Self.inspectedTextBytes
         let inspection: Inspection
-        if rememberable, let known = inspections[text] {
+        if rememberable, let known = inspections[text] ?? memo?.inspection(of: text) {
             inspection = known
         } else {
             let scrubbed = UnicodeScrubber.scrub(text)
