@@ -10,8 +10,8 @@ import Synchronization
 /// are still recorded by each session, at its own path, each time the text is met. The signals depend on the
 /// detector's settings, so a memo serves only sessions whose detector equals its ``detector``.
 ///
-/// Bounded: at most ``capacity`` texts of up to ``HygieneSession/inspectedTextBytes`` UTF-8 bytes each (a few
-/// megabytes at most), in two generations of half that each. New texts go into the young one; when it is full it
+/// Bounded: at most ``capacity`` texts (two for a capacity of one) of up to ``HygieneSession/inspectedTextBytes`` UTF-8
+/// bytes each (a few megabytes at most), in two generations of half that each (at least one). New texts go into the young one; when it is full it
 /// becomes the old one and the previous old one is dropped; a text found in the old one moves to the young one. So
 /// the texts that keep coming back (event names, regions, the principals of the day) stay, while the ones met once
 /// (event and request ids, timestamps) pass through.
