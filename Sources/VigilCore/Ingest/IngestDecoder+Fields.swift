@@ -339,7 +339,8 @@ extension IngestDecoder {
             return nil
         case .string(let text)?:
             if text.isEmpty { return emptyIsAbsent ? nil : text }
-            guard text.unicodeScalars.count <= maxLength else {
+            // A text has at most as many scalars as UTF-8 bytes (a count kept by the string): most need no count.
+            guard text.utf8.count <= maxLength || text.unicodeScalars.count <= maxLength else {
                 throw IngestRejection(code: .tooLong, field: field.rawValue, reason: "must be at most \(maxLength) characters")
             }
             if let problem = IngestDecoder.printabilityProblem(text) {

@@ -206,6 +206,7 @@ public struct IngestDecoder: Sendable {
         var items: [IngestBatch.Item] = []
         items.reserveCapacity(spans.count)
         var firstIndexOfKey: [AlertKey: Int] = [:]
+        firstIndexOfKey.reserveCapacity(spans.count)
         for span in spans {
             switch decodeItem(span, in: body, now: now, payload: payload) {
             case .failure(let rejection):

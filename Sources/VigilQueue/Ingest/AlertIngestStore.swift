@@ -27,9 +27,6 @@ public struct AlertIngestStore: Sendable {
         self.router = router
     }
 
-    /// The channel workers LISTEN on; the payload is the shard number.
-    public static let jobChannel = "vigil_jobs"
-
     /// The idempotency keys of a batch whose keys may not all be new, in key order (so concurrent batches with
     /// overlapping keys take their row locks in the same order and cannot deadlock): a key already held, or being
     /// inserted by a concurrent transaction, is skipped (after that transaction ends). Returns the ids of the keys
@@ -52,10 +49,12 @@ public struct AlertIngestStore: Sendable {
     /// Whether `a`'s key sorts before `b`'s in the order both key statements take their locks: key shard, then source
     /// and external id by their UTF-8 bytes.
     static func keyPrecedes(_ a: IngestRow, _ b: IngestRow) -> Bool {
+        // Field by field, not through copies of the alerts: a copy retains and releases each of their strings.
         if a.keyShard != b.keyShard { return a.keyShard < b.keyShard }
-        let (x, y) = (a.decoded.alert, b.decoded.alert)
-        if x.source != y.source { return x.source.utf8.lexicographicallyPrecedes(y.source.utf8) }
-        return x.externalID.utf8.lexicographicallyPrecedes(y.externalID.utf8)
+        if a.decoded.alert.source != b.decoded.alert.source {
+            return a.decoded.alert.source.utf8.lexicographicallyPrecedes(b.decoded.alert.source.utf8)
+        }
+        return a.decoded.alert.externalID.utf8.lexicographicallyPrecedes(b.decoded.alert.externalID.utf8)
     }
 
     /// The script that begins an ingest transaction: the savepoint ``copyNewKeys`` rolls back to is taken in the same
@@ -69,12 +68,11 @@ public struct AlertIngestStore: Sendable {
         let ordered = rows.indices.sorted { keyPrecedes(rows[$0], rows[$1]) }
         do {
             _ = try await connection.copyFrom(copyKeys, rows: ordered) { position, writer in
-                let row = rows[position]
-                writer.field(Int64(row.keyShard))
-                writer.field(row.decoded.alert.source)
-                writer.field(row.decoded.alert.externalID)
-                writer.field(Int64(row.shard))
-                writer.field(row.id)
+                writer.field(Int64(rows[position].keyShard))
+                writer.field(rows[position].decoded.alert.source)
+                writer.field(rows[position].decoded.alert.externalID)
+                writer.field(Int64(rows[position].shard))
+                writer.field(rows[position].id)
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             try await connection.executeScript("ROLLBACK TO SAVEPOINT alert_keys")
@@ -115,7 +113,7 @@ public struct AlertIngestStore: Sendable {
     /// One NOTIFY per shard touched (delivered at commit), run in the COMMIT's round trip. The shard numbers are
     /// integers the router computed, the only values ever written into this text.
     static func notifyShards(_ shards: [Int]) -> String {
-        "SELECT count(pg_notify('vigil_jobs', s::text)) AS notified FROM unnest('{"
+        "SELECT count(pg_notify('\(JobStore.channel)', s::text)) AS notified FROM unnest('{"
             + shards.map(String.init).joined(separator: ",") + "}'::int4[]) AS s"
     }
 
@@ -170,8 +168,7 @@ public struct AlertIngestStore: Sendable {
             var beforeCommit = ""
             if !new.isEmpty {
                 try await connection.copyFrom(Self.copyAlerts, rows: new) { position, writer in
-                    let row = rows[position]
-                    Self.writeAlert(row.decoded, shard: row.shard, id: row.id, to: &writer)
+                    Self.writeAlert(rows[position].decoded, shard: rows[position].shard, id: rows[position].id, to: &writer)
                 }
                 var insertJobs = PostgresStatement(sql: Self.insertJobs, values: [
                     new.map { rows[$0].shard }.postgresValue, new.map { rows[$0].id }.postgresValue,
@@ -194,10 +191,9 @@ public struct AlertIngestStore: Sendable {
             var stored: [Int: IngestResponse.Stored] = [:]
             stored.reserveCapacity(rows.count)
             for (position, item) in accepted.enumerated() {
-                let row = rows[position]
                 if inserted[position] {
-                    stored[item.index] = .inserted(id: row.idText)
-                } else if let id = existing[row.idText] {
+                    stored[item.index] = .inserted(id: rows[position].idText)
+                } else if let id = existing[rows[position].idText] {
                     stored[item.index] = .existing(id: id)
                 } else {
                     throw PostgresError(code: .protocolViolation, message: "an accepted alert was neither inserted nor found")

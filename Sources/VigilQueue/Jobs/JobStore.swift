@@ -441,12 +441,18 @@ public struct JobStore: Sendable {
             WHERE j.shard = d.shard AND j.alert_id = d.alert_id AND j.state = 'running' AND j.owner = $1 AND j.attempt = d.attempt
             RETURNING j.shard
         ), \(QueueCounter.incrementCTE("counted", counter: QueueCounter.handedBack, countingRowsOf: "returned"))
-        SELECT count(*), (SELECT count(pg_notify('\(JobStore.channel)', shard::text)) FROM (SELECT DISTINCT shard FROM returned) s)
+        SELECT count(*), \(notifyShards(of: "returned"))
         FROM returned
         """
 
     /// The LISTEN/NOTIFY channel on which enqueuers announce ready jobs; the payload is the shard number.
     public static let channel = "vigil_jobs"
+
+    /// A scalar subquery that sends one notification on ``channel`` per distinct `shard` of `relation` (a CTE of the
+    /// same statement; delivered at commit) and is their count.
+    static func notifyShards(of relation: String) -> String {
+        "(SELECT count(pg_notify('\(channel)', shard::text)) FROM (SELECT DISTINCT shard FROM \(relation)) s)"
+    }
 
     /// Hands unfinished jobs back (state ready, due now, attempt not counted): shutdown's second phase.
     ///

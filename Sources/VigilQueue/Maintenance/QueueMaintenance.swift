@@ -27,7 +27,7 @@ public struct QueueMaintenance: Sendable {
             WHERE state = 'running' AND lease_expires_at < now() - $1 * interval '1 millisecond'
             RETURNING shard
         ), \(QueueCounter.incrementCTE("counted", counter: QueueCounter.rescuedJobs, countingRowsOf: "rescued"))
-        SELECT count(*), (SELECT count(pg_notify('\(JobStore.channel)', shard::text)) FROM (SELECT DISTINCT shard FROM rescued) s)
+        SELECT count(*), \(JobStore.notifyShards(of: "rescued"))
         FROM rescued
         """
 

@@ -55,9 +55,16 @@ final class WorkerRuntime: Sendable {
         let continuation: CheckedContinuation<Bool, Never>
     }
 
+    /// A job held by this worker.
+    private struct Held {
+        var job: ClaimedJob
+        /// When its step started, until the step's result is submitted (then nil), for ``JobState/meanStep``.
+        var stepStartedAt: ContinuousClock.Instant?
+    }
+
     private struct JobState {
         /// Every job held: claimed and not yet ended (running its step, or waiting for its result to be written).
-        var inFlight: [ClaimedJob.Key: ClaimedJob] = [:]
+        var inFlight: [ClaimedJob.Key: Held] = [:]
         /// Of `inFlight`, the jobs whose step has ended and whose result is queued for (or being written by) the
         /// completion writer.
         var awaitingWrite = 0
@@ -68,8 +75,6 @@ final class WorkerRuntime: Sendable {
         /// Since when (wall clock, µs since 1970) the claim budget has been at or above the claim threshold; nil
         /// while it is below (``TriageTimeline/claimReadyAt``).
         var roomSince: Int64? = TriageTimeline.now()
-        /// When each running job was claimed, for ``meanStep``.
-        var claimedAt: [ClaimedJob.Key: ContinuousClock.Instant] = [:]
         /// Moving means, in seconds, of how long a job runs its step (claim to result) and of a claim's round trip;
         /// nil until measured (``WorkerRuntime/claimThreshold(claimBatch:maxInFlight:meanStep:meanClaim:)``).
         var meanStep: Double?
@@ -266,12 +271,13 @@ final class WorkerRuntime: Sendable {
 
     var inFlightKeys: [ClaimedJob.Key] { jobState.withLock { Array($0.inFlight.keys) } }
 
-    func inFlight(onShard shard: Int) -> [ClaimedJob] { jobState.withLock { $0.inFlight.values.filter { $0.key.shard == shard } } }
+    func inFlight(onShard shard: Int) -> [ClaimedJob] {
+        jobState.withLock { $0.inFlight.values.map(\.job).filter { $0.key.shard == shard } }
+    }
 
     func started(_ job: ClaimedJob) {
         let count = jobState.withLock { state in
-            state.inFlight[job.key] = job
-            state.claimedAt[job.key] = .now
+            state.inFlight[job.key] = Held(job: job, stepStartedAt: .now)
             noteRoom(&state, after: budget(of: state))
             return state.inFlight.count
         }
@@ -283,7 +289,6 @@ final class WorkerRuntime: Sendable {
     func ended(_ job: ClaimedJob, interrupted: Bool) {
         let (count, wake) = changeJobs { state in
             state.inFlight[job.key] = nil
-            state.claimedAt[job.key] = nil
             if interrupted { state.interrupted.append(job) } else { state.awaitingWrite -= 1 }
             return state.inFlight.count
         }
@@ -308,8 +313,9 @@ final class WorkerRuntime: Sendable {
             let (_, wake) = changeJobs { state in
                 state.pending.append(Pending(result: result, continuation: continuation))
                 state.awaitingWrite += 1
-                if let claimed = state.claimedAt.removeValue(forKey: result.key) {
-                    state.meanStep = Self.moved(state.meanStep, toward: claimed.duration(to: .now))
+                if let started = state.inFlight[result.key]?.stepStartedAt {
+                    state.inFlight[result.key]?.stepStartedAt = nil
+                    state.meanStep = Self.moved(state.meanStep, toward: started.duration(to: .now))
                 }
             }
             completionWake.signal()
