@@ -249,12 +249,17 @@ public struct HygieneSession: Sendable {
         // Only short texts are looked up: hashing a long one (up to the detector's 64 KiB) would buy nothing.
         let rememberable = text.utf8.count <= Self.inspectedTextBytes
         let inspection: Inspection
-        if rememberable, let known = inspections[text] ?? memo?.inspection(of: text) {
+        if rememberable, let known = inspections[text] {
             inspection = known
         } else {
-            let scrubbed = UnicodeScrubber.scrub(text)
-            let signals = configuration.detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)
-            inspection = Inspection(scrubbed: scrubbed, signals: signals)
+            if rememberable, let shared = memo?.inspection(of: text) {
+                inspection = shared
+            } else {
+                let scrubbed = UnicodeScrubber.scrub(text)
+                let signals = configuration.detector.signals(in: scrubbed.text, hiddenText: scrubbed.hiddenText, removedInvisible: scrubbed.removedCount)
+                inspection = Inspection(scrubbed: scrubbed, signals: signals)
+            }
+            // Kept here too when the memo knew it: the text's next occurrences in this session take no lock.
             if rememberable, inspections.count < Self.inspectionsKept { inspections[text] = inspection }
         }
         if inspection.scrubbed.removedCount > 0 { report.invisibleCharactersRemoved += inspection.scrubbed.removedCount }

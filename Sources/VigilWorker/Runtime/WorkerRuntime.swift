@@ -272,7 +272,7 @@ final class WorkerRuntime: Sendable {
     var inFlightKeys: [ClaimedJob.Key] { jobState.withLock { Array($0.inFlight.keys) } }
 
     func inFlight(onShard shard: Int) -> [ClaimedJob] {
-        jobState.withLock { $0.inFlight.values.map(\.job).filter { $0.key.shard == shard } }
+        jobState.withLock { $0.inFlight.values.filter { $0.job.key.shard == shard }.map(\.job) }
     }
 
     func started(_ job: ClaimedJob) {
