@@ -38,9 +38,11 @@ public final class PostgresListener: Sendable {
     /// - Parameters:
     ///   - channels: channel names (identifiers: letters, digits, `_`).
     ///   - pollInterval: how long one wait for input lasts before checking for cancellation (default 100 ms).
-    ///   - onNotification: called with each notification on the listener's own thread as soon as it is read, before
-    ///     it is delivered to ``events`` (which it still is): for a wake-up that must not wait for a task to be
-    ///     scheduled. It must return quickly and never block.
+    ///   - onNotification: called with each notification on the listener's own thread as soon as it is read, for a
+    ///     wake-up that must not wait for a task to be scheduled. It must return quickly and never block. With it,
+    ///     notifications are not delivered to ``events`` (which then carries only ``PostgresListenerEvent/listening``
+    ///     and ``PostgresListenerEvent/reconnected``): every notification would otherwise also wake the stream's
+    ///     consumer, a task hop in each listening process per notification, most of them for nothing.
     public init(
         configuration: PostgresConfiguration,
         channels: [String],
@@ -108,8 +110,11 @@ extension PostgresConnection {
                         backendPID: event.be_pid
                     )
                     PQfreemem(notify)
-                    onNotification?(notification)
-                    continuation.yield(.notification(notification))
+                    if let onNotification {
+                        onNotification(notification)
+                    } else {
+                        continuation.yield(.notification(notification))
+                    }
                 }
             }
             if PQstatus(conn) != CONNECTION_OK { return }

@@ -54,6 +54,12 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Seconds of paced arrivals in the latency phase per worker count.")
     var latencySeconds = 30.0
 
+    @Option(help: """
+        Alerts the latency phase sends at least per worker count: it runs --latency-seconds, longer when that sends \
+        fewer (a p99 needs samples: of 31, it is their maximum). 0: --latency-seconds alone.
+        """)
+    var latencyAlerts = 200
+
     @Option(help: "Arrival rate of the latency phase, as a fraction of the measured throughput.")
     var latencyLoad = 0.5
 
@@ -90,6 +96,7 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
             throw ValidationError("--throughput-seconds ≥ 10, --latency-seconds ≥ 5, --latency-load in 0.05…1")
         }
         guard routingKeys >= 0 else { throw ValidationError("--routing-keys must not be negative") }
+        guard latencyAlerts >= 0 else { throw ValidationError("--latency-alerts must not be negative") }
     }
 
     var workerCounts: [Int] { workers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -275,7 +282,7 @@ struct EndToEndBenchmark {
         try await pool.query("SELECT pg_stat_reset_shared('wal')")
         let pacedStart = ContinuousClock.now
         var sent = 0
-        while ContinuousClock.now - pacedStart < .seconds(command.latencySeconds) {
+        while ContinuousClock.now - pacedStart < .seconds(command.latencySeconds) || sent < command.latencyAlerts {
             try Task.checkCancellation()
             let due = Int(rate * (ContinuousClock.now - pacedStart).seconds) - sent
             if due > 0 {

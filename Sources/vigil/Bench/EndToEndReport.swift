@@ -57,6 +57,7 @@ struct EndToEndReport {
                 "llm_latency_median_ms": .double(command.llmLatencyMs), "llm_latency_sigma": .double(command.llmSigma),
                 "rpm": .int(Int64(command.rpm)), "limited_rpm": .int(Int64(command.limitedRpm)),
                 "throughput_seconds": .double(command.throughputSeconds), "latency_seconds": .double(command.latencySeconds),
+                "latency_alerts": .int(Int64(command.latencyAlerts)),
                 "latency_load": .double(command.latencyLoad), "max_in_flight": .int(Int64(command.maxInFlight)),
                 "routing_keys": .int(Int64(command.routingKeys)), "limited_seconds": .double(command.limitedSeconds),
                 "worker_arguments": .string(command.workerArguments),
@@ -74,7 +75,8 @@ struct EndToEndReport {
         out += "Run \(RFC3339.format(date)) on \(ProcessInfo.processInfo.activeProcessorCount) cores with "
         out += "`vigil bench e2e --workers \(command.workers) --llm-latency-ms \(Int(command.llmLatencyMs)) --rpm \(command.rpm) "
         out += "--limited-rpm \(command.limitedRpm) --throughput-seconds \(Int(command.throughputSeconds)) "
-        out += "--latency-seconds \(Int(command.latencySeconds)) --limited-seconds \(Int(command.limitedSeconds)) "
+        out += "--latency-seconds \(Int(command.latencySeconds)) --latency-alerts \(command.latencyAlerts) "
+        out += "--limited-seconds \(Int(command.limitedSeconds)) "
         out += "--max-in-flight \(command.maxInFlight)\(command.routingKeys > 0 ? " --routing-keys \(command.routingKeys)" : "")"
         out += command.workerArguments.isEmpty ? "" : " '--worker-arguments=\(command.workerArguments)'"
         out += "\(command.limitedWorkerArguments.isEmpty ? "" : " '--limited-worker-arguments=\(command.limitedWorkerArguments)'")` "
@@ -105,7 +107,11 @@ struct EndToEndReport {
         out += "\nLatency is ingest commit → verdict commit (the commit timestamps of the alert's and the verdict's transactions), "
         out += "measured in the latency phase at "
         out += String(format: "%.0f%%", command.latencyLoad * 100)
-        out += " of each count's throughput; overhead = latency − the model calls' time on the wire − time in tools "
+        out += " of each count's throughput for \(Int(command.latencySeconds)) s"
+        out += command.latencyAlerts > 0 ? " or until \(command.latencyAlerts) alerts were sent, whichever is later" : ""
+        out += " (the alerts measured are the \"of\" count of the slot-waited column; a p99 of n alerts is about their "
+        out += "n/100-th largest value)"
+        out += "; overhead = latency − the model calls' time on the wire − time in tools "
         out += "(from the verdict's audit; rate-limit waits, encoding and decoding are overhead), broken down by the worker's "
         out += "timeline (`triage.timing`, table above: p50 / p99 of each step; the steps of one alert add up to its latency). "
         out += "Slot wait is queueing: the alert was committed while its worker had no room to claim. "
