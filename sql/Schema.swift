@@ -19,6 +19,7 @@ public enum VigilSchema {
         migration(11, "watch_list_escalation", PackageResources._011_watch_list_escalation_sql),
         migration(12, "completion_function", PackageResources._012_completion_function_sql),
         migration(13, "verdict_storage", PackageResources._013_verdict_storage_sql),
+        migration(14, "plan_invalidations", PackageResources._014_plan_invalidations_sql),
     ]
 
     /// The migrator for this binary's schema.

@@ -25,6 +25,34 @@ struct CompletionStatementTests {
 
     static let windows: [Duration] = [.zero, .seconds(3600)]
 
+    /// The completion writer's connection of its own: every statement of a batch (completion, retry, dead-letter; the
+    /// subjects read and the locked transaction with the watch list on) runs there, and the pool is never asked.
+    @Test(arguments: windows, [true, false])
+    func aWriterConnectionTakesTheWholeBatch(window: Duration, keptPlan: Bool) async throws {
+        let (db, _, _, claimed) = try await Self.claimed(3, window: window, keptPlan: keptPlan)
+        defer { Task { await db.drop() } }
+        let untouched = PostgresPool(configuration: db.configuration)
+        var writer = JobStore(pool: untouched, workerID: "worker-a", monitorRecurrenceWindow: window)
+        writer.keptPlanBatchLimit = keptPlan ? .max : 0
+        let connection = try await writer.writerConnection()
+        let failure = JobError(code: .transient, message: "upstream timeout")
+        let none = VerdictRecord(decision: .escalate, rationale: "", decidedBy: "none")
+        let report = try await writer.finish(
+            [
+                JobResult(job: claimed[0], disposition: .complete, verdict: VerdictRecord(decision: .monitor, rationale: "watch", decidedBy: "rules")),
+                JobResult(job: claimed[1], disposition: .retry(delay: .seconds(60), error: failure), verdict: none),
+                JobResult(job: claimed[2], disposition: .deadLetter(error: failure, attempts: 1), verdict: none),
+            ], on: connection)
+        await connection.close()
+        #expect(report.applied == Set(claimed.map(\.key)))
+        #expect(report.writtenDecisions == [claimed[0].key: .monitor])
+        #expect(untouched.openConnections == 0, "no statement of the batch went through the pool")
+        #expect(try await db.count("SELECT count(*) FROM verdict WHERE alert_id = $1", [claimed[0].key.alertID]) == 1)
+        #expect(try await db.count("SELECT count(*) FROM triage_job WHERE alert_id = $1 AND state = 'ready'", [claimed[1].key.alertID]) == 1)
+        #expect(try await db.count("SELECT count(*) FROM dead_job WHERE alert_id = $1", [claimed[2].key.alertID]) == 1)
+        await untouched.close()
+    }
+
     @Test(arguments: windows, [true, false])
     func everyVerdictFieldIsStoredAsGiven(window: Duration, keptPlan: Bool) async throws {
         let (db, jobs, _, claimed) = try await Self.claimed(2, window: window, keptPlan: keptPlan)

@@ -45,12 +45,12 @@ extension JobStore {
     ///
     /// Batches of up to ``keptPlanBatchLimit`` completions are one statement either way: `vigil_complete` takes the
     /// locks and finishes the jobs in order itself.
-    func complete(_ completions: [JobResult], into report: inout FinishReport) async throws {
+    func complete(_ completions: [JobResult], on connection: PostgresConnection?, into report: inout FinishReport) async throws {
         let window = monitorRecurrenceWindow.milliseconds
         let keptPlan = completions.count <= keptPlanBatchLimit
         guard window > 0, !keptPlan else {
             let statement = completeStatement(completions, window: window, sql: keptPlan ? Self.completeKeptPlanSQL : Self.completeSQL)
-            let result = try await pool.run(statement)
+            let result = try await using(connection) { try await $0.run(statement) }
             try Self.collectCompletions(result, into: &report)
             return
         }
@@ -58,7 +58,8 @@ extension JobStore {
         let unknown = known.indices.filter { known[$0] == nil }
         if !unknown.isEmpty {
             let keys = unknown.map { completions[$0].key }
-            let read = try await pool.query(Self.selectSubjectsSQL, [keys.map(\.shard), keys.map(\.alertID)])
+            let parameters: [any PostgresEncodable] = [keys.map(\.shard), keys.map(\.alertID)]
+            let read = try await using(connection) { try await $0.query(Self.selectSubjectsSQL, parameters) }
             var byKey: [ClaimedJob.Key: [String]] = [:]
             for row in read {
                 let key = ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1))
@@ -73,9 +74,10 @@ extension JobStore {
             statements.append(completeStatement(wave, window: window))
         }
         statements.append(PostgresStatement("COMMIT"))
-        report = try await pool.withConnection { connection in
+        report = try await using(connection) { connection in
             let outcomes = try await connection.pipeline(statements)
-            // After an error the explicit transaction is left aborted; the pool rolls it back when the connection returns.
+            // After an error the explicit transaction is left aborted; the pool rolls it back when the connection
+            // returns, and the writer closes a connection of its own.
             for case .failure(let error) in outcomes { throw error }
             var report = report
             for outcome in outcomes[2..<(outcomes.count - 1)] { try Self.collectCompletions(outcome.get(), into: &report) }

@@ -356,12 +356,31 @@ public struct JobStore: Sendable {
         SELECT shard, alert_id, false FROM removed
         """
 
+    /// A connection of its own for the completion writer (``finish(_:on:)``).
+    ///
+    /// A connection makes the completion's plans once (`vigil_complete`'s statements, the prepared set-based
+    /// statement) and again after every invalidation of the tables they read, which autovacuum and autoanalyze of
+    /// `triage_job`, `shard_lease`, `verdict` and `alert` cause about once a minute. Written on pool connections taken
+    /// in turn, each of them paid that (5-10 ms, a slow verdict commit) after every such round; on one connection
+    /// the writer pays it once a round, and never waits for a pooled connection that tools are using.
+    public func writerConnection() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(pool.configuration)
+    }
+
+    /// Runs `body` on `connection`, or on a pooled connection when it is nil.
+    func using<T>(_ connection: PostgresConnection?, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if let connection { return try await body(connection) }
+        return try await pool.withConnection(body)
+    }
+
     /// Writes the results of finished attempts: completions, retries and dead-letters, each kind in one fenced
     /// statement (so each job's change is atomic: verdict and job removal commit together or not at all).
     ///
+    /// - Parameter connection: where to write (the writer keeps one from ``writerConnection()``); nil takes pooled
+    ///   connections. After an error, a given connection may be left inside a failed transaction: close it.
     /// - Returns: which results took effect; the others were stale (counted in `stale_completions`).
     /// - Throws: ``PostgresError``; on error nothing of the failed statement took effect.
-    public func finish(_ results: [JobResult]) async throws -> FinishReport {
+    public func finish(_ results: [JobResult], on connection: PostgresConnection? = nil) async throws -> FinishReport {
         var completions: [JobResult] = []
         var retries: [JSONValue] = []
         var deadLetters: [JSONValue] = []
@@ -387,9 +406,10 @@ public struct JobStore: Sendable {
             }
         }
         var report = FinishReport()
-        if !completions.isEmpty { try await complete(completions, into: &report) }
+        if !completions.isEmpty { try await complete(completions, on: connection, into: &report) }
         for (sql, rows) in [(Self.retrySQL, retries), (Self.deadLetterSQL, deadLetters)] where !rows.isEmpty {
-            let result = try await pool.query(sql, [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText)])
+            let parameters: [any PostgresEncodable] = [workerID.rawValue, PostgresJSON(JSONValue.array(rows).jsonText)]
+            let result = try await using(connection) { try await $0.query(sql, parameters) }
             for row in result {
                 report.applied.insert(ClaimedJob.Key(shard: try row.decode(Int.self, at: 0), alertID: try row.decode(UUID.self, at: 1)))
             }
