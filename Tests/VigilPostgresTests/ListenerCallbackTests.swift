@@ -36,7 +36,8 @@ struct ListenerCallbackTests {
                 seen = called.withLock { $0.filter { $0 != "probe" } == ["1", "2", "3"] }
             }
             #expect(seen)
-            // Sent after the three: by the time it is called back, anything the stream was given is in `streamed`.
+            // Sent after the three: by the time it is called back, the listener has handed the stream anything it was
+            // going to hand it for them; the pause below lets the stream's consumer take it.
             try await db.pool.query("SELECT pg_notify($1, 'last')", [String(channel)])
             var last = false
             for _ in 0..<100 where !last {

@@ -359,10 +359,10 @@ public struct JobStore: Sendable {
     /// A connection of its own for the completion writer (``finish(_:on:)``).
     ///
     /// A connection makes the completion's plans once (`vigil_complete`'s statements, the prepared set-based
-    /// statement) and again after every invalidation of the tables they read, which autovacuum and autoanalyze of
-    /// `triage_job`, `shard_lease`, `verdict` and `alert` cause about once a minute. Written on pool connections taken
-    /// in turn, each of them paid that (5-10 ms, a slow verdict commit) after every such round; on one connection
-    /// the writer pays it once a round, and never waits for a pooled connection that tools are using.
+    /// statement) and again after every invalidation of the tables they read, which each autovacuum or autoanalyze
+    /// of them causes (about once a minute before migration 0014 made them rarer). Written on pool connections taken
+    /// in turn, each of them paid that (3-10 ms, a slow verdict commit) after every such run; on one connection the
+    /// writer pays it once a run, and never waits for a pooled connection that tools are using.
     public func writerConnection() async throws -> PostgresConnection {
         try await PostgresConnection.connect(pool.configuration)
     }
