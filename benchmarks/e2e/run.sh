@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end triage benchmark: `vigil bench e2e` (release build) against its own PostgreSQL (fsync on), the LLM
 # simulator (log-normal latency, median 1.5 s) and 1, 2, 4, 8 worker processes; writes results.json, report.md and
-# SVG charts to benchmarks/e2e/results/ (about 8-10 minutes with the defaults below).
+# SVG charts to benchmarks/e2e/results/ (about 14-16 minutes with the defaults below).
 #
 #   bash benchmarks/e2e/run.sh [vigil bench e2e options: --workers 1,2,4,8 --throughput-seconds 60 …]
 #   SCRATCH=.build-enrich bash benchmarks/e2e/run.sh       # another SwiftPM scratch path (default .build-release)
@@ -10,7 +10,7 @@
 # 16 alerts and 16 model calls in flight per worker, as `vigil demo` runs them (128 at 8 workers, about 24 alerts/s at
 # the simulator's 1.5 s median), so 8 workers stay LLM-bound instead of CPU-bound, and at half the saturated throughput
 # few alerts wait for a slot (Erlang C about 1%, against about 6% with 8 slots: README, "Sizing workers for latency");
-# phases of 30 s (throughput), 20 s (latency) and 40 s (rate-limited); the rate-limited phase at 1200 requests/minute,
+# phases of 30 s (throughput), 20 s or 400 alerts, whichever is later (latency) and 40 s (rate-limited); the rate-limited phase at 1200 requests/minute,
 # below what 8 such workers ask for (about 70 calls/s), so the limit, not the demand, sets the pace. Later options
 # override these (pass your own --max-in-flight, --worker-arguments…).
 set -euo pipefail

@@ -56,9 +56,10 @@ struct EndToEndBenchmarkCommand: AsyncParsableCommand {
 
     @Option(help: """
         Alerts the latency phase sends at least per worker count: it runs --latency-seconds, longer when that sends \
-        fewer (a p99 needs samples: of 31, it is their maximum). 0: --latency-seconds alone.
+        fewer (a p99 needs samples: of 31, it is their maximum; its 95% interval has an upper bound from 368 on). \
+        0: --latency-seconds alone.
         """)
-    var latencyAlerts = 200
+    var latencyAlerts = 400
 
     @Option(help: "Arrival rate of the latency phase, as a fraction of the measured throughput.")
     var latencyLoad = 0.5

@@ -70,6 +70,16 @@ struct EndToEndReport {
         ]
     }
 
+    /// The p99 target judged over every count: NOT met when a measured p99 is above it; met when every p99's 95 %
+    /// interval lies at or below it; otherwise met by the measured p99s only, the sample too small to show it.
+    static func judge(_ summaries: [LatencySummary], target: Double) -> String {
+        guard let worst = summaries.max(by: { $0.p99 < $1.p99 }) else { return "no runs" }
+        let figure = String(format: "worst %.1f ms (95%% interval %@)", worst.p99, worst.p99IntervalText)
+        if worst.p99 > target { return figure + " — NOT met" }
+        if summaries.allSatisfy({ ($0.p99Interval.upper ?? .infinity) <= target }) { return figure + " — met" }
+        return figure + " — met by the measured p99s, not shown at 95% confidence (an interval reaches above the target)"
+    }
+
     var markdown: String {
         var out = "# End-to-end triage benchmark\n\n"
         out += "Run \(RFC3339.format(date)) on \(ProcessInfo.processInfo.activeProcessorCount) cores with "
@@ -89,14 +99,14 @@ struct EndToEndReport {
             out += "queue and rule path on this machine, not the AI path.\n\n"
         }
         out += "| workers | alerts/s | scaling efficiency | latency p50 | p95 | p99 | LLM wire p50 | tools p50 | overhead p50 | overhead p99 "
-        out += "| without slot wait p50 / p99 | slot-waited | model calls/alert |\n"
-        out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        out += "| its 95% interval | without slot wait p50 / p99 | slot-waited | model calls/alert |\n"
+        out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for run in runs {
             let cells = [
                 "\(run.workers)", String(format: "%.1f", run.throughput), efficiency(run).map { String(format: "%.2f", $0) } ?? "—",
                 LatencySummary.format(run.latency.p50), LatencySummary.format(run.latency.p95), LatencySummary.format(run.latency.p99),
                 LatencySummary.format(run.llm.p50), LatencySummary.format(run.tools.p50),
-                String(format: "%.1f ms", run.overhead.p50), String(format: "%.1f ms", run.overhead.p99),
+                String(format: "%.1f ms", run.overhead.p50), String(format: "%.1f ms", run.overhead.p99), run.overhead.p99IntervalText,
                 String(format: "%.1f / %.1f ms", run.overheadWithoutSlotWait.p50, run.overheadWithoutSlotWait.p99),
                 "\(run.slotWaited) of \(run.overhead.count)",
                 String(format: "%.2f", run.modelCallsPerAlert),
@@ -110,7 +120,8 @@ struct EndToEndReport {
         out += " of each count's throughput for \(Int(command.latencySeconds)) s"
         out += command.latencyAlerts > 0 ? " or until \(command.latencyAlerts) alerts were sent, whichever is later" : ""
         out += " (the alerts measured are the \"of\" count of the slot-waited column; a p99 of n alerts is about their "
-        out += "n/100-th largest value)"
+        out += "n/100-th largest value, and its 95% interval is distribution-free, from the binomial distribution of the "
+        out += "alerts below the true p99: with fewer than 368 alerts it has no upper bound, shown as \"≥\")"
         out += "; overhead = latency − the model calls' time on the wire − time in tools "
         out += "(from the verdict's audit; rate-limit waits, encoding and decoding are overhead), broken down by the worker's "
         out += "timeline (`triage.timing`, table above: p50 / p99 of each step; the steps of one alert add up to its latency). "
@@ -120,8 +131,7 @@ struct EndToEndReport {
         out += "Throughput is counted in the middle 80% of a \(Int(command.throughputSeconds)) s phase, started once the "
         out += "workers' shard leases are balanced, with the backlog kept above 4 × workers × \(command.maxInFlight) jobs.\n\n"
         out += "## Targets\n\n"
-        let worstOverhead = runs.map(\.overhead.p99).max() ?? 0
-        out += "- overhead p99 ≤ 10 ms: worst \(String(format: "%.1f", worstOverhead)) ms — \(worstOverhead <= 10 ? "met" : "NOT met")\n"
+        out += "- overhead p99 ≤ 10 ms: \(Self.judge(runs.map(\.overhead), target: 10))\n"
         if let largest = runs.max(by: { $0.workers < $1.workers }), let efficiency = efficiency(largest), largest.workers > 1 {
             let times = efficiency * Double(largest.workers)
             out += String(format: "- %d workers ≥ %.1f× one worker (7/8 of linear, the 8-worker target's ratio): "

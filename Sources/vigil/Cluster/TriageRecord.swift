@@ -135,13 +135,16 @@ struct TriageRecord: Sendable {
     }
 }
 
-/// Percentiles of a set of durations (milliseconds), kept in an HDR histogram at microsecond resolution.
+/// Percentiles of a set of durations (milliseconds), kept in an HDR histogram at microsecond resolution, and the
+/// 95 % confidence interval of the p99 (``QuantileInterval``: how far the population's p99 may be from this sample's).
 struct LatencySummary: Sendable, CustomStringConvertible {
     var count: Int
     var p50: Double
     var p95: Double
     var p99: Double
     var max: Double
+    /// The p99's 95 % interval; a bound is nil when the sample is too small to give it (an upper one needs 368 values).
+    var p99Interval: (lower: Double?, upper: Double?)
 
     init(milliseconds values: [Double]) {
         var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
@@ -151,10 +154,24 @@ struct LatencySummary: Sendable, CustomStringConvertible {
         p95 = values.isEmpty ? 0 : Double(histogram.valueAtPercentile(95)) / 1000
         p99 = values.isEmpty ? 0 : Double(histogram.valueAtPercentile(99)) / 1000
         max = values.isEmpty ? 0 : Double(histogram.max) / 1000
+        p99Interval = QuantileInterval(count: values.count, quantile: 0.99).bounds(in: values.sorted())
     }
 
     var json: JSONValue {
-        ["count": .int(Int64(count)), "p50_ms": .double(p50), "p95_ms": .double(p95), "p99_ms": .double(p99), "max_ms": .double(max)]
+        [
+            "count": .int(Int64(count)), "p50_ms": .double(p50), "p95_ms": .double(p95), "p99_ms": .double(p99), "max_ms": .double(max),
+            "p99_ci95_ms": ["lower": p99Interval.lower.map(JSONValue.double) ?? .null, "upper": p99Interval.upper.map(JSONValue.double) ?? .null],
+        ]
+    }
+
+    /// The p99's interval for a report: `10.2–14.8 ms`, or `≥ 10.2 ms` without an upper bound.
+    var p99IntervalText: String {
+        switch p99Interval {
+        case (let lower?, let upper?): String(format: "%.1f–%.1f ms", lower, upper)
+        case (let lower?, nil): String(format: "≥ %.1f ms", lower)
+        case (nil, let upper?): String(format: "≤ %.1f ms", upper)
+        case (nil, nil): "none"
+        }
     }
 
     var description: String { "p50 \(Self.format(p50)), p95 \(Self.format(p95)), p99 \(Self.format(p99))" }
