@@ -163,12 +163,15 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // What the database tests share: scoped cleanup that is awaited (withCleanup).
+        .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], exclude: ["Fixtures"]),
         .executableTarget(name: "HygieneBenchmark", dependencies: ["VigilCore"], path: "benchmarks/HygieneBenchmark"),
         .executableTarget(name: "RoundTripBenchmark", dependencies: ["VigilPostgres", "VigilCore", "CLibPQ"], path: "benchmarks/RoundTripBenchmark"),
-        .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore"]),
+        .testTarget(name: "VigilPostgresTests", dependencies: ["VigilPostgres", "VigilSchema", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "VigilEnrichmentTests", dependencies: ["VigilEnrichment", "VigilCore", "VigilPostgres", "VigilSchema", "VigilRules"]),
+        .testTarget(
+            name: "VigilEnrichmentTests", dependencies: ["VigilEnrichment", "VigilCore", "VigilPostgres", "VigilSchema", "VigilRules", "VigilTestSupport"]),
         .testTarget(name: "VigilQueueTests", dependencies: ["VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema"]),
         .executableTarget(
             name: "LLMLimiterBenchmark",
@@ -182,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "VigilLLMTests",
             dependencies: [
-                "VigilLLM", "VigilCore", "VigilPostgres", "VigilSchema", "VigilSimulator",
+                "VigilLLM", "VigilCore", "VigilPostgres", "VigilSchema", "VigilSimulator", "VigilTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -192,7 +195,7 @@ let package = Package(
             name: "VigilWorkerTests",
             dependencies: [
                 "VigilWorker", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilLLM", "VigilEnrichment", "VigilSimulator",
-                "VigilWebhooks", "VigilObservability",
+                "VigilWebhooks", "VigilObservability", "VigilTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,21 +206,22 @@ let package = Package(
         .testTarget(
             name: "VigilDeployTests",
             dependencies: [
-                "VigilCore", "VigilPostgres", "VigilSchema",
+                "VigilCore", "VigilPostgres", "VigilSchema", "VigilTestSupport",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(
             name: "VigilCoordinatorTests",
             dependencies: [
-                "VigilCoordinator", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilReview",
+                "VigilCoordinator", "VigilQueue", "VigilCore", "VigilPostgres", "VigilSchema", "VigilReview", "VigilTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "VigilReviewTests", dependencies: ["VigilReview", "VigilCore", "VigilPostgres", "VigilSchema", "VigilWebhooks"]),
+        .testTarget(
+            name: "VigilReviewTests", dependencies: ["VigilReview", "VigilCore", "VigilPostgres", "VigilSchema", "VigilWebhooks", "VigilTestSupport"]),
         .testTarget(
             name: "VigilSimulatorTests",
             dependencies: [

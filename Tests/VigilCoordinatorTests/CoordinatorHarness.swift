@@ -9,6 +9,7 @@ import VigilCore
 import VigilPostgres
 import VigilQueue
 import VigilSchema
+import VigilTestSupport
 
 /// A migrated schema of its own on the test server, and a coordinator over it.
 struct CoordinatorHarness {
@@ -42,6 +43,14 @@ struct CoordinatorHarness {
             ingestToken: try await tokens.create(name: "siem", scopes: [.ingest]),
             readToken: try await tokens.create(name: "reader", scopes: [.read])
         )
+    }
+
+    /// Runs `body` with a fresh harness (its configuration changed by `adjust`), then drops its schema,
+    /// after a return and after a throw alike (then rethrows).
+    static func with<T>(
+        _ adjust: (inout CoordinatorConfiguration) -> Void = { _ in }, _ body: (CoordinatorHarness) async throws -> T
+    ) async throws -> T {
+        try await withCleanup(make(adjust), cleanup: { await $0.drop() }, body)
     }
 
     func drop() async {

@@ -9,6 +9,7 @@ import VigilCore
 import VigilPostgres
 import VigilQueue
 import VigilSchema
+import VigilTestSupport
 
 /// The coordinator while its PostgreSQL is down or frozen: 503 with `Retry-After`, fast, and recovery without a restart.
 @Suite("Coordinator under a database outage", .serialized)
@@ -73,14 +74,7 @@ struct DatabaseOutageTests {
 
     /// Runs `body` against a private server, thawed and removed afterwards whatever happened.
     static func withServer(_ body: (OutageServer) async throws -> Void) async throws {
-        let server = try await OutageServer.start()
-        do {
-            try await body(server)
-        } catch {
-            await server.remove()
-            throw error
-        }
-        await server.remove()
+        try await withCleanup(OutageServer.start(), cleanup: { await $0.remove() }, body)
     }
 
     /// A migrated database on `server`, an ingest token and a coordinator with a small pool and short timeouts.

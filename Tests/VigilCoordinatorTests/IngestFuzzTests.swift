@@ -20,18 +20,13 @@ struct IngestFuzzTests {
 
     @Test("generated malformed and hostile bodies: all answered 4xx or per-item rejections, none 5xx, valid items kept")
     func hostileBodies() async throws {
-        let harness = try await CoordinatorHarness.make { configuration in
+        try await CoordinatorHarness.with({ configuration in
             configuration.maxBodyBytes = 1 << 20
             configuration.ingest.maxItems = 100
             configuration.ingest.maxPayloadBytes = 64 << 10
-        }
-        do {
+        }) { harness in
             try await Self.hostileBodies(harness)
-        } catch {
-            await harness.drop()
-            throw error
         }
-        await harness.drop()
     }
 
     static func hostileBodies(_ harness: CoordinatorHarness) async throws {

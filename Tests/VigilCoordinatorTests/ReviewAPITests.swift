@@ -11,84 +11,84 @@ import VigilPostgres
 struct ReviewAPITests {
     @Test("the review scope is required; list, detail and every action over HTTP; stale versions get 409")
     func reviewCycle() async throws {
-        let harness = try await CoordinatorHarness.make()
-        defer { Task { await harness.drop() } }
-        let reviewToken = try await TokenStore(pool: harness.pool).create(name: "ana", scopes: [.review])
-        try await harness.coordinator.application().test(.router) { client in
-            let id = try await harness.seedEscalation(client, externalID: "e-1")
-            let other = try await harness.seedEscalation(client, externalID: "e-2", principal: "arn:aws:iam::123456789012:role/bob")
-            let review = harness.headers(token: reviewToken, contentType: "application/json")
+        try await CoordinatorHarness.with { harness in
+            let reviewToken = try await TokenStore(pool: harness.pool).create(name: "ana", scopes: [.review])
+            try await harness.coordinator.application().test(.router) { client in
+                let id = try await harness.seedEscalation(client, externalID: "e-1")
+                let other = try await harness.seedEscalation(client, externalID: "e-2", principal: "arn:aws:iam::123456789012:role/bob")
+                let review = harness.headers(token: reviewToken, contentType: "application/json")
 
-            // Scope: a read token is forbidden, no token is unauthorised.
-            #expect(
-                try await client.execute(uri: "/v1/escalations", method: .get, headers: harness.headers(token: harness.readToken)).status
-                    == .forbidden
-            )
-            #expect(try await client.execute(uri: "/v1/escalations", method: .get, headers: harness.headers(token: nil)).status == .unauthorized)
-
-            let list = try json(try await client.execute(uri: "/v1/escalations?limit=1", method: .get, headers: review))
-            #expect(list["items"]?.arrayValue?.count == 1)
-            let cursor = try #require(list["next_cursor"]?.stringValue)
-            let second = try json(try await client.execute(uri: "/v1/escalations?limit=1&cursor=\(cursor)", method: .get, headers: review))
-            #expect(second["items"]?.arrayValue?.count == 1)
-            #expect(second["next_cursor"] == nil)
-            #expect(
-                Set([list, second].compactMap { $0["items"]?.arrayValue?.first?["id"]?.stringValue }) == [
-                    id.uuidString.lowercased(), other.uuidString.lowercased(),
-                ]
-            )
-            let bob = try json(
-                try await client.execute(
-                    uri: "/v1/escalations?principal=arn:aws:iam::123456789012:role/bob",
-                    method: .get,
-                    headers: review
+                // Scope: a read token is forbidden, no token is unauthorised.
+                #expect(
+                    try await client.execute(uri: "/v1/escalations", method: .get, headers: harness.headers(token: harness.readToken)).status
+                        == .forbidden
                 )
-            )
-            #expect(bob["items"]?.arrayValue?.map { $0["id"] } == [.string(other.uuidString.lowercased())])
-            let badState = try await client.execute(uri: "/v1/escalations?state=pending", method: .get, headers: review)
-            #expect(badState.status == .badRequest)
-            #expect(try json(badState)["field"] == "state")
+                #expect(try await client.execute(uri: "/v1/escalations", method: .get, headers: harness.headers(token: nil)).status == .unauthorized)
 
-            let detail = try json(try await client.execute(uri: "/v1/escalations/\(id)", method: .get, headers: review))
-            #expect(detail["alert"]?["payload"]?["eventName"] == "CreateRole")
-            #expect(detail["verdict"]?["triage"]?["rule_hits"]?.arrayValue?.first?["author"] == "Vigil SOC <soc@example.com>")
-            #expect(detail["verdict"]?["triage"]?["ai"]?["tool_calls"]?.arrayValue?.first?["name"] == "get_cloudtrail_events")
-            #expect(detail["verdict"]?["evidence"]?.arrayValue?.first?["id"] == "ct:1")
-            #expect(detail["verdict"]?["guardrails"] == ["privileged_principal"])
-            #expect(detail["review"]?["version"] == 0)
+                let list = try json(try await client.execute(uri: "/v1/escalations?limit=1", method: .get, headers: review))
+                #expect(list["items"]?.arrayValue?.count == 1)
+                let cursor = try #require(list["next_cursor"]?.stringValue)
+                let second = try json(try await client.execute(uri: "/v1/escalations?limit=1&cursor=\(cursor)", method: .get, headers: review))
+                #expect(second["items"]?.arrayValue?.count == 1)
+                #expect(second["next_cursor"] == nil)
+                #expect(
+                    Set([list, second].compactMap { $0["items"]?.arrayValue?.first?["id"]?.stringValue }) == [
+                        id.uuidString.lowercased(), other.uuidString.lowercased(),
+                    ]
+                )
+                let bob = try json(
+                    try await client.execute(
+                        uri: "/v1/escalations?principal=arn:aws:iam::123456789012:role/bob",
+                        method: .get,
+                        headers: review
+                    )
+                )
+                #expect(bob["items"]?.arrayValue?.map { $0["id"] } == [.string(other.uuidString.lowercased())])
+                let badState = try await client.execute(uri: "/v1/escalations?state=pending", method: .get, headers: review)
+                #expect(badState.status == .badRequest)
+                #expect(try json(badState)["field"] == "state")
 
-            func act(_ action: String, _ body: String) async throws -> TestResponse {
-                try await client.execute(uri: "/v1/escalations/\(id)/\(action)", method: .post, headers: review, body: ByteBuffer(string: body))
+                let detail = try json(try await client.execute(uri: "/v1/escalations/\(id)", method: .get, headers: review))
+                #expect(detail["alert"]?["payload"]?["eventName"] == "CreateRole")
+                #expect(detail["verdict"]?["triage"]?["rule_hits"]?.arrayValue?.first?["author"] == "Vigil SOC <soc@example.com>")
+                #expect(detail["verdict"]?["triage"]?["ai"]?["tool_calls"]?.arrayValue?.first?["name"] == "get_cloudtrail_events")
+                #expect(detail["verdict"]?["evidence"]?.arrayValue?.first?["id"] == "ct:1")
+                #expect(detail["verdict"]?["guardrails"] == ["privileged_principal"])
+                #expect(detail["review"]?["version"] == 0)
+
+                func act(_ action: String, _ body: String) async throws -> TestResponse {
+                    try await client.execute(uri: "/v1/escalations/\(id)/\(action)", method: .post, headers: review, body: ByteBuffer(string: body))
+                }
+                #expect(try await act("acknowledge", #"{"version":0}"#).status == .ok)
+                #expect(try await act("assign", #"{"version":1,"assignee":"bo"}"#).status == .ok)
+                let approve = try await act("approve", #"{"version":2}"#)
+                #expect(try json(approve)["review"]?["approved_action"] == "Disable alice's access key AKIA…")
+                #expect(try json(approve)["review"]?["approved_by"] == "ana")
+
+                // Stale version: 409 naming the current one; nothing changes.
+                let stale = try await act("close", #"{"version":1,"reason":"dup"}"#)
+                #expect(stale.status == .conflict)
+                #expect(try json(stale)["error"] == "version_conflict")
+                #expect(try json(stale)["current_version"] == 3)
+
+                let noReason = try await act("close", #"{"version":3,"reason":"  "}"#)
+                #expect(noReason.status == .badRequest)
+                #expect(try json(noReason)["field"] == "reason")
+                #expect(try await act("close", #"{"version":3}"#).status == .badRequest)
+                #expect(try await act("close", #"{"reason":"x"}"#).status == .badRequest)
+                #expect(try await act("close", #"{"version":3,"reason":"contained by IR ticket 42"}"#).status == .ok)
+                #expect(try await act("acknowledge", #"{"version":4}"#).status == .unprocessableContent)
+                #expect(try await act("reopen", #"{"version":4}"#).status == .ok)
+                #expect(try await act("explode", #"{"version":5}"#).status == .badRequest)
+
+                let after = try json(try await client.execute(uri: "/v1/escalations/\(id)", method: .get, headers: review))
+                #expect(after["review"]?["state"] == "open")
+                #expect(after["audit"]?.arrayValue?.map { $0["action"] } == ["acknowledge", "assign", "approve", "close", "reopen"])
+                #expect(after["audit"]?.arrayValue?.allSatisfy { $0["actor"] == "ana" } == true)
+                #expect(after["audit"]?.arrayValue?[3]["detail"]?["reason"] == "contained by IR ticket 42")
+
+                #expect(try await client.execute(uri: "/v1/escalations/\(UUID())", method: .get, headers: review).status == .notFound)
             }
-            #expect(try await act("acknowledge", #"{"version":0}"#).status == .ok)
-            #expect(try await act("assign", #"{"version":1,"assignee":"bo"}"#).status == .ok)
-            let approve = try await act("approve", #"{"version":2}"#)
-            #expect(try json(approve)["review"]?["approved_action"] == "Disable alice's access key AKIA…")
-            #expect(try json(approve)["review"]?["approved_by"] == "ana")
-
-            // Stale version: 409 naming the current one; nothing changes.
-            let stale = try await act("close", #"{"version":1,"reason":"dup"}"#)
-            #expect(stale.status == .conflict)
-            #expect(try json(stale)["error"] == "version_conflict")
-            #expect(try json(stale)["current_version"] == 3)
-
-            let noReason = try await act("close", #"{"version":3,"reason":"  "}"#)
-            #expect(noReason.status == .badRequest)
-            #expect(try json(noReason)["field"] == "reason")
-            #expect(try await act("close", #"{"version":3}"#).status == .badRequest)
-            #expect(try await act("close", #"{"reason":"x"}"#).status == .badRequest)
-            #expect(try await act("close", #"{"version":3,"reason":"contained by IR ticket 42"}"#).status == .ok)
-            #expect(try await act("acknowledge", #"{"version":4}"#).status == .unprocessableContent)
-            #expect(try await act("reopen", #"{"version":4}"#).status == .ok)
-            #expect(try await act("explode", #"{"version":5}"#).status == .badRequest)
-
-            let after = try json(try await client.execute(uri: "/v1/escalations/\(id)", method: .get, headers: review))
-            #expect(after["review"]?["state"] == "open")
-            #expect(after["audit"]?.arrayValue?.map { $0["action"] } == ["acknowledge", "assign", "approve", "close", "reopen"])
-            #expect(after["audit"]?.arrayValue?.allSatisfy { $0["actor"] == "ana" } == true)
-            #expect(after["audit"]?.arrayValue?[3]["detail"]?["reason"] == "contained by IR ticket 42")
-
-            #expect(try await client.execute(uri: "/v1/escalations/\(UUID())", method: .get, headers: review).status == .notFound)
         }
     }
 }

@@ -3,6 +3,7 @@ import Testing
 import VigilCore
 import VigilPostgres
 import VigilSchema
+import VigilTestSupport
 import Yams
 
 /// Every YAML and JSON file under `deploy/` parses and holds what its consumer requires. No cluster runs here, so
@@ -124,33 +125,38 @@ import Yams
             Issue.record("DATABASE_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
             return
         }
+        try await Self.withSchema(on: url) { pool in
+            try await VigilSchema.migrator().migrate(pool)
+            #expect(try await pool.query(query)[0].decode(Int.self, at: 0) == 0)
+            // Two due, one running, one scheduled for later (a retry's backoff): the backlog is three.
+            try await pool.query(
+                """
+                WITH a AS (
+                    INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at, payload)
+                    SELECT g, gen_random_uuid(), 'k', 'e' || g, 'k', 'low', now(), '{}' FROM generate_series(0, 3) g RETURNING shard, id
+                )
+                INSERT INTO triage_job (shard, alert_id, state, owner, run_at)
+                SELECT shard, id, CASE WHEN shard = 2 THEN 'running' ELSE 'ready' END, CASE WHEN shard = 2 THEN 'worker-a' END,
+                    CASE WHEN shard = 3 THEN now() + interval '1 hour' ELSE now() END FROM a
+                """)
+            let rows = try await pool.query(query)
+            #expect(rows.count == 1, "KEDA reads one row")
+            #expect(try rows[0].decode(Int.self, at: 0) == 3)
+        }
+    }
+
+    /// Runs `body` with a pool on a fresh schema of the server at `url`, then closes the pool and drops the schema,
+    /// after a return and after a throw alike (then rethrows).
+    static func withSchema(on url: String, _ body: (PostgresPool) async throws -> Void) async throws {
         let schema = "d_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
         let admin = try await PostgresConnection.connect(PostgresConfiguration(connectionString: url))
         try await admin.executeScript("CREATE SCHEMA \(schema)")
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, maxConnections: 2, searchPath: String(schema)))
-        defer {
-            Task {
-                await pool.close()
-                try? await admin.executeScript("DROP SCHEMA \(schema) CASCADE")
-                await admin.close()
-            }
-        }
-        try await VigilSchema.migrator().migrate(pool)
-        #expect(try await pool.query(query)[0].decode(Int.self, at: 0) == 0)
-        // Two due, one running, one scheduled for later (a retry's backoff): the backlog is three.
-        try await pool.query(
-            """
-            WITH a AS (
-                INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at, payload)
-                SELECT g, gen_random_uuid(), 'k', 'e' || g, 'k', 'low', now(), '{}' FROM generate_series(0, 3) g RETURNING shard, id
-            )
-            INSERT INTO triage_job (shard, alert_id, state, owner, run_at)
-            SELECT shard, id, CASE WHEN shard = 2 THEN 'running' ELSE 'ready' END, CASE WHEN shard = 2 THEN 'worker-a' END,
-                CASE WHEN shard = 3 THEN now() + interval '1 hour' ELSE now() END FROM a
-            """)
-        let rows = try await pool.query(query)
-        #expect(rows.count == 1, "KEDA reads one row")
-        #expect(try rows[0].decode(Int.self, at: 0) == 3)
+        try await withCleanup(pool, cleanup: { pool in
+            await pool.close()
+            try? await admin.executeScript("DROP SCHEMA \(schema) CASCADE")
+            await admin.close()
+        }, body)
     }
 
     @Test func dashboardPanelsHaveTargetsOnKnownMetrics() throws {

@@ -4,8 +4,10 @@ import VigilCore
 import VigilEnrichment
 import VigilPostgres
 import VigilSchema
+import VigilTestSupport
 
-/// An isolated, migrated schema on the test server (`DATABASE_URL`, started by `scripts/test.sh`); dropped by ``drop()``.
+/// An isolated, migrated schema on the test server (`DATABASE_URL`, started by `scripts/test.sh`); dropped when
+/// ``with(_:)`` returns or throws.
 struct EnrichmentDatabase {
     let schema: String
     let pool: PostgresPool
@@ -19,7 +21,7 @@ struct EnrichmentDatabase {
         }
     }
 
-    static func make() async throws -> EnrichmentDatabase {
+    private static func make() async throws -> EnrichmentDatabase {
         var configuration = try baseConfiguration
         let schema = "e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
         let admin = try await PostgresConnection.connect(configuration)
@@ -32,7 +34,12 @@ struct EnrichmentDatabase {
         return EnrichmentDatabase(schema: String(schema), pool: pool)
     }
 
-    func drop() async {
+    /// Runs `body` with a fresh migrated schema, then drops it, after a return and after a throw alike (then rethrows).
+    static func with<T>(_ body: (EnrichmentDatabase) async throws -> T) async throws -> T {
+        try await withCleanup(make(), cleanup: { await $0.drop() }, body)
+    }
+
+    private func drop() async {
         await pool.close()
         if let admin = try? await PostgresConnection.connect(try EnrichmentDatabase.baseConfiguration) {
             try? await admin.executeScript("DROP SCHEMA IF EXISTS \(schema) CASCADE")

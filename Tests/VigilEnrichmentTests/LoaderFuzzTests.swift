@@ -127,17 +127,11 @@ struct LoaderFuzzTests {
     /// Runs `body` on a fresh schema and scratch folder, and removes both afterwards (awaited, so no cleanup task
     /// outlives the test process).
     static func withDatabase(_ body: (EnrichmentDatabase, ScratchDirectory) async throws -> Void) async throws {
-        let database = try await EnrichmentDatabase.make()
-        let scratch = try ScratchDirectory()
-        do {
+        try await EnrichmentDatabase.with { database in
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
             try await body(database, scratch)
-        } catch {
-            scratch.remove()
-            await database.drop()
-            throw error
         }
-        scratch.remove()
-        await database.drop()
     }
 
     /// Damage of one kind: truncation, invalid UTF-8, NUL bytes, a huge string, a wrong type, or random edits.

@@ -26,166 +26,164 @@ import VigilPostgres
     }
 
     @Test func loadingSummarisesExactlyAndReloadingAddsNothing() async throws {
-        let database = try await EnrichmentDatabase.make()
-        defer { Task { await database.drop() } }
-        let files = try SharedData.cloudTrailFiles()
-        let withPrincipal = try SharedData.records(files).filter { ($0["userIdentity"] as? [String: Any])?["arn"] is String }.count
-        let loader = EnrichmentLoader(pool: database.pool)
-        _ = try await loader.load(.cloudtrail, paths: files)
-        #expect(try await Self.summarisedEvents(database) == withPrincipal)
-        #expect(try await database.count("SELECT count(*) FROM cloudtrail_principal_activity") > 0)
-        #expect(try await Self.differences(database) == 0)
+        try await EnrichmentDatabase.with { database in
+            let files = try SharedData.cloudTrailFiles()
+            let withPrincipal = try SharedData.records(files).filter { ($0["userIdentity"] as? [String: Any])?["arn"] is String }.count
+            let loader = EnrichmentLoader(pool: database.pool)
+            _ = try await loader.load(.cloudtrail, paths: files)
+            #expect(try await Self.summarisedEvents(database) == withPrincipal)
+            #expect(try await database.count("SELECT count(*) FROM cloudtrail_principal_activity") > 0)
+            #expect(try await Self.differences(database) == 0)
 
-        let again = try await loader.load(.cloudtrail, paths: files)
-        #expect(again.loaded == 0)
-        #expect(try await Self.summarisedEvents(database) == withPrincipal)
-        #expect(try await Self.differences(database) == 0)
+            let again = try await loader.load(.cloudtrail, paths: files)
+            #expect(again.loaded == 0)
+            #expect(try await Self.summarisedEvents(database) == withPrincipal)
+            #expect(try await Self.differences(database) == 0)
+        }
     }
 
     @Test func loadersRacingOverAPartlyLoadedSetSummariseOnlyWhatTheyInsert() async throws {
         // Half the files are stored first; then two loaders load all of them at once. Whichever path a batch takes
         // (direct COPY, or the staged insert after a unique violation), only inserted events may be counted.
-        let database = try await EnrichmentDatabase.make()
-        defer { Task { await database.drop() } }
-        let files = try SharedData.files("cloudtrail/stratus-red-team")
-        let loader = EnrichmentLoader(pool: database.pool)
-        _ = try await loader.load(.cloudtrail, paths: Array(files.prefix(files.count / 2)))
-        #expect(try await Self.differences(database) == 0)
-        let stored = try await database.count("SELECT count(*) FROM cloudtrail_event")
-        async let first = loader.load(.cloudtrail, paths: files)
-        async let second = loader.load(.cloudtrail, paths: files.reversed())
-        let (a, b) = try await (first, second)
-        let total = try await database.count("SELECT count(*) FROM cloudtrail_event")
-        #expect(a.loaded + b.loaded == total - stored)
-        #expect(a.rejected.isEmpty && b.rejected.isEmpty)
-        #expect(try await Self.differences(database) == 0)
+        try await EnrichmentDatabase.with { database in
+            let files = try SharedData.files("cloudtrail/stratus-red-team")
+            let loader = EnrichmentLoader(pool: database.pool)
+            _ = try await loader.load(.cloudtrail, paths: Array(files.prefix(files.count / 2)))
+            #expect(try await Self.differences(database) == 0)
+            let stored = try await database.count("SELECT count(*) FROM cloudtrail_event")
+            async let first = loader.load(.cloudtrail, paths: files)
+            async let second = loader.load(.cloudtrail, paths: files.reversed())
+            let (a, b) = try await (first, second)
+            let total = try await database.count("SELECT count(*) FROM cloudtrail_event")
+            #expect(a.loaded + b.loaded == total - stored)
+            #expect(a.rejected.isEmpty && b.rejected.isEmpty)
+            #expect(try await Self.differences(database) == 0)
+        }
     }
 
     @Test func loadersWritingTheSameEventsInOppositeOrdersNeitherDeadlockNorDoubleCount() async throws {
         // Each round, two loaders write the same new events in one batch each, one in file order and one reversed:
         // their COPYs wait for each other's keys in opposite orders, which PostgreSQL breaks by aborting one. The
         // aborted batch must be written again (the staged path, keys in one order), not fail the load.
-        let database = try await EnrichmentDatabase.make()
-        let scratch = try ScratchDirectory()
-        defer {
-            scratch.remove()
-            Task { await database.drop() }
-        }
-        let records = try SharedData.records(SharedData.cloudTrailFiles())
-        var loader = EnrichmentLoader(pool: database.pool)
-        loader.writers = 1
-        loader.batchRows = records.count + 1
-        let written = loader
-        for round in 0..<3 {
-            let renamed = records.enumerated().map { index, record in
-                var record = record
-                record["eventID"] = "race-\(round)-\(index)"
-                return record
+        try await EnrichmentDatabase.with { database in
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
+            let records = try SharedData.records(SharedData.cloudTrailFiles())
+            var loader = EnrichmentLoader(pool: database.pool)
+            loader.writers = 1
+            loader.batchRows = records.count + 1
+            let written = loader
+            for round in 0..<3 {
+                let renamed = records.enumerated().map { index, record in
+                    var record = record
+                    record["eventID"] = "race-\(round)-\(index)"
+                    return record
+                }
+                func file(_ name: String, _ list: [[String: Any]]) throws -> String {
+                    let data = try JSONSerialization.data(withJSONObject: ["Records": list])
+                    return try scratch.write(name, String(decoding: data, as: UTF8.self))
+                }
+                let forward = try file("forward-\(round).json", renamed)
+                let backward = try file("backward-\(round).json", renamed.reversed())
+                async let a = written.load(.cloudtrail, paths: [forward])
+                async let b = written.load(.cloudtrail, paths: [backward])
+                let (first, second) = try await (a, b)
+                #expect(first.loaded + second.loaded == records.count, "round \(round)")
+                #expect(first.loaded + first.duplicates == records.count && second.loaded + second.duplicates == records.count)
             }
-            func file(_ name: String, _ list: [[String: Any]]) throws -> String {
-                let data = try JSONSerialization.data(withJSONObject: ["Records": list])
-                return try scratch.write(name, String(decoding: data, as: UTF8.self))
-            }
-            let forward = try file("forward-\(round).json", renamed)
-            let backward = try file("backward-\(round).json", renamed.reversed())
-            async let a = written.load(.cloudtrail, paths: [forward])
-            async let b = written.load(.cloudtrail, paths: [backward])
-            let (first, second) = try await (a, b)
-            #expect(first.loaded + second.loaded == records.count, "round \(round)")
-            #expect(first.loaded + first.duplicates == records.count && second.loaded + second.duplicates == records.count)
+            #expect(try await database.count("SELECT count(*) FROM cloudtrail_event") == 3 * records.count)
+            #expect(try await Self.differences(database) == 0)
         }
-        #expect(try await database.count("SELECT count(*) FROM cloudtrail_event") == 3 * records.count)
-        #expect(try await Self.differences(database) == 0)
     }
 
     @Test func concurrentLoadersOfOverlappingFilesStoreEachEventOnce() async throws {
-        let database = try await EnrichmentDatabase.make()
-        defer { Task { await database.drop() } }
-        let files = try SharedData.cloudTrailFiles()
-        let oracle = try SharedData.records(files)
-        var small = EnrichmentLoader(pool: database.pool)
-        small.batchRows = 50  // many small transactions, so the two loaders interleave
-        let loader = small
-        let half = files.count / 2
-        async let left = loader.load(.cloudtrail, paths: Array(files.prefix(half + 10)))
-        async let right = loader.load(.cloudtrail, paths: Array(files.suffix(files.count - half + 10)))
-        async let everything = loader.load(.cloudtrail, paths: files.reversed())
-        let summaries = try await [left, right, everything]
-        #expect(summaries.allSatisfy { $0.rejected.isEmpty })
-        #expect(summaries.map(\.loaded).reduce(0, +) == oracle.count)
-        #expect(try await database.count("SELECT count(*) FROM cloudtrail_event") == oracle.count)
-        #expect(try await Self.differences(database) == 0)
+        try await EnrichmentDatabase.with { database in
+            let files = try SharedData.cloudTrailFiles()
+            let oracle = try SharedData.records(files)
+            var small = EnrichmentLoader(pool: database.pool)
+            small.batchRows = 50  // many small transactions, so the two loaders interleave
+            let loader = small
+            let half = files.count / 2
+            async let left = loader.load(.cloudtrail, paths: Array(files.prefix(half + 10)))
+            async let right = loader.load(.cloudtrail, paths: Array(files.suffix(files.count - half + 10)))
+            async let everything = loader.load(.cloudtrail, paths: files.reversed())
+            let summaries = try await [left, right, everything]
+            #expect(summaries.allSatisfy { $0.rejected.isEmpty })
+            #expect(summaries.map(\.loaded).reduce(0, +) == oracle.count)
+            #expect(try await database.count("SELECT count(*) FROM cloudtrail_event") == oracle.count)
+            #expect(try await Self.differences(database) == 0)
+        }
     }
 
     /// Windows that start and end inside hours, across the Invictus principal's busy hour and the Stratus events: the
     /// tools' counts (summary for whole hours, raw events for partial ones) equal the raw events' counts.
     @Test(arguments: ["2023-07-10T12:17:31Z", "2023-07-10T12:00:00Z", "2023-07-10T13:00:00.5Z", "2023-07-11T11:59:59Z", "2023-10-07T12:30:00Z"])
     func toolCountsEqualTheRawEvents(now: String) async throws {
-        let (database, tools) = try await ToolTests.setUp(now: now)
-        defer { Task { await database.drop() } }
-        let until = RFC3339.parse(now)!
-        for principal in [ToolTests.bertJan, "arn:aws:iam::123837392027:user/benjamin"] {
-            for hours in [1, 2, 24] {
-                let since = until.addingTimeInterval(-Double(hours) * 3600)
-                let result = await tools.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(principal), "hours_back": .int(Int64(hours))])
-                let raw = try await database.pool.query(
+        try await ToolTests.withTools(now: now) { database, tools in
+            let until = RFC3339.parse(now)!
+            for principal in [ToolTests.bertJan, "arn:aws:iam::123837392027:user/benjamin"] {
+                for hours in [1, 2, 24] {
+                    let since = until.addingTimeInterval(-Double(hours) * 3600)
+                    let result = await tools.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(principal), "hours_back": .int(Int64(hours))])
+                    let raw = try await database.pool.query(
+                        """
+                        SELECT count(*)::int AS n, count(*) FILTER (WHERE error_code IS NOT NULL)::int AS errors, count(DISTINCT event_name)::int AS names
+                        FROM cloudtrail_event WHERE principal_arn = $1 AND event_time > $2 AND event_time <= $3
+                        """,
+                        [principal, since, until]
+                    )[0]
+                    let summary = result.content["summary"]!
+                    #expect(summary["total_events"] == .int(Int64(try raw.decode(Int.self, column: "n"))), "\(principal) \(hours) h")
+                    #expect(summary["failed_calls"] == .int(Int64(try raw.decode(Int.self, column: "errors"))))
+                    let listed = summary["event_names"]!.arrayValue!.count + Int(summary["event_names_omitted"]!.intValue!)
+                    #expect(listed == (try raw.decode(Int.self, column: "names")))
+                    let top = try await database.pool.query(
+                        """
+                        SELECT coalesce(source_address, '') AS a, count(*)::int AS n FROM cloudtrail_event
+                        WHERE principal_arn = $1 AND event_time > $2 AND event_time <= $3 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10
+                        """,
+                        [principal, since, until]
+                    )
+                    let expected: [JSONValue] = try top.map { ["source_address": .string(try $0.decode(String.self, column: "a")), "count": .int(Int64(try $0.decode(Int.self, column: "n")))] }
+                    #expect(summary["source_addresses"]!.arrayValue! == expected)
+                }
+                let history = await tools.call(name: "get_iam_principal_history", arguments: ["principal_arn": .string(principal)])
+                let since = until.addingTimeInterval(-90 * 86_400)
+                let calls = try await database.pool.query(
                     """
-                    SELECT count(*)::int AS n, count(*) FILTER (WHERE error_code IS NOT NULL)::int AS errors, count(DISTINCT event_name)::int AS names
-                    FROM cloudtrail_event WHERE principal_arn = $1 AND event_time > $2 AND event_time <= $3
+                    SELECT event_source, event_name, count(*)::int AS n, count(*) FILTER (WHERE error_code IS NOT NULL)::int AS failed
+                    FROM cloudtrail_event WHERE principal_arn = $1 AND event_time > $2 AND event_time <= $3 GROUP BY 1, 2
                     """,
                     [principal, since, until]
-                )[0]
-                let summary = result.content["summary"]!
-                #expect(summary["total_events"] == .int(Int64(try raw.decode(Int.self, column: "n"))), "\(principal) \(hours) h")
-                #expect(summary["failed_calls"] == .int(Int64(try raw.decode(Int.self, column: "errors"))))
-                let listed = summary["event_names"]!.arrayValue!.count + Int(summary["event_names_omitted"]!.intValue!)
-                #expect(listed == (try raw.decode(Int.self, column: "names")))
-                let top = try await database.pool.query(
+                )
+                let total = try calls.reduce(0) { $0 + (try $1.decode(Int.self, column: "n")) }
+                #expect(history.content["baseline"]?["events"] == .int(Int64(total)))
+                var expectedCalls: [String: (Int, Int)] = [:]
+                for row in calls {
+                    expectedCalls[try row.decode(String.self, column: "event_source") + " " + row.decode(String.self, column: "event_name")] =
+                        (try row.decode(Int.self, column: "n"), try row.decode(Int.self, column: "failed"))
+                }
+                for call in history.content["summary"]!["api_calls"]!.arrayValue! {
+                    let key = call["event_source"]!.stringValue! + " " + call["event_name"]!.stringValue!
+                    #expect(expectedCalls[key]?.0 == Int(call["count"]!.intValue!), "\(key)")
+                    #expect(expectedCalls[key]?.1 == Int(call["failed"]!.intValue!), "\(key)")
+                }
+                let agents = try await database.pool.query(
                     """
-                    SELECT coalesce(source_address, '') AS a, count(*)::int AS n FROM cloudtrail_event
+                    SELECT coalesce(left(user_agent, 200), '') AS v, count(*)::int AS n, min(event_time) AS f, max(event_time) AS l FROM cloudtrail_event
                     WHERE principal_arn = $1 AND event_time > $2 AND event_time <= $3 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10
                     """,
                     [principal, since, until]
                 )
-                let expected: [JSONValue] = try top.map { ["source_address": .string(try $0.decode(String.self, column: "a")), "count": .int(Int64(try $0.decode(Int.self, column: "n")))] }
-                #expect(summary["source_addresses"]!.arrayValue! == expected)
+                let expectedAgents: [JSONValue] = try agents.map { row in
+                    [
+                        "user_agent": .string(try row.decode(String.self, column: "v")), "count": .int(Int64(try row.decode(Int.self, column: "n"))),
+                        "first_seen": .string(RFC3339.format(try row.decode(Date.self, column: "f"))),
+                        "last_seen": .string(RFC3339.format(try row.decode(Date.self, column: "l"))),
+                    ]
+                }
+                #expect(history.content["summary"]!["user_agents"]!.arrayValue! == expectedAgents)
             }
-            let history = await tools.call(name: "get_iam_principal_history", arguments: ["principal_arn": .string(principal)])
-            let since = until.addingTimeInterval(-90 * 86_400)
-            let calls = try await database.pool.query(
-                """
-                SELECT event_source, event_name, count(*)::int AS n, count(*) FILTER (WHERE error_code IS NOT NULL)::int AS failed
-                FROM cloudtrail_event WHERE principal_arn = $1 AND event_time > $2 AND event_time <= $3 GROUP BY 1, 2
-                """,
-                [principal, since, until]
-            )
-            let total = try calls.reduce(0) { $0 + (try $1.decode(Int.self, column: "n")) }
-            #expect(history.content["baseline"]?["events"] == .int(Int64(total)))
-            var expectedCalls: [String: (Int, Int)] = [:]
-            for row in calls {
-                expectedCalls[try row.decode(String.self, column: "event_source") + " " + row.decode(String.self, column: "event_name")] =
-                    (try row.decode(Int.self, column: "n"), try row.decode(Int.self, column: "failed"))
-            }
-            for call in history.content["summary"]!["api_calls"]!.arrayValue! {
-                let key = call["event_source"]!.stringValue! + " " + call["event_name"]!.stringValue!
-                #expect(expectedCalls[key]?.0 == Int(call["count"]!.intValue!), "\(key)")
-                #expect(expectedCalls[key]?.1 == Int(call["failed"]!.intValue!), "\(key)")
-            }
-            let agents = try await database.pool.query(
-                """
-                SELECT coalesce(left(user_agent, 200), '') AS v, count(*)::int AS n, min(event_time) AS f, max(event_time) AS l FROM cloudtrail_event
-                WHERE principal_arn = $1 AND event_time > $2 AND event_time <= $3 GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10
-                """,
-                [principal, since, until]
-            )
-            let expectedAgents: [JSONValue] = try agents.map { row in
-                [
-                    "user_agent": .string(try row.decode(String.self, column: "v")), "count": .int(Int64(try row.decode(Int.self, column: "n"))),
-                    "first_seen": .string(RFC3339.format(try row.decode(Date.self, column: "f"))),
-                    "last_seen": .string(RFC3339.format(try row.decode(Date.self, column: "l"))),
-                ]
-            }
-            #expect(history.content["summary"]!["user_agents"]!.arrayValue! == expectedAgents)
         }
     }
 }

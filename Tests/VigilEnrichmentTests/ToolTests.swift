@@ -9,12 +9,14 @@ import VigilPostgres
     static let christophe = "arn:aws:iam::229654561268:user/christophe"
     static let bertJan = "arn:aws:iam::123837392027:user/bert-jan"
 
-    /// A migrated schema with the Stratus and Invictus sets loaded, and tools whose "now" is `now`.
-    static func setUp(now: String) async throws -> (EnrichmentDatabase, ToolRegistry) {
-        let database = try await EnrichmentDatabase.make()
-        _ = try await EnrichmentLoader(pool: database.pool).load(.cloudtrail, paths: try SharedData.cloudTrailFiles())
-        let instant = RFC3339.parse(now)!
-        return (database, ToolRegistry(context: ToolContext(pool: database.pool, now: { instant })))
+    /// Runs `body` with a migrated schema with the Stratus and Invictus sets loaded, and tools whose "now" is `now`;
+    /// the schema is dropped after a return and after a throw alike.
+    static func withTools(now: String, _ body: (EnrichmentDatabase, ToolRegistry) async throws -> Void) async throws {
+        try await EnrichmentDatabase.with { database in
+            _ = try await EnrichmentLoader(pool: database.pool).load(.cloudtrail, paths: try SharedData.cloudTrailFiles())
+            let instant = RFC3339.parse(now)!
+            try await body(database, ToolRegistry(context: ToolContext(pool: database.pool, now: { instant })))
+        }
     }
 
     @Test func definitionsMatchTheDesign() throws {
@@ -52,79 +54,77 @@ import VigilPostgres
     }
 
     @Test func cloudTrailEventsOfAKnownPrincipal() async throws {
-        let (database, tools) = try await Self.setUp(now: "2024-08-01T14:00:00Z")
-        defer { Task { await database.drop() } }
-        let result = await tools.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(Self.christophe), "hours_back": 24])
-        #expect(!result.isError)
-        let summary = result.content["summary"]!
-        #expect(summary["total_events"] == 3)
-        #expect(Set(summary["event_names"]!.arrayValue!.map { $0["event_name"]!.stringValue! }) == ["AttachUserPolicy", "CreateAccessKey", "CreateUser"])
-        #expect(summary["source_addresses"]!.arrayValue!.map { $0["source_address"]!.stringValue! } == ["075.050.255.67"])
-        #expect(result.evidenceIDs.count == 3)
-        #expect(result.evidenceIDs.contains("ct:083dc4ad-e264-46bc-a407-d0dd31b58bdc"))
-        #expect(result.content["evidence_omitted"] == 0)
+        try await Self.withTools(now: "2024-08-01T14:00:00Z") { database, tools in
+            let result = await tools.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(Self.christophe), "hours_back": 24])
+            #expect(!result.isError)
+            let summary = result.content["summary"]!
+            #expect(summary["total_events"] == 3)
+            #expect(Set(summary["event_names"]!.arrayValue!.map { $0["event_name"]!.stringValue! }) == ["AttachUserPolicy", "CreateAccessKey", "CreateUser"])
+            #expect(summary["source_addresses"]!.arrayValue!.map { $0["source_address"]!.stringValue! } == ["075.050.255.67"])
+            #expect(result.evidenceIDs.count == 3)
+            #expect(result.evidenceIDs.contains("ct:083dc4ad-e264-46bc-a407-d0dd31b58bdc"))
+            #expect(result.content["evidence_omitted"] == 0)
 
-        // An hour before the events, the window is empty.
-        let earlier = ToolRegistry(context: ToolContext(pool: database.pool, now: { RFC3339.parse("2024-08-01T13:00:00Z")! }))
-        let empty = await earlier.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(Self.christophe)])
-        #expect(empty.content["summary"]?["total_events"] == 0)
+            // An hour before the events, the window is empty.
+            let earlier = ToolRegistry(context: ToolContext(pool: database.pool, now: { RFC3339.parse("2024-08-01T13:00:00Z")! }))
+            let empty = await earlier.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(Self.christophe)])
+            #expect(empty.content["summary"]?["total_events"] == 0)
+        }
     }
 
     @Test func cloudTrailEventsAreBoundedAndByResource() async throws {
-        let (database, tools) = try await Self.setUp(now: "2023-07-10T13:00:00Z")
-        defer { Task { await database.drop() } }
-        let oracle = try SharedData.records(try SharedData.cloudTrailFiles()).filter {
-            ($0["userIdentity"] as? [String: Any])?["arn"] as? String == Self.bertJan
-        }
-        let result = await tools.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(Self.bertJan), "hours_back": 24])
-        #expect(result.content["summary"]?["total_events"] == .int(Int64(oracle.count)))
-        #expect(result.evidenceIDs.count == 20)
-        #expect(result.content["evidence_omitted"] == .int(Int64(oracle.count - 20)))
-        #expect(result.content["summary"]!["event_names"]!.arrayValue!.count == 10)
+        try await Self.withTools(now: "2023-07-10T13:00:00Z") { database, tools in
+            let oracle = try SharedData.records(try SharedData.cloudTrailFiles()).filter {
+                ($0["userIdentity"] as? [String: Any])?["arn"] as? String == Self.bertJan
+            }
+            let result = await tools.call(name: "get_cloudtrail_events", arguments: ["principal_arn": .string(Self.bertJan), "hours_back": 24])
+            #expect(result.content["summary"]?["total_events"] == .int(Int64(oracle.count)))
+            #expect(result.evidenceIDs.count == 20)
+            #expect(result.content["evidence_omitted"] == .int(Int64(oracle.count - 20)))
+            #expect(result.content["summary"]!["event_names"]!.arrayValue!.count == 10)
 
-        let key = "arn:aws:kms:us-east-1:123837392027:key/0e5d0ab6-097e-49d8-99ef-747ce3e5f8f4"
-        let byResource = await tools.call(name: "get_cloudtrail_events", arguments: ["resource_arn": .string(key), "hours_back": 48])
-        let expected = try SharedData.records(try SharedData.cloudTrailFiles()).filter { record in
-            ((record["resources"] as? [[String: Any]]) ?? []).contains { $0["ARN"] as? String == key }
-        }.count
-        #expect(expected > 0)
-        #expect(byResource.content["summary"]?["total_events"] == .int(Int64(expected)))
+            let key = "arn:aws:kms:us-east-1:123837392027:key/0e5d0ab6-097e-49d8-99ef-747ce3e5f8f4"
+            let byResource = await tools.call(name: "get_cloudtrail_events", arguments: ["resource_arn": .string(key), "hours_back": 48])
+            let expected = try SharedData.records(try SharedData.cloudTrailFiles()).filter { record in
+                ((record["resources"] as? [[String: Any]]) ?? []).contains { $0["ARN"] as? String == key }
+            }.count
+            #expect(expected > 0)
+            #expect(byResource.content["summary"]?["total_events"] == .int(Int64(expected)))
+        }
     }
 
     @Test func principalHistoryOfAKnownPrincipal() async throws {
-        let (database, tools) = try await Self.setUp(now: "2024-08-02T00:00:00Z")
-        defer { Task { await database.drop() } }
-        let result = await tools.call(name: "get_iam_principal_history", arguments: ["principal_arn": .string(Self.christophe)])
-        #expect(!result.isError)
-        #expect(result.content["first_seen"] == "2024-08-01T13:33:28.000Z")
-        #expect(result.content["last_seen"] == "2024-08-01T13:33:28.000Z")
-        #expect(result.content["principal_type"] == "IAMUser")
-        #expect(result.content["baseline"]?["events"] == 3)
-        #expect(result.content["summary"]?["permission_changes"] == 3)
-        #expect(result.evidenceIDs.count == 3)
-        let addresses = result.content["summary"]!["source_addresses"]!.arrayValue!
-        #expect(addresses.map { $0["source_address"]!.stringValue! } == ["075.050.255.67"])
-        #expect(addresses[0]["count"] == 3)
-        let agents = result.content["summary"]!["user_agents"]!.arrayValue!
-        #expect(agents.count == 1)
-        #expect(agents[0]["user_agent"]!.stringValue!.hasPrefix("stratus-red-team_"))
+        try await Self.withTools(now: "2024-08-02T00:00:00Z") { database, tools in
+            let result = await tools.call(name: "get_iam_principal_history", arguments: ["principal_arn": .string(Self.christophe)])
+            #expect(!result.isError)
+            #expect(result.content["first_seen"] == "2024-08-01T13:33:28.000Z")
+            #expect(result.content["last_seen"] == "2024-08-01T13:33:28.000Z")
+            #expect(result.content["principal_type"] == "IAMUser")
+            #expect(result.content["baseline"]?["events"] == 3)
+            #expect(result.content["summary"]?["permission_changes"] == 3)
+            #expect(result.evidenceIDs.count == 3)
+            let addresses = result.content["summary"]!["source_addresses"]!.arrayValue!
+            #expect(addresses.map { $0["source_address"]!.stringValue! } == ["075.050.255.67"])
+            #expect(addresses[0]["count"] == 3)
+            let agents = result.content["summary"]!["user_agents"]!.arrayValue!
+            #expect(agents.count == 1)
+            #expect(agents[0]["user_agent"]!.stringValue!.hasPrefix("stratus-red-team_"))
+        }
     }
 
     @Test func principalHistoryReadsTheAssetsFile() async throws {
-        let (database, tools) = try await Self.setUp(now: "2024-08-02T00:00:00Z")
-        let scratch = try ScratchDirectory()
-        defer {
-            scratch.remove()
-            Task { await database.drop() }
+        try await Self.withTools(now: "2024-08-02T00:00:00Z") { database, tools in
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
+            let assets = try scratch.write("assets.yaml", """
+                privileged_principals: ["arn:aws:iam::*:user/christophe"]
+                automation_principals: ["arn:aws:iam::*:role/ci-*"]
+                """)
+            let loaded = try await EnrichmentLoader(pool: database.pool).load(.assets, paths: [assets])
+            #expect(loaded.loaded == 2)
+            let result = await tools.call(name: "get_iam_principal_history", arguments: ["principal_arn": .string(Self.christophe)])
+            #expect(result.content["asset_kinds"] == ["privileged_principal"])
         }
-        let assets = try scratch.write("assets.yaml", """
-            privileged_principals: ["arn:aws:iam::*:user/christophe"]
-            automation_principals: ["arn:aws:iam::*:role/ci-*"]
-            """)
-        let loaded = try await EnrichmentLoader(pool: database.pool).load(.assets, paths: [assets])
-        #expect(loaded.loaded == 2)
-        let result = await tools.call(name: "get_iam_principal_history", arguments: ["principal_arn": .string(Self.christophe)])
-        #expect(result.content["asset_kinds"] == ["privileged_principal"])
     }
 
     @Test(arguments: [

@@ -103,70 +103,70 @@ struct PostgresRateLimiterTests {
 
     @Test("workers together get no more than the bucket holds, and a refill admits more")
     func sharedBucket() async throws {
-        let db = try await TestDatabase.make()
-        defer { Task { await db.drop() } }
-        // 60 rpm with a 10 s burst: a bucket of 10 requests refilling 1 per second; 24 calls may wait 600 ms.
-        let workers = (0..<4).map { _ in Self.limiter(db, rpm: 60, burst: 10, prefetch: 2) }
-        try await workers[0].prepare()
-        let start = ContinuousClock.now
-        let soon = start.advanced(by: .milliseconds(600))
-        let admitted = await withTaskGroup(of: Int.self) { group in
-            for worker in workers {
-                for _ in 0..<6 {
-                    group.addTask {
-                        (try? await worker.acquire(inputTokens: 10, maxOutputTokens: 10, deadline: soon)) == nil ? 0 : 1
+        try await TestDatabase.with { db in
+            // 60 rpm with a 10 s burst: a bucket of 10 requests refilling 1 per second; 24 calls may wait 600 ms.
+            let workers = (0..<4).map { _ in Self.limiter(db, rpm: 60, burst: 10, prefetch: 2) }
+            try await workers[0].prepare()
+            let start = ContinuousClock.now
+            let soon = start.advanced(by: .milliseconds(600))
+            let admitted = await withTaskGroup(of: Int.self) { group in
+                for worker in workers {
+                    for _ in 0..<6 {
+                        group.addTask {
+                            (try? await worker.acquire(inputTokens: 10, maxOutputTokens: 10, deadline: soon)) == nil ? 0 : 1
+                        }
                     }
                 }
+                return await group.reduce(0, +)
             }
-            return await group.reduce(0, +)
+            // Permits held in local pools count as taken: the callers together get at most the bucket plus what refilled
+            // (1 per second) while they asked — 11 when the machine keeps to the 600 ms, more only if it was slower.
+            let granted = try await db.pool.query("SELECT requests_granted FROM llm_rate_limit").first!.decode(Int64.self, column: "requests_granted")
+            let elapsed = ContinuousClock.now - start
+            let bound = 10 + max(1, Int((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18).rounded(.up)))
+            #expect(admitted >= 9)
+            #expect(admitted <= bound, "admitted \(admitted) in \(elapsed)")
+            #expect(granted <= Int64(bound), "granted \(granted) in \(elapsed)")
+            let later = ContinuousClock.now.advanced(by: .seconds(3))
+            _ = try await workers[1].acquire(inputTokens: 10, maxOutputTokens: 10, deadline: later)
         }
-        // Permits held in local pools count as taken: the callers together get at most the bucket plus what refilled
-        // (1 per second) while they asked — 11 when the machine keeps to the 600 ms, more only if it was slower.
-        let granted = try await db.pool.query("SELECT requests_granted FROM llm_rate_limit").first!.decode(Int64.self, column: "requests_granted")
-        let elapsed = ContinuousClock.now - start
-        let bound = 10 + max(1, Int((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18).rounded(.up)))
-        #expect(admitted >= 9)
-        #expect(admitted <= bound, "admitted \(admitted) in \(elapsed)")
-        #expect(granted <= Int64(bound), "granted \(granted) in \(elapsed)")
-        let later = ContinuousClock.now.advanced(by: .seconds(3))
-        _ = try await workers[1].acquire(inputTokens: 10, maxOutputTokens: 10, deadline: later)
     }
 
     @Test("a pause written by one worker holds back the others")
     func clusterPause() async throws {
-        let db = try await TestDatabase.make()
-        defer { Task { await db.drop() } }
-        let a = Self.limiter(db, rpm: 6000)
-        let b = Self.limiter(db, rpm: 6000)
-        try await a.prepare()
-        // Timed from before the pause is written: the pause runs from the server's `now()` in its statement, which is
-        // later than this, however long the answer takes to come back on a loaded machine.
-        let started = ContinuousClock.now
-        await a.pause(for: .milliseconds(800))
-        let paused = ContinuousClock.now
-        let tooSoon = await #expect(throws: LLMProviderError.self) {
-            try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: paused.advanced(by: .milliseconds(300)))
+        try await TestDatabase.with { db in
+            let a = Self.limiter(db, rpm: 6000)
+            let b = Self.limiter(db, rpm: 6000)
+            try await a.prepare()
+            // Timed from before the pause is written: the pause runs from the server's `now()` in its statement, which is
+            // later than this, however long the answer takes to come back on a loaded machine.
+            let started = ContinuousClock.now
+            await a.pause(for: .milliseconds(800))
+            let paused = ContinuousClock.now
+            let tooSoon = await #expect(throws: LLMProviderError.self) {
+                try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: paused.advanced(by: .milliseconds(300)))
+            }
+            #expect(tooSoon?.code == .rateLimitDeadline)
+            _ = try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: paused.advanced(by: .seconds(5)))
+            #expect(started.duration(to: .now) >= .milliseconds(700))
+            let pauses = try await db.pool.query("SELECT pauses FROM llm_rate_limit").first!.decode(Int64.self, column: "pauses")
+            #expect(pauses == 1)
         }
-        #expect(tooSoon?.code == .rateLimitDeadline)
-        _ = try await b.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: paused.advanced(by: .seconds(5)))
-        #expect(started.duration(to: .now) >= .milliseconds(700))
-        let pauses = try await db.pool.query("SELECT pauses FROM llm_rate_limit").first!.decode(Int64.self, column: "pauses")
-        #expect(pauses == 1)
     }
 
     @Test("headers' remaining lowers the shared bucket for everyone")
     func headerCorrection() async throws {
-        let db = try await TestDatabase.make()
-        defer { Task { await db.drop() } }
-        let a = Self.limiter(db, rpm: 600)
-        try await a.prepare()
-        let permit = try await a.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: .now.advanced(by: .seconds(1)))
-        await a.finish(permit, usage: LLMUsage(inputTokens: 1, outputTokens: 1), rateLimit: RateLimitHeaders(requests: .init(remaining: 2)))
-        // The next round trip of this worker carries the observation.
-        try await Task.sleep(for: .milliseconds(1100))
-        _ = try await a.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: .now.advanced(by: .seconds(1)))
-        let available = try await db.pool.query("SELECT requests_available FROM llm_rate_limit").first!.decode(Double.self, column: "requests_available")
-        #expect(available <= 2)
+        try await TestDatabase.with { db in
+            let a = Self.limiter(db, rpm: 600)
+            try await a.prepare()
+            let permit = try await a.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: .now.advanced(by: .seconds(1)))
+            await a.finish(permit, usage: LLMUsage(inputTokens: 1, outputTokens: 1), rateLimit: RateLimitHeaders(requests: .init(remaining: 2)))
+            // The next round trip of this worker carries the observation.
+            try await Task.sleep(for: .milliseconds(1100))
+            _ = try await a.acquire(inputTokens: 1, maxOutputTokens: 1, deadline: .now.advanced(by: .seconds(1)))
+            let available = try await db.pool.query("SELECT requests_available FROM llm_rate_limit").first!.decode(Double.self, column: "requests_available")
+            #expect(available <= 2)
+        }
     }
 
     /// Eight workers (each its own limiter, client and agent) triage alerts against a simulator enforcing `rpm`.
@@ -191,41 +191,41 @@ struct PostgresRateLimiterTests {
 
     @Test("eight workers against a simulator enforcing the same RPM never get a 429")
     func neverExceeds() async throws {
-        let db = try await TestDatabase.make()
-        defer { Task { await db.drop() } }
-        // 240 rpm with a 2.5 s burst at the simulator (10 requests, 4/s); the cluster limits itself to a 1 s burst.
-        var configuration = SimulatorConfiguration.testing
-        configuration.requestsPerMinute = 240
-        configuration.burstSeconds = 2.5
-        try await LLMSimulator.withRunning(configuration) { sim in
-            let started = ContinuousClock.now
-            let results = try await runWorkers(sim, db, rpm: 240, burst: 1, alertsPerWorker: 1)
-            let seconds = Double(started.duration(to: .now).components.seconds) + 1
-            let stats = sim.simulator.stats()
-            #expect(results.allSatisfy { $0.verdict != nil }, "\(results.map(\.status))")
-            #expect(stats.rateLimited == 0)
-            #expect(stats.served == stats.totalRequests)
-            #expect(stats.served >= 16)
-            #expect(Double(stats.served) <= 10 + 4 * seconds)
+        try await TestDatabase.with { db in
+            // 240 rpm with a 2.5 s burst at the simulator (10 requests, 4/s); the cluster limits itself to a 1 s burst.
+            var configuration = SimulatorConfiguration.testing
+            configuration.requestsPerMinute = 240
+            configuration.burstSeconds = 2.5
+            try await LLMSimulator.withRunning(configuration) { sim in
+                let started = ContinuousClock.now
+                let results = try await runWorkers(sim, db, rpm: 240, burst: 1, alertsPerWorker: 1)
+                let seconds = Double(started.duration(to: .now).components.seconds) + 1
+                let stats = sim.simulator.stats()
+                #expect(results.allSatisfy { $0.verdict != nil }, "\(results.map(\.status))")
+                #expect(stats.rateLimited == 0)
+                #expect(stats.served == stats.totalRequests)
+                #expect(stats.served >= 16)
+                #expect(Double(stats.served) <= 10 + 4 * seconds)
+            }
         }
     }
 
     @Test("after a forced 429 storm the cluster pauses together and recovers")
     func stormRecovery() async throws {
-        let db = try await TestDatabase.make()
-        defer { Task { await db.drop() } }
-        try await LLMSimulator.withRunning(.testing) { sim in
-            sim.simulator.startStorm(seconds: 2)
-            let started = ContinuousClock.now
-            let results = try await runWorkers(sim, db, rpm: 6000, burst: 60, alertsPerWorker: 1)
-            #expect(results.allSatisfy { $0.verdict != nil }, "\(results.map(\.status))")
-            #expect(started.duration(to: .now) >= .seconds(2))
-            let stats = sim.simulator.stats()
-            #expect(stats.rateLimited >= 1)
-            // The cluster-wide pause keeps the storm from being hammered: at most a few 429s per worker.
-            #expect(stats.rateLimited <= 8 * 2)
-            let pauses = try await db.pool.query("SELECT pauses FROM llm_rate_limit").first!.decode(Int64.self, column: "pauses")
-            #expect(pauses >= 1)
+        try await TestDatabase.with { db in
+            try await LLMSimulator.withRunning(.testing) { sim in
+                sim.simulator.startStorm(seconds: 2)
+                let started = ContinuousClock.now
+                let results = try await runWorkers(sim, db, rpm: 6000, burst: 60, alertsPerWorker: 1)
+                #expect(results.allSatisfy { $0.verdict != nil }, "\(results.map(\.status))")
+                #expect(started.duration(to: .now) >= .seconds(2))
+                let stats = sim.simulator.stats()
+                #expect(stats.rateLimited >= 1)
+                // The cluster-wide pause keeps the storm from being hammered: at most a few 429s per worker.
+                #expect(stats.rateLimited <= 8 * 2)
+                let pauses = try await db.pool.query("SELECT pauses FROM llm_rate_limit").first!.decode(Int64.self, column: "pauses")
+                #expect(pauses >= 1)
+            }
         }
     }
 }

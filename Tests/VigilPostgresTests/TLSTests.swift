@@ -9,41 +9,41 @@ import VigilPostgres
 struct TLSTests {
     @Test("sslmode=verify-full connects with the right root and is refused with a wrong one")
     func verifyFull() async throws {
-        let server = try await PrivateServer.start(["--fast", "--ssl"])
-        defer { Task { await server.stop() } }
-        let root = try #require(server.sslRoot)
+        try await PrivateServer.with(["--fast", "--ssl"]) { server in
+            let root = try #require(server.sslRoot)
 
-        let verified = try await PostgresConnection.connect(
-            PostgresConfiguration(connectionString: "\(server.url)?sslmode=verify-full&sslrootcert=\(root)")
-        )
-        let rows = try await verified.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-        #expect(try rows[0].decode(Bool.self, column: "ssl"))
-        #expect(try rows[0].decode(String.self, column: "version").hasPrefix("TLS"))
-        await verified.close()
-
-        // The same through the pool, as Vigil's processes connect (conninfo keywords instead of a URL this time).
-        let port = try #require(server.url.split(separator: ":").last?.split(separator: "/").first)
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(
-                connectionString: "host=localhost port=\(port) user=postgres dbname=postgres sslmode=verify-full sslrootcert=\(root)"
+            let verified = try await PostgresConnection.connect(
+                PostgresConfiguration(connectionString: "\(server.url)?sslmode=verify-full&sslrootcert=\(root)")
             )
-        )
-        #expect(try await pool.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")[0].decode(Bool.self, column: "ssl"))
-        await pool.close()
+            let rows = try await verified.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            #expect(try rows[0].decode(Bool.self, column: "ssl"))
+            #expect(try rows[0].decode(String.self, column: "version").hasPrefix("TLS"))
+            await verified.close()
 
-        // A root that did not sign the server's certificate: refused.
-        let wrongRoot = try await Self.selfSignedCA()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: wrongRoot).deletingLastPathComponent().path) }
-        await #expect(throws: PostgresError.self) {
-            let connection = try await PostgresConnection.connect(
-                PostgresConfiguration(connectionString: "\(server.url)?sslmode=verify-full&sslrootcert=\(wrongRoot)")
+            // The same through the pool, as Vigil's processes connect (conninfo keywords instead of a URL this time).
+            let port = try #require(server.url.split(separator: ":").last?.split(separator: "/").first)
+            let pool = PostgresPool(
+                configuration: PostgresConfiguration(
+                    connectionString: "host=localhost port=\(port) user=postgres dbname=postgres sslmode=verify-full sslrootcert=\(root)"
+                )
             )
-            await connection.close()
+            #expect(try await pool.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")[0].decode(Bool.self, column: "ssl"))
+            await pool.close()
+
+            // A root that did not sign the server's certificate: refused.
+            let wrongRoot = try await Self.selfSignedCA()
+            defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: wrongRoot).deletingLastPathComponent().path) }
+            await #expect(throws: PostgresError.self) {
+                let connection = try await PostgresConnection.connect(
+                    PostgresConfiguration(connectionString: "\(server.url)?sslmode=verify-full&sslrootcert=\(wrongRoot)")
+                )
+                await connection.close()
+            }
+            // No TLS at all when asked for none: the parameters really reach libpq.
+            let plain = try await PostgresConnection.connect(PostgresConfiguration(connectionString: "\(server.url)?sslmode=disable"))
+            #expect(try await plain.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")[0].decode(Bool.self, column: "ssl") == false)
+            await plain.close()
         }
-        // No TLS at all when asked for none: the parameters really reach libpq.
-        let plain = try await PostgresConnection.connect(PostgresConfiguration(connectionString: "\(server.url)?sslmode=disable"))
-        #expect(try await plain.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")[0].decode(Bool.self, column: "ssl") == false)
-        await plain.close()
     }
 
     /// A fresh CA certificate that signed nothing, in a temporary file.

@@ -2,11 +2,12 @@ import Foundation
 import Synchronization
 import Testing
 import VigilPostgres
+import VigilTestSupport
 
 /// An isolated schema on the test server (`DATABASE_URL`, started by `scripts/test.sh`).
 ///
 /// Each test makes its own, so tests run in parallel without seeing each other's tables; the
-/// schema is dropped by ``drop()``.
+/// schema is dropped when ``with(maxConnections:_:)`` returns or throws.
 struct TestDatabase {
     let schema: String
     let configuration: PostgresConfiguration
@@ -22,7 +23,7 @@ struct TestDatabase {
     }
 
     /// Creates a fresh schema and a pool whose connections use it.
-    static func make(maxConnections: Int = 4, function: String = #function) async throws -> TestDatabase {
+    private static func make(maxConnections: Int = 4, function: String = #function) async throws -> TestDatabase {
         var configuration = try baseConfiguration
         let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
         let admin = try await PostgresConnection.connect(configuration)
@@ -33,12 +34,25 @@ struct TestDatabase {
         return TestDatabase(schema: String(schema), configuration: configuration, pool: PostgresPool(configuration: configuration))
     }
 
-    func drop() async {
+    /// Runs `body` with a fresh schema and a pool of `maxConnections` on it, then drops the schema,
+    /// after a return and after a throw alike (then rethrows).
+    static func with<T>(maxConnections: Int = 4, _ body: (TestDatabase) async throws -> T) async throws -> T {
+        try await withCleanup(make(maxConnections: maxConnections), cleanup: { await $0.drop() }, body)
+    }
+
+    private func drop() async {
         await pool.close()
         if let admin = try? await PostgresConnection.connect(try TestDatabase.baseConfiguration) {
             try? await admin.executeScript("DROP SCHEMA IF EXISTS \(schema) CASCADE")
             await admin.close()
         }
+    }
+}
+
+extension PostgresPool {
+    /// Runs `body` with a pool on `configuration`, then closes it, after a return and after a throw alike (then rethrows).
+    static func with<T>(configuration: PostgresConfiguration, _ body: (PostgresPool) async throws -> T) async throws -> T {
+        try await withCleanup(PostgresPool(configuration: configuration), cleanup: { await $0.close() }, body)
     }
 }
 
@@ -59,7 +73,7 @@ struct PrivateServer {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func start(_ options: [String] = ["--fast"]) async throws -> PrivateServer {
+    private static func start(_ options: [String] = ["--fast"]) async throws -> PrivateServer {
         let output = try await run(["bash", repositoryRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "start"] + options)
         var values: [String: String] = [:]
         for line in output.split(separator: "\n") where line.hasPrefix("export ") {
@@ -72,12 +86,18 @@ struct PrivateServer {
         return PrivateServer(url: url, directory: dir, binaries: bin, sslRoot: values["VIGIL_PG_SSL_ROOT"])
     }
 
+    /// Runs `body` with a server started with `options`, then stops it,
+    /// after a return and after a throw alike (then rethrows).
+    static func with<T>(_ options: [String] = ["--fast"], _ body: (PrivateServer) async throws -> T) async throws -> T {
+        try await withCleanup(start(options), cleanup: { await $0.stop() }, body)
+    }
+
     /// `pg_ctl restart -m fast`, as the server's owner.
     func restart() async throws {
         try await Self.run(asOwner(["\(binaries)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-m", "fast", "-w", "restart"]))
     }
 
-    func stop() async {
+    private func stop() async {
         _ = try? await Self.run(["bash", Self.repositoryRoot.appendingPathComponent("scripts/pg-throwaway.sh").path, "stop", directory])
     }
 

@@ -37,15 +37,10 @@ struct AITestBed {
 
     /// Runs `body` with a fresh schema, the CloudTrail sets loaded when `loadCloudTrail`, and drops it after.
     static func with(shardCount: Int = 4, loadCloudTrail: Bool = true, _ body: (AITestBed) async throws -> Void) async throws {
-        let db = try await QueueTestDatabase.make(shardCount: shardCount)
-        do {
+        try await QueueTestDatabase.with(shardCount: shardCount) { db in
             if loadCloudTrail { _ = try await EnrichmentLoader(pool: db.pool).load(.cloudtrail, paths: try cloudTrailFiles()) }
             try await body(AITestBed(db: db))
-        } catch {
-            await db.drop()
-            throw error
         }
-        await db.drop()
     }
 
     /// A CloudTrail alert about ``principal`` at ``occurredAt``; `payload` members replace the defaults.

@@ -35,32 +35,33 @@ struct AIWorkerProcessTests {
                 let benign = (0..<2).map { _ in AITestBed.alert("DescribeInstances") }
                 let guarded = AITestBed.guardrailAlerts.map(\.1)
                 try await bed.enqueue(benign + guarded)
-                let worker = try WorkerProcess(
-                    databaseURL: bed.db.processURL, arguments: Self.arguments(baseURL: sim.baseURL, key: ["--llm-api-key-file", keyFile]))
-                defer { Task { await worker.kill() } }
-                let verdicts = try await Self.waitForVerdicts(bed, count: benign.count + guarded.count, worker: worker)
-                #expect(verdicts.count == benign.count + guarded.count)
-                #expect(worker.log.contains("AI path on"))
-                #expect(!worker.log.contains(secret))
-                #expect(worker.log.contains("file \(keyFile)"), "the start-up line names where the key came from")
-                let benignIDs = Set(benign.map(\.externalID))
-                for verdict in verdicts {
-                    let audit = verdict.triage["ai"]?["audit"]
-                    #expect(verdict.triage["ai"]?["status"] == "verdict", "\(verdict.flags)")
-                    #expect((audit?["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
-                    #expect((audit?["cost_usd"]?.doubleValue ?? 0) > 0)
-                    #expect(audit?["tool_calls"]?.arrayValue?.isEmpty == false)
-                    Self.expectOrderedTimeline(verdict)
-                    if benignIDs.contains(verdict.externalID) {
-                        #expect(verdict.decidedBy == "ai", "\(verdict.flags) \(verdict.guardrails)")
-                    } else {
-                        #expect(verdict.decision == "ESCALATE")
-                        #expect(verdict.decidedBy == "guardrail")
+                try await WorkerProcess.with(
+                    databaseURL: bed.db.processURL, arguments: Self.arguments(baseURL: sim.baseURL, key: ["--llm-api-key-file", keyFile])
+                ) { worker in
+                    let verdicts = try await Self.waitForVerdicts(bed, count: benign.count + guarded.count, worker: worker)
+                    #expect(verdicts.count == benign.count + guarded.count)
+                    #expect(worker.log.contains("AI path on"))
+                    #expect(!worker.log.contains(secret))
+                    #expect(worker.log.contains("file \(keyFile)"), "the start-up line names where the key came from")
+                    let benignIDs = Set(benign.map(\.externalID))
+                    for verdict in verdicts {
+                        let audit = verdict.triage["ai"]?["audit"]
+                        #expect(verdict.triage["ai"]?["status"] == "verdict", "\(verdict.flags)")
+                        #expect((audit?["usage"]?["output_tokens"]?.intValue ?? 0) > 0)
+                        #expect((audit?["cost_usd"]?.doubleValue ?? 0) > 0)
+                        #expect(audit?["tool_calls"]?.arrayValue?.isEmpty == false)
+                        Self.expectOrderedTimeline(verdict)
+                        if benignIDs.contains(verdict.externalID) {
+                            #expect(verdict.decidedBy == "ai", "\(verdict.flags) \(verdict.guardrails)")
+                        } else {
+                            #expect(verdict.decision == "ESCALATE")
+                            #expect(verdict.decidedBy == "guardrail")
+                        }
                     }
+                    #expect(sim.simulator.stats().served >= verdicts.count * 2)
+                    worker.signal(SIGTERM)
+                    #expect(await worker.waitForExit() == 0)
                 }
-                #expect(sim.simulator.stats().served >= verdicts.count * 2)
-                worker.signal(SIGTERM)
-                #expect(await worker.waitForExit() == 0)
             }
         }
     }
@@ -90,19 +91,20 @@ struct AIWorkerProcessTests {
         try await AITestBed.with(loadCloudTrail: false) { bed in
             let alerts = (0..<6).map { _ in AITestBed.alert("DescribeInstances") } + AITestBed.guardrailAlerts.map(\.1)
             try await bed.enqueue(alerts)
-            let worker = try WorkerProcess(
+            try await WorkerProcess.with(
                 databaseURL: bed.db.processURL,
                 arguments: Self.arguments(
-                    baseURL: try await stoppedSimulatorURL(), extra: ["--llm-max-attempts", "2", "--llm-breaker-failures", "3"]))
-            defer { Task { await worker.kill() } }
-            let verdicts = try await Self.waitForVerdicts(bed, count: alerts.count, worker: worker)
-            #expect(verdicts.count == alerts.count)
-            for verdict in verdicts {
-                #expect(verdict.decision != "CLOSE")
-                #expect(verdict.flags.contains("ai_unavailable"), "\(verdict.flags)")
-                #expect(verdict.triage["ai"]?["status"] == "unavailable")
+                    baseURL: try await stoppedSimulatorURL(), extra: ["--llm-max-attempts", "2", "--llm-breaker-failures", "3"])
+            ) { worker in
+                let verdicts = try await Self.waitForVerdicts(bed, count: alerts.count, worker: worker)
+                #expect(verdicts.count == alerts.count)
+                for verdict in verdicts {
+                    #expect(verdict.decision != "CLOSE")
+                    #expect(verdict.flags.contains("ai_unavailable"), "\(verdict.flags)")
+                    #expect(verdict.triage["ai"]?["status"] == "unavailable")
+                }
+                #expect(try await bed.db.count("SELECT count(*) FROM dead_job") == 0)
             }
-            #expect(try await bed.db.count("SELECT count(*) FROM dead_job") == 0)
         }
     }
 
@@ -110,11 +112,11 @@ struct AIWorkerProcessTests {
     func noProviderMeansAIOffAndSaysSo() async throws {
         try await AITestBed.with(loadCloudTrail: false) { bed in
             try await bed.enqueue([AITestBed.alert("DescribeInstances")])
-            let worker = try WorkerProcess(databaseURL: bed.db.processURL, arguments: ["--triage", "rules", "--poll-seconds", "0.5"])
-            defer { Task { await worker.kill() } }
-            let verdicts = try await Self.waitForVerdicts(bed, count: 1, worker: worker)
-            #expect(verdicts.first?.flags.contains("ai_disabled") == true)
-            #expect(worker.log.contains("AI path off"))
+            try await WorkerProcess.with(databaseURL: bed.db.processURL, arguments: ["--triage", "rules", "--poll-seconds", "0.5"]) { worker in
+                let verdicts = try await Self.waitForVerdicts(bed, count: 1, worker: worker)
+                #expect(verdicts.first?.flags.contains("ai_disabled") == true)
+                #expect(worker.log.contains("AI path off"))
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import VigilTestSupport
 import Foundation
 import Testing
 import VigilPostgres
@@ -28,6 +29,12 @@ struct QueueTestDatabase {
         _ = try await VigilSchema.migrator().migrate(pool)
         try await pool.query("UPDATE cluster SET shard_count = $1", [shardCount])
         return QueueTestDatabase(schema: String(schema), configuration: configuration, pool: pool, baseURL: url, shardCount: shardCount)
+    }
+
+    /// Runs `body` with a fresh schema of `shardCount` shards, then drops it,
+    /// after a return and after a throw alike (then rethrows).
+    static func with<T>(shardCount: Int, _ body: (QueueTestDatabase) async throws -> T) async throws -> T {
+        try await withCleanup(make(shardCount: shardCount), cleanup: { await $0.drop() }, body)
     }
 
     /// The URL a `vigil worker` process uses: the server's, with this schema as its search path.

@@ -47,32 +47,34 @@ struct WebhookDeliveryTests {
         }
     }
 
-    /// A database with one ESCALATE verdict (its alert's payload holds ``marker``) whose outbox row waits for `webhook`.
-    static func database(with webhook: Webhook, principal: String = "arn:aws:iam::123456789012:user/mallory") async throws
-        -> (QueueTestDatabase, UUID)
-    {
-        let db = try await QueueTestDatabase.make(shardCount: 1)
-        try await WebhookOutbox(pool: db.pool).sync([webhook])
-        let id = UUID()
-        try await db.pool.query(
-            """
-            WITH a AS (
-                INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at, principal, payload)
-                VALUES (0, $1, 'guardduty', 'finding-1', 'iam_persistence', 'high', now(), $3, jsonb_build_object('secret_note', $2::text))
-            )
-            INSERT INTO triage_job (shard, alert_id) VALUES (0, $1)
-            """, [id, marker, principal])
-        let store = ShardLeaseStore(pool: db.pool, workerID: "worker-a")
-        _ = try await store.prepare()
-        let lease = try #require(try await store.take(shard: 0, expectedEpoch: 0, from: nil, duration: .seconds(60)))
-        let jobs = JobStore(pool: db.pool, workerID: "worker-a")
-        let job = try #require(try await jobs.claim(leases: [lease], limit: 1, jobLease: .seconds(30)).first)
-        let verdict = VerdictRecord(
-            decision: .escalate, rationale: "quotes the payload: \(marker)", decidedBy: "rules", guardrails: ["persistence"],
-            recommendedAction: "review the new access key")
-        _ = try await jobs.finish([JobResult(key: job.key, attempt: job.attempt, disposition: .complete, verdict: verdict)])
-        #expect(try await db.count("SELECT count(*) FROM webhook_outbox") == 1)
-        return (db, id)
+    /// Runs `body` with a database with one ESCALATE verdict (its alert's payload holds ``marker``, its id is passed on)
+    /// whose outbox row waits for `webhook`, then drops the database, after a return and after a throw alike.
+    static func withDatabase(
+        for webhook: Webhook, principal: String = "arn:aws:iam::123456789012:user/mallory", _ body: (QueueTestDatabase, UUID) async throws -> Void
+    ) async throws {
+        try await QueueTestDatabase.with(shardCount: 1) { db in
+            try await WebhookOutbox(pool: db.pool).sync([webhook])
+            let id = UUID()
+            try await db.pool.query(
+                """
+                WITH a AS (
+                    INSERT INTO alert (shard, id, source, external_id, kind, severity, occurred_at, principal, payload)
+                    VALUES (0, $1, 'guardduty', 'finding-1', 'iam_persistence', 'high', now(), $3, jsonb_build_object('secret_note', $2::text))
+                )
+                INSERT INTO triage_job (shard, alert_id) VALUES (0, $1)
+                """, [id, marker, principal])
+            let store = ShardLeaseStore(pool: db.pool, workerID: "worker-a")
+            _ = try await store.prepare()
+            let lease = try #require(try await store.take(shard: 0, expectedEpoch: 0, from: nil, duration: .seconds(60)))
+            let jobs = JobStore(pool: db.pool, workerID: "worker-a")
+            let job = try #require(try await jobs.claim(leases: [lease], limit: 1, jobLease: .seconds(30)).first)
+            let verdict = VerdictRecord(
+                decision: .escalate, rationale: "quotes the payload: \(marker)", decidedBy: "rules", guardrails: ["persistence"],
+                recommendedAction: "review the new access key")
+            _ = try await jobs.finish([JobResult(key: job.key, attempt: job.attempt, disposition: .complete, verdict: verdict)])
+            #expect(try await db.count("SELECT count(*) FROM webhook_outbox") == 1)
+            try await body(db, id)
+        }
     }
 
     static func webhook(port: Int, format: Webhook.Format = .vigil, maxAttempts: Int = 3) -> Webhook {
@@ -85,36 +87,36 @@ struct WebhookDeliveryTests {
         let received = Received(statuses: [500, 500, 200])
         try await withLiveServer(received.router()) { port in
             let webhook = Self.webhook(port: port)
-            let (db, alertID) = try await Self.database(with: webhook)
-            defer { Task { await db.drop() } }
-            let service = WebhookDeliveryService(
-                configuration: WebhookConfiguration(webhooks: [webhook], pollInterval: .milliseconds(20)), outbox: WebhookOutbox(pool: db.pool),
-                logger: Logger(label: "test"))
-            // The real loop, until the outbox is empty.
-            let delivered = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await service.run() }
-                defer { group.cancelAll() }
-                return try await db.waitUntil(timeout: .seconds(15)) { try await db.count("SELECT count(*) FROM webhook_outbox") == 0 }
+            try await Self.withDatabase(for: webhook) { db, alertID in
+                let service = WebhookDeliveryService(
+                    configuration: WebhookConfiguration(webhooks: [webhook], pollInterval: .milliseconds(20)), outbox: WebhookOutbox(pool: db.pool),
+                    logger: Logger(label: "test"))
+                // The real loop, until the outbox is empty.
+                let delivered = try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await service.run() }
+                    defer { group.cancelAll() }
+                    return try await db.waitUntil(timeout: .seconds(15)) { try await db.count("SELECT count(*) FROM webhook_outbox") == 0 }
+                }
+                #expect(delivered)
+                let requests = received.all
+                #expect(requests.count == 3)
+                #expect(requests.compactMap { $0.headers["vigil-attempt"] } == ["1", "2", "3"])
+                let now = Int64(Date().timeIntervalSince1970)
+                for request in requests {
+                    let signature = try #require(request.headers[WebhookSignature.header.lowercased()])
+                    #expect(WebhookSignature.verify(header: signature, body: request.body, secret: Self.secret, now: now))
+                    #expect(!WebhookSignature.verify(header: signature, body: request.body + [0x20], secret: Self.secret, now: now))
+                    #expect(request.headers["vigil-delivery"] == "soc:\(alertID.uuidString.lowercased())")
+                    #expect(request.headers["vigil-event"] == "verdict.escalate")
+                    let text = String(decoding: request.body, as: UTF8.self)
+                    #expect(!text.contains(Self.marker), "neither the payload nor the rationale (which quotes it) is sent by default")
+                }
+                let body = try JSONParser().parse(String(decoding: requests[2].body, as: UTF8.self))
+                #expect(body.value(atPath: "alert.id") == .string(alertID.uuidString.lowercased()))
+                #expect(body.value(atPath: "verdict.decision") == "ESCALATE")
+                #expect(body["summary"]?.stringValue?.contains("ESCALATE") == true)
+                #expect(try await db.count("SELECT count(*) FROM webhook_dead_letter") == 0)
             }
-            #expect(delivered)
-            let requests = received.all
-            #expect(requests.count == 3)
-            #expect(requests.compactMap { $0.headers["vigil-attempt"] } == ["1", "2", "3"])
-            let now = Int64(Date().timeIntervalSince1970)
-            for request in requests {
-                let signature = try #require(request.headers[WebhookSignature.header.lowercased()])
-                #expect(WebhookSignature.verify(header: signature, body: request.body, secret: Self.secret, now: now))
-                #expect(!WebhookSignature.verify(header: signature, body: request.body + [0x20], secret: Self.secret, now: now))
-                #expect(request.headers["vigil-delivery"] == "soc:\(alertID.uuidString.lowercased())")
-                #expect(request.headers["vigil-event"] == "verdict.escalate")
-                let text = String(decoding: request.body, as: UTF8.self)
-                #expect(!text.contains(Self.marker), "neither the payload nor the rationale (which quotes it) is sent by default")
-            }
-            let body = try JSONParser().parse(String(decoding: requests[2].body, as: UTF8.self))
-            #expect(body.value(atPath: "alert.id") == .string(alertID.uuidString.lowercased()))
-            #expect(body.value(atPath: "verdict.decision") == "ESCALATE")
-            #expect(body["summary"]?.stringValue?.contains("ESCALATE") == true)
-            #expect(try await db.count("SELECT count(*) FROM webhook_dead_letter") == 0)
         }
     }
 
@@ -122,24 +124,24 @@ struct WebhookDeliveryTests {
         let received = Received(statuses: [500])
         try await withLiveServer(received.router()) { port in
             let webhook = Self.webhook(port: port, maxAttempts: 3)
-            let (db, alertID) = try await Self.database(with: webhook)
-            defer { Task { await db.drop() } }
-            let service = WebhookDeliveryService(
-                configuration: WebhookConfiguration(webhooks: [webhook]), outbox: WebhookOutbox(pool: db.pool), logger: Logger(label: "test"))
-            let dead = try await db.waitUntil(timeout: .seconds(15)) {
+            try await Self.withDatabase(for: webhook) { db, alertID in
+                let service = WebhookDeliveryService(
+                    configuration: WebhookConfiguration(webhooks: [webhook]), outbox: WebhookOutbox(pool: db.pool), logger: Logger(label: "test"))
+                let dead = try await db.waitUntil(timeout: .seconds(15)) {
+                    try await service.deliverDue()
+                    return try await db.count("SELECT count(*) FROM webhook_dead_letter") == 1
+                }
+                #expect(dead)
+                #expect(received.all.count == 3, "three tries, then no more")
+                let row = try #require(try await db.pool.query("SELECT alert_id, attempts, last_status, last_error FROM webhook_dead_letter").first)
+                #expect(try row.decode(UUID.self, at: 0) == alertID)
+                #expect(try row.decode(Int.self, at: 1) == 3)
+                #expect(try row.decode(Int?.self, at: 2) == 500)
+                #expect(try row.decode(String.self, at: 3).contains("after 3 tries"))
+                #expect(try await db.count("SELECT count(*) FROM webhook_outbox") == 0)
                 try await service.deliverDue()
-                return try await db.count("SELECT count(*) FROM webhook_dead_letter") == 1
+                #expect(received.all.count == 3)
             }
-            #expect(dead)
-            #expect(received.all.count == 3, "three tries, then no more")
-            let row = try #require(try await db.pool.query("SELECT alert_id, attempts, last_status, last_error FROM webhook_dead_letter").first)
-            #expect(try row.decode(UUID.self, at: 0) == alertID)
-            #expect(try row.decode(Int.self, at: 1) == 3)
-            #expect(try row.decode(Int?.self, at: 2) == 500)
-            #expect(try row.decode(String.self, at: 3).contains("after 3 tries"))
-            #expect(try await db.count("SELECT count(*) FROM webhook_outbox") == 0)
-            try await service.deliverDue()
-            #expect(received.all.count == 3)
         }
     }
 
@@ -147,13 +149,14 @@ struct WebhookDeliveryTests {
         let received = Received(statuses: [410])
         try await withLiveServer(received.router()) { port in
             let webhook = Self.webhook(port: port, maxAttempts: 5)
-            let (db, _) = try await Self.database(with: webhook)
-            defer { Task { await db.drop() } }
-            let service = WebhookDeliveryService(
-                configuration: WebhookConfiguration(webhooks: [webhook]), outbox: WebhookOutbox(pool: db.pool), logger: Logger(label: "test"))
-            #expect(try await service.deliverDue() == 1)
-            #expect(received.all.count == 1)
-            #expect(try await db.count("SELECT count(*) FROM webhook_dead_letter WHERE last_status = 410 AND attempts = 1") == 1)
+            // `throws` spelled out: a closure whose only `try`s are inside `#expect` is inferred non-throwing (swift-testing#611).
+            try await Self.withDatabase(for: webhook) { db, _ throws in
+                let service = WebhookDeliveryService(
+                    configuration: WebhookConfiguration(webhooks: [webhook]), outbox: WebhookOutbox(pool: db.pool), logger: Logger(label: "test"))
+                #expect(try await service.deliverDue() == 1)
+                #expect(received.all.count == 1)
+                #expect(try await db.count("SELECT count(*) FROM webhook_dead_letter WHERE last_status = 410 AND attempts = 1") == 1)
+            }
         }
     }
 
@@ -161,16 +164,16 @@ struct WebhookDeliveryTests {
         let received = Received(statuses: [200])
         try await withLiveServer(received.router()) { port in
             let webhook = Self.webhook(port: port, format: .slack)
-            let (db, _) = try await Self.database(with: webhook, principal: "<!channel> <script>x</script>")
-            defer { Task { await db.drop() } }
-            let service = WebhookDeliveryService(
-                configuration: WebhookConfiguration(webhooks: [webhook]), outbox: WebhookOutbox(pool: db.pool), logger: Logger(label: "test"))
-            #expect(try await service.deliverDue() == 1)
-            let body = try JSONParser().parse(String(decoding: try #require(received.all.first).body, as: UTF8.self))
-            let text = try #require(body["text"]?.stringValue)
-            #expect(text.contains("&lt;!channel&gt; &lt;script&gt;"))
-            #expect(!text.contains("<!channel>"))
-            #expect(body["blocks"]?.arrayValue?.isEmpty == false)
+            try await Self.withDatabase(for: webhook, principal: "<!channel> <script>x</script>") { db, _ in
+                let service = WebhookDeliveryService(
+                    configuration: WebhookConfiguration(webhooks: [webhook]), outbox: WebhookOutbox(pool: db.pool), logger: Logger(label: "test"))
+                #expect(try await service.deliverDue() == 1)
+                let body = try JSONParser().parse(String(decoding: try #require(received.all.first).body, as: UTF8.self))
+                let text = try #require(body["text"]?.stringValue)
+                #expect(text.contains("&lt;!channel&gt; &lt;script&gt;"))
+                #expect(!text.contains("<!channel>"))
+                #expect(body["blocks"]?.arrayValue?.isEmpty == false)
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import VigilPostgres
 import VigilQueue
+import VigilTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -30,19 +31,13 @@ struct WorkerClusterTests {
         }
 
         static func with(shardCount: Int, _ body: (TestCluster) async throws -> Void) async throws {
-            let cluster = TestCluster(db: try await QueueTestDatabase.make(shardCount: shardCount))
-            do {
-                try await body(cluster)
-            } catch {
-                await cluster.tearDown()
-                throw error
+            try await QueueTestDatabase.with(shardCount: shardCount) { db in
+                try await withCleanup(TestCluster(db: db), cleanup: { await $0.killWorkers() }, body)
             }
-            await cluster.tearDown()
         }
 
-        private func tearDown() async {
+        private func killWorkers() async {
             for worker in started.withLock({ $0 }) { await worker.kill() }
-            await db.drop()
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -50,6 +51,12 @@ final class WorkerProcess: @unchecked Sendable {
         let spawned = posix_spawn(&pid, binary, &actions, nil, &argv, &envp)
         guard spawned == 0 else { throw QueueTestError("posix_spawn \(binary) failed: \(String(cString: strerror(spawned)))") }
         self.pid = pid
+    }
+
+    /// Runs `body` with `vigil worker` started with `arguments` against `databaseURL`, then kills it if it is still
+    /// running, after a return and after a throw alike (then rethrows).
+    static func with<T>(databaseURL: String, arguments: [String], _ body: (WorkerProcess) async throws -> T) async throws -> T {
+        try await withCleanup(WorkerProcess(databaseURL: databaseURL, arguments: arguments), cleanup: { await $0.kill() }, body)
     }
 
     func signal(_ signal: Int32) {

@@ -6,6 +6,7 @@ import VigilLLM
 import VigilPostgres
 import VigilSchema
 import VigilSimulator
+import VigilTestSupport
 
 /// A provider configuration pointing at a running simulator.
 func providerConfiguration(_ kind: LLMProviderConfiguration.Kind, _ sim: RunningSimulator, key: String = "test-key") -> LLMProviderConfiguration {
@@ -40,7 +41,7 @@ struct TestDatabase {
     let schema: String
     let pool: PostgresPool
 
-    static func make() async throws -> TestDatabase {
+    private static func make() async throws -> TestDatabase {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw TestSetupError("DATABASE_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
         }
@@ -56,7 +57,12 @@ struct TestDatabase {
         return TestDatabase(schema: String(schema), pool: pool)
     }
 
-    func drop() async {
+    /// Runs `body` with a fresh migrated schema, then drops it, after a return and after a throw alike (then rethrows).
+    static func with<T>(_ body: (TestDatabase) async throws -> T) async throws -> T {
+        try await withCleanup(make(), cleanup: { await $0.drop() }, body)
+    }
+
+    private func drop() async {
         await pool.close()
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"],
             let admin = try? await PostgresConnection.connect(PostgresConfiguration(connectionString: url))

@@ -2,6 +2,7 @@ import Foundation
 import VigilCore
 import VigilPostgres
 import VigilSchema
+import VigilTestSupport
 
 /// A migrated schema of its own on the test server (`DATABASE_URL`, started by `scripts/test.sh`), with
 /// helpers to seed escalations.
@@ -10,7 +11,7 @@ struct ReviewDatabase {
     let url: String
     let pool: PostgresPool
 
-    static func make() async throws -> ReviewDatabase {
+    private static func make() async throws -> ReviewDatabase {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw SetupError("DATABASE_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
         }
@@ -23,7 +24,12 @@ struct ReviewDatabase {
         return ReviewDatabase(schema: String(schema), url: url, pool: pool)
     }
 
-    func drop() async {
+    /// Runs `body` with a fresh migrated schema, then drops it, after a return and after a throw alike (then rethrows).
+    static func with<T>(_ body: (ReviewDatabase) async throws -> T) async throws -> T {
+        try await withCleanup(make(), cleanup: { await $0.drop() }, body)
+    }
+
+    private func drop() async {
         await pool.close()
         guard let admin = try? await PostgresConnection.connect(PostgresConfiguration(connectionString: url)) else { return }
         try? await admin.executeScript("DROP SCHEMA IF EXISTS \(schema) CASCADE")
