@@ -19,7 +19,7 @@ struct CoordinatorHarness {
     let ingestToken: String
     let readToken: String
 
-    static func make(_ adjust: (inout CoordinatorConfiguration) -> Void = { _ in }) async throws -> CoordinatorHarness {
+    private static func make(_ adjust: (inout CoordinatorConfiguration) -> Void = { _ in }) async throws -> CoordinatorHarness {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw HarnessError("DATABASE_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
         }
@@ -53,7 +53,7 @@ struct CoordinatorHarness {
         try await withCleanup(make(adjust), cleanup: { await $0.drop() }, body)
     }
 
-    func drop() async {
+    private func drop() async {
         await pool.close()
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"],
             let admin = try? await PostgresConnection.connect(PostgresConfiguration(connectionString: url))

@@ -6,6 +6,7 @@ import Testing
 import VigilCoordinator
 import VigilCore
 import VigilPostgres
+import VigilTestSupport
 
 @Suite("Review API")
 struct ReviewAPITests {
@@ -97,48 +98,48 @@ struct ReviewAPITests {
 struct CoordinatorRoleTests {
     @Test("logged in with only the vigil_coordinator grants, the coordinator ingests, verifies tokens and works escalations")
     func coordinatorRoleSuffices() async throws {
-        let harness = try await CoordinatorHarness.make()
-        let login = "vigil_coordinator_\(harness.schema)"
-        try await harness.pool.query("CREATE ROLE \(login) LOGIN IN ROLE vigil_coordinator")
-        let url = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"])
-        let at = try #require(url.range(of: "postgres@"))
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(
-                connectionString: url.replacingCharacters(in: at, with: "\(login)@"),
-                maxConnections: 4,
-                searchPath: harness.schema
-            )
-        )
-        let coordinator = try Coordinator(
-            configuration: CoordinatorConfiguration(port: 0),
-            pool: pool,
-            router: try await Coordinator.shardRouter(pool),
-            logger: Logger(label: "test")
-        )
-        let reviewToken = try await TokenStore(pool: harness.pool).create(name: "ana", scopes: [.review])
-        try await coordinator.application().test(.router) { client in
-            let ingested = try await client.execute(
-                uri: "/v1/alerts",
-                method: .post,
-                headers: harness.headers(token: harness.ingestToken),
-                body: ByteBuffer(string: alertLine("r-1"))
-            )
-            #expect(try json(ingested)["accepted"] == 1)
-            let id = try #require(try json(ingested)["results"]?.arrayValue?.first?["id"]?.stringValue)
-            try await harness.pool.query(CoordinatorHarness.escalate, [UUID(uuidString: id), "r", "[]", "Disable the key", "{}"])
-            let review = harness.headers(token: reviewToken, contentType: "application/json")
-            #expect(try json(try await client.execute(uri: "/v1/escalations", method: .get, headers: review))["items"]?.arrayValue?.count == 1)
-            let approved = try await client.execute(
-                uri: "/v1/escalations/\(id)/approve",
-                method: .post,
-                headers: review,
-                body: ByteBuffer(string: #"{"version":0}"#)
-            )
-            #expect(approved.status == .ok)
-            #expect(try await client.execute(uri: "/v1/alerts/\(id)", method: .get, headers: harness.headers(token: harness.readToken)).status == .ok)
+        try await CoordinatorHarness.with { harness in
+            let login = "vigil_coordinator_\(harness.schema)"
+            // The login role is the cluster's, not the schema's: dropped before the schema, on every path.
+            try await withCleanup(login, cleanup: { _ = try? await harness.pool.query("DROP ROLE IF EXISTS \($0)") }) { login in
+                try await harness.pool.query("CREATE ROLE \(login) LOGIN IN ROLE vigil_coordinator")
+                let url = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"])
+                let at = try #require(url.range(of: "postgres@"))
+                let configuration = PostgresConfiguration(
+                    connectionString: url.replacingCharacters(in: at, with: "\(login)@"), maxConnections: 4, searchPath: harness.schema)
+                try await withCleanup(PostgresPool(configuration: configuration), cleanup: { await $0.close() }) { pool in
+                    let coordinator = try Coordinator(
+                        configuration: CoordinatorConfiguration(port: 0),
+                        pool: pool,
+                        router: try await Coordinator.shardRouter(pool),
+                        logger: Logger(label: "test")
+                    )
+                    let reviewToken = try await TokenStore(pool: harness.pool).create(name: "ana", scopes: [.review])
+                    try await coordinator.application().test(.router) { client in
+                        let ingested = try await client.execute(
+                            uri: "/v1/alerts",
+                            method: .post,
+                            headers: harness.headers(token: harness.ingestToken),
+                            body: ByteBuffer(string: alertLine("r-1"))
+                        )
+                        #expect(try json(ingested)["accepted"] == 1)
+                        let id = try #require(try json(ingested)["results"]?.arrayValue?.first?["id"]?.stringValue)
+                        try await harness.pool.query(CoordinatorHarness.escalate, [UUID(uuidString: id), "r", "[]", "Disable the key", "{}"])
+                        let review = harness.headers(token: reviewToken, contentType: "application/json")
+                        let listed = try await client.execute(uri: "/v1/escalations", method: .get, headers: review)
+                        #expect(try json(listed)["items"]?.arrayValue?.count == 1)
+                        let approved = try await client.execute(
+                            uri: "/v1/escalations/\(id)/approve",
+                            method: .post,
+                            headers: review,
+                            body: ByteBuffer(string: #"{"version":0}"#)
+                        )
+                        #expect(approved.status == .ok)
+                        let read = try await client.execute(uri: "/v1/alerts/\(id)", method: .get, headers: harness.headers(token: harness.readToken))
+                        #expect(read.status == .ok)
+                    }
+                }
+            }
         }
-        await pool.close()
-        _ = try? await harness.pool.query("DROP ROLE IF EXISTS \(login)")
-        await harness.drop()
     }
 }

@@ -14,7 +14,7 @@ struct QueueTestDatabase {
     let baseURL: String
     let shardCount: Int
 
-    static func make(shardCount: Int) async throws -> QueueTestDatabase {
+    private static func make(shardCount: Int) async throws -> QueueTestDatabase {
         guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw QueueTestError("DATABASE_URL is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
         }
@@ -42,7 +42,7 @@ struct QueueTestDatabase {
         baseURL + (baseURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
     }
 
-    func drop() async {
+    private func drop() async {
         await pool.close()
         if let admin = try? await PostgresConnection.connect(PostgresConfiguration(connectionString: baseURL)) {
             try? await admin.executeScript("DROP SCHEMA IF EXISTS \(schema) CASCADE")
