@@ -20,6 +20,8 @@ public enum VigilSchema {
         migration(12, "completion_function", PackageResources._012_completion_function_sql),
         migration(13, "verdict_storage", PackageResources._013_verdict_storage_sql),
         migration(14, "plan_invalidations", PackageResources._014_plan_invalidations_sql),
+        migration(15, "address_activity", PackageResources._015_address_activity_sql),
+        migration(16, "partition_attach", PackageResources._016_partition_attach_sql),
     ]
 
     /// The migrator for this binary's schema.

@@ -21,7 +21,7 @@ struct EnrichmentDatabase {
         }
     }
 
-    private static func make() async throws -> EnrichmentDatabase {
+    private static func make(_ migrations: [Migration]) async throws -> EnrichmentDatabase {
         var configuration = try baseConfiguration
         let schema = "e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
         let admin = try await PostgresConnection.connect(configuration)
@@ -30,13 +30,16 @@ struct EnrichmentDatabase {
         configuration.searchPath = String(schema)
         configuration.maxConnections = 4
         let pool = PostgresPool(configuration: configuration)
-        try await VigilSchema.migrator().migrate(pool)
+        try await Migrator(migrations: migrations).migrate(pool)
         return EnrichmentDatabase(schema: String(schema), pool: pool)
     }
 
-    /// Runs `body` with a fresh migrated schema, then drops it, after a return and after a throw alike (then rethrows).
-    static func with<T>(_ body: (EnrichmentDatabase) async throws -> T) async throws -> T {
-        try await withCleanup(make(), cleanup: { await $0.drop() }, body)
+    /// Runs `body` with a fresh schema migrated with `migrations` (default: all of them), then drops it, after a return
+    /// and after a throw alike (then rethrows).
+    static func with<T>(
+        migrations: [Migration] = VigilSchema.migrations, _ body: (EnrichmentDatabase) async throws -> T
+    ) async throws -> T {
+        try await withCleanup(make(migrations), cleanup: { await $0.drop() }, body)
     }
 
     private func drop() async {

@@ -4,10 +4,12 @@ import VigilCore
 import VigilEnrichment
 import VigilPostgres
 
-/// The hourly per-principal summary (`cloudtrail_principal_activity`): kept exact by the loader (first load, re-load,
-/// concurrent loaders, both write paths), by prune, and read by the tools with the same answers as the raw events.
+/// The hourly summaries per principal (`cloudtrail_principal_activity`) and per source address
+/// (`cloudtrail_address_activity`): kept exact by the loader (first load, re-load, concurrent loaders, both write
+/// paths), by prune, and read by the tools with the same answers as the raw events.
 @Suite struct PrincipalActivityTests {
-    /// Rows of the summary that differ from a fresh aggregation of `cloudtrail_event` (either way); 0 when exact.
+    /// Rows of the two summaries (per principal, per address) that differ from a fresh aggregation of `cloudtrail_event`
+    /// (either way); 0 when both are exact.
     static func differences(_ database: EnrichmentDatabase) async throws -> Int {
         let fresh = """
             SELECT principal_arn, date_trunc('hour', event_time, 'UTC') AS hour, event_source, event_name, coalesce(source_address, ''),
@@ -18,7 +20,22 @@ import VigilPostgres
             SELECT principal_arn, hour, event_source, event_name, source_address, user_agent, events, errors, first_seen, last_seen
             FROM cloudtrail_principal_activity
             """
-        return try await database.count("SELECT count(*) FROM (((\(fresh)) EXCEPT ALL (\(stored))) UNION ALL ((\(stored)) EXCEPT ALL (\(fresh)))) d")
+        return try await database.count(differing(fresh, stored)) + addressDifferences(database)
+    }
+
+    /// Rows of the per-address summary that differ from a fresh aggregation of `cloudtrail_event`; 0 when exact.
+    static func addressDifferences(_ database: EnrichmentDatabase) async throws -> Int {
+        let fresh = """
+            SELECT source_ip, date_trunc('hour', event_time, 'UTC') AS hour, coalesce(principal_arn, ''), count(*), min(event_time), max(event_time)
+            FROM cloudtrail_event WHERE source_ip IS NOT NULL GROUP BY 1, 2, 3
+            """
+        let stored = "SELECT source_ip, hour, principal_arn, events, first_seen, last_seen FROM cloudtrail_address_activity"
+        return try await database.count(differing(fresh, stored))
+    }
+
+    /// Counts the rows of `a` not in `b` and of `b` not in `a` (with repeats).
+    private static func differing(_ a: String, _ b: String) -> String {
+        "SELECT count(*) FROM (((\(a)) EXCEPT ALL (\(b))) UNION ALL ((\(b)) EXCEPT ALL (\(a)))) d"
     }
 
     static func summarisedEvents(_ database: EnrichmentDatabase) async throws -> Int {
@@ -33,6 +50,10 @@ import VigilPostgres
             _ = try await loader.load(.cloudtrail, paths: files)
             #expect(try await Self.summarisedEvents(database) == withPrincipal)
             #expect(try await database.count("SELECT count(*) FROM cloudtrail_principal_activity") > 0)
+            #expect(try await database.count("SELECT coalesce(sum(events), 0)::int FROM cloudtrail_address_activity")
+                == database.count("SELECT count(*) FROM cloudtrail_event WHERE source_ip IS NOT NULL"))
+            #expect(try await database.count("SELECT count(*) FROM cloudtrail_address_activity WHERE principal_arn = ''") > 0,
+                "the shared data has an event with an address and no principal")
             #expect(try await Self.differences(database) == 0)
 
             let again = try await loader.load(.cloudtrail, paths: files)

@@ -78,6 +78,48 @@ import VigilPostgres
         }
     }
 
+    /// A loader writing one batch must not hold up another that needs a new day (migration 16): making the partition
+    /// does not wait for the open transaction writing the table, nor for one in another schema that is making the same
+    /// table's partitions there (the staged path makes them inside its batch transaction); and the partition gets the
+    /// parent's indexes.
+    @Test func makingADayPartitionDoesNotWaitForAnOpenWrite() async throws {
+        try await EnrichmentDatabase.with { database in
+            try await EnrichmentDatabase.with { elsewhere in
+                for table in PartitionPruner.tables {
+                    try await database.pool.query("SELECT vigil_ensure_day_partitions($1, ARRAY['2030-01-01'::date])", [table])
+                }
+                try await database.pool.withTransaction { writer in
+                    try await writer.query(
+                        """
+                        INSERT INTO cloudtrail_event (event_id, event_time, event_source, event_name, record)
+                        VALUES ('open', '2030-01-01T01:00:00Z', 's3.amazonaws.com', 'GetObject', '{}')
+                        """)
+                    try await elsewhere.pool.withTransaction { staged in
+                        for table in PartitionPruner.tables {
+                            try await staged.query("SELECT vigil_ensure_day_partitions($1, ARRAY['2030-01-03'::date])", [table])
+                        }
+                        try await database.pool.withTransaction { other in
+                            try await other.query("SET LOCAL lock_timeout = '2s'")
+                            for table in PartitionPruner.tables {
+                                let made = try await other.query("SELECT vigil_ensure_day_partitions($1, ARRAY['2030-01-02'::date]) AS n", [table])
+                                #expect(try made[0].decode(Int.self, column: "n") == 1, "\(table)")
+                            }
+                        }
+                    }
+                }
+                for table in PartitionPruner.tables {
+                    let indexes = "SELECT count(*) FROM pg_index WHERE indrelid = to_regclass($1)"
+                    let parent = try await database.count(indexes, [table])
+                    #expect(parent > 0, "\(table)")
+                    #expect(try await database.count(indexes, [table + "_p20300102"]) == parent, "\(table)")
+                    #expect(try await database.count(indexes, [table + "_p20300101"]) == parent, "\(table)")
+                    #expect(try await elsewhere.count(indexes, [table + "_p20300103"]) == parent, "\(table)")
+                }
+                #expect(try await database.count("SELECT count(*) FROM cloudtrail_event WHERE event_id = 'open'") == 1)
+            }
+        }
+    }
+
     @Test func pruneDropsWholeDayPartitions() async throws {
         try await EnrichmentDatabase.with { database in
             let files = try SharedData.cloudTrailFiles()
@@ -99,6 +141,10 @@ import VigilPostgres
             #expect(Set(dropped.filter { $0.hasPrefix("cloudtrail_principal_activity_") }.map { $0.suffix(8) }).isSubset(of: Set(oldDays.map { $0.replacingOccurrences(of: "-", with: "")[...] })))
             #expect(dropped.contains { $0.hasPrefix("cloudtrail_principal_activity_") })
             #expect(try await database.count("SELECT count(*) FROM cloudtrail_principal_activity WHERE hour < $1", [cutoff]) == 0)
+            // So does the per-address summary.
+            #expect(dropped.contains { $0.hasPrefix("cloudtrail_address_activity_") })
+            #expect(try await database.count("SELECT count(*) FROM cloudtrail_address_activity WHERE hour < $1", [cutoff]) == 0)
+            #expect(try await PrincipalActivityTests.differences(database) == 0)
             #expect(try await database.count("SELECT coalesce(sum(events), 0)::int FROM cloudtrail_principal_activity")
                 == database.count("SELECT count(*) FROM cloudtrail_event WHERE principal_arn IS NOT NULL"))
             let remaining = records.filter { ($0["eventTime"] as! String) >= "2024-01-01" }.count

@@ -79,6 +79,9 @@ struct LeastPrivilegeTests {
 
                 // What it needs: the queue, verdicts, leases, alerts.
                 try await worker.pool.query("SELECT count(*) FROM alert")
+                // The investigation tools' tables, the per-address summary of a later migration too.
+                try await worker.pool.query("SELECT count(*) FROM cloudtrail_event")
+                try await worker.pool.query("SELECT count(*) FROM cloudtrail_address_activity")
                 try await worker.pool.query("UPDATE triage_job SET attempt = attempt + 1 WHERE false")
                 try await worker.pool.query("DELETE FROM triage_job WHERE false")
                 try await worker.pool.query("INSERT INTO shard_lease (shard) VALUES (999)")

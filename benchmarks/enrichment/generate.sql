@@ -7,9 +7,10 @@
 -- column of copies holds a small stub ({"eventID", "replicaOf"}), not the whole record: the tools never read it, and
 -- 10M full records would need ~20 GB here.
 --
--- The per-principal hourly summary (cloudtrail_principal_activity, migration 0007) that `vigil load` keeps is then
--- rebuilt from all of cloudtrail_event with the loader's grouping (PrincipalActivity.upsert), so it holds exactly
--- what loading these events one by one would have made.
+-- The hourly summaries that `vigil load` keeps, per principal (cloudtrail_principal_activity, migration 0007) and per
+-- source address (cloudtrail_address_activity, migration 0015), are then rebuilt from all of cloudtrail_event with the
+-- loader's groupings (PrincipalActivity.upsert, AddressActivity.upsert), so they hold exactly what loading these
+-- events one by one would have made.
 --
 --   psql -v target=10000000 -f generate.sql
 \set ON_ERROR_STOP on
@@ -58,6 +59,15 @@ SELECT principal_arn, date_trunc('hour', event_time, 'UTC'), event_source, event
 FROM cloudtrail_event WHERE principal_arn IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6;
 
+\echo summarising per source address and hour
+TRUNCATE cloudtrail_address_activity;
+SELECT vigil_ensure_day_partitions('cloudtrail_address_activity',
+    array(SELECT DISTINCT (event_time AT TIME ZONE 'UTC')::date FROM cloudtrail_event WHERE source_ip IS NOT NULL));
+INSERT INTO cloudtrail_address_activity
+SELECT source_ip, date_trunc('hour', event_time, 'UTC'), coalesce(principal_arn, ''), count(*), min(event_time), max(event_time)
+FROM cloudtrail_event WHERE source_ip IS NOT NULL
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+
 \echo flows, intel, findings
 -- 2M flows: sources in 100.64.0.0/10 (as the events' addresses), peers in 198.18.0.0/17, hourly from the first event on.
 SELECT vigil_ensure_day_partitions('vpc_flow', array(
@@ -87,5 +97,5 @@ SELECT 'f' || i, lpad(((a.accounts[1 + i % n]::bigint + i % greatest(:copies, 1)
 FROM generate_series(1, 50000) i,
      (SELECT array_agg(account_id) AS accounts, array_agg(event_time) AS times, count(*)::int AS n
       FROM base WHERE account_id ~ '^[0-9]{12}$') a;
-ANALYZE cloudtrail_event; ANALYZE cloudtrail_principal_activity; ANALYZE vpc_flow; ANALYZE intel_indicator; ANALYZE guardduty_finding;
+ANALYZE cloudtrail_event; ANALYZE cloudtrail_principal_activity; ANALYZE cloudtrail_address_activity; ANALYZE vpc_flow; ANALYZE intel_indicator; ANALYZE guardduty_finding;
 SELECT count(*) AS events FROM cloudtrail_event;

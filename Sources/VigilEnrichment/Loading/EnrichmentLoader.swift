@@ -9,8 +9,8 @@ import VigilPostgres
 /// gathered into batches of about ``batchRows``, one transaction each (a failure leaves no half batch): the day
 /// partitions they need are created and they are copied in, either straight into insert-only tables (keys stored
 /// already are skipped) or through a staging table and `ON CONFLICT`; re-loading a file adds nothing. CloudTrail
-/// events are also summarised per principal and hour (``PrincipalActivity``) in the same transaction, counting only
-/// the events actually inserted.
+/// events are also summarised per principal and hour (``PrincipalActivity``) and per source address and hour
+/// (``AddressActivity``) in the same transaction, counting only the events actually inserted.
 public struct EnrichmentLoader: Sendable {
     public let pool: PostgresPool
     /// The clock for intel expiry (`expires_at = now + expiresIn`).
@@ -189,7 +189,7 @@ public struct EnrichmentLoader: Sendable {
                     [target.table]
                 )
             }
-            if target.summarisesPrincipals { try await PrincipalActivity.ensurePartitions(from: stage, on: connection) }
+            for summary in target.summaries { try await summary.ensurePartitions(from: stage, on: connection) }
             let result = try await connection.query(target.insertStatement(from: stage))
             return (try result[0].decode(Int.self, column: "inserted"), try result[0].decode(Int.self, column: "touched"))
         }
@@ -238,22 +238,22 @@ public struct EnrichmentLoader: Sendable {
         }
     }
 
-    /// Copies `rows` into `target` (its partitions exist) and adds them to the principal summary when it keeps one;
+    /// Copies `rows` into `target` (its partitions exist) and adds them to its summaries;
     /// returns the rows copied.
     static func copy(_ rows: [[String?]], into target: LoadTarget, on connection: PostgresConnection) async throws -> Int {
         let copied = try await connection.copyFrom("COPY \(target.table) (\(target.columnList)) FROM STDIN", rows: rows) { row, writer in
             for field in row { writer.field(field) }
         }
-        if target.summarisesPrincipals { try await PrincipalActivity.add(rows, columns: target.columns, on: connection) }
+        for summary in target.summaries { try await summary.add(rows, target.columns, connection) }
         return copied
     }
 
-    /// Creates the day partitions of `target` (and of the principal summary when it keeps one) for `times` (a
+    /// Creates the day partitions of `target` (and of its summaries) for `times` (a
     /// `timestamptz[]` literal), in a statement of its own before the batch's transaction: the partition lock is then
     /// held only while partitions are made, so batches written at the same time do not wait for each other (a batch
     /// that fails later leaves at most empty partitions).
     func ensureDayPartitions(of target: LoadTarget, times: String) async throws {
-        let also = target.summarisesPrincipals ? ", vigil_ensure_day_partitions('\(PrincipalActivity.table)', d)" : ""
+        let also = target.summaries.map { ", vigil_ensure_day_partitions('\($0.table)', d)" }.joined()
         try await pool.query(
             """
             SELECT vigil_ensure_day_partitions($1, d)\(also)

@@ -17,8 +17,8 @@ struct LoadTarget: Sendable {
     var onConflict: OnConflict
     /// SQL types of `conflictKey` when the table takes the direct COPY path (insert-only, key then day column).
     var directKeyTypes: [String]? = nil
-    /// The rows inserted are also added to ``PrincipalActivity`` (in the same transaction).
-    var summarisesPrincipals = false
+    /// The summaries the rows inserted are also added to, in the same transaction.
+    var summaries: [EventSummary] = []
 
     static let cloudTrail = LoadTarget(
         table: "cloudtrail_event",
@@ -30,7 +30,7 @@ struct LoadTarget: Sendable {
         conflictKey: ["event_id", "event_time"],
         onConflict: .skip,
         directKeyTypes: ["text", "timestamptz"],
-        summarisesPrincipals: true
+        summaries: [.principalActivity, .addressActivity]
     )
 
     static let vpcFlow = LoadTarget(
@@ -97,13 +97,14 @@ struct LoadTarget: Sendable {
             let sets = updated.map { $0 == "loaded_at" ? "loaded_at = now()" : "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
             conflict = "DO UPDATE SET \(sets)" + (condition.map { " WHERE \($0)" } ?? "")
         }
-        let summarised = summarisesPrincipals ? ", " + PrincipalActivity.sourceColumns.joined(separator: ", ") : ""
-        let activity = summarisesPrincipals ? ", activity AS (\(PrincipalActivity.upsert(from: "written")))" : ""
+        var summarised: [String] = []
+        for column in summaries.flatMap(\.sourceColumns) where !summarised.contains(column) { summarised.append(column) }
+        let activity = summaries.enumerated().map { ", activity\($0.offset) AS (\($0.element.upsert("written")))" }.joined()
         return """
             WITH written AS (
                 INSERT INTO \(table) (\(columnList)) \(source)
                 ON CONFLICT (\(conflictKey.joined(separator: ", "))) \(conflict)
-                RETURNING \(inserted) AS inserted\(summarised)
+                RETURNING \(([inserted + " AS inserted"] + summarised).joined(separator: ", "))
             )\(activity)
             SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS touched FROM written
             """

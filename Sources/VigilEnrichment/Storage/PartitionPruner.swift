@@ -3,9 +3,9 @@ import VigilPostgres
 
 /// Drops whole day partitions of the event tables once they are past retention.
 public struct PartitionPruner: Sendable {
-    /// The day-partitioned tables; the per-principal summary of CloudTrail events loses the same days as the events,
-    /// in the same transaction.
-    public static let tables = ["cloudtrail_event", "cloudtrail_principal_activity", "vpc_flow", "auth_event"]
+    /// The day-partitioned tables; the summaries of CloudTrail events (per principal, per address) lose the same days as
+    /// the events, in the same transaction.
+    public static let tables = ["cloudtrail_event", "cloudtrail_principal_activity", "cloudtrail_address_activity", "vpc_flow", "auth_event"]
 
     public var pool: PostgresPool
 

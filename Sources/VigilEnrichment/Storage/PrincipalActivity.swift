@@ -88,49 +88,16 @@ enum PrincipalActivity {
         var agent: String
     }
 
-    /// A summary row's counts: events, failed calls, and the first and last event time (with the text it had).
-    struct Tally {
-        var events: Int64 = 0
-        var errors: Int64 = 0
-        var first: (date: Date, text: String)
-        var last: (date: Date, text: String)
-    }
-
     /// The summary rows of `rows` (``LoadTarget/cloudTrail`` rows in `columns` order): events without a principal are
-    /// left out, as are rows whose time does not read as RFC 3339 (the record parser never makes one).
-    static func tally(_ rows: [[String?]], columns: [String]) -> [GroupKey: Tally] {
+    /// left out (``EventSummary/tally(_:time:error:key:)``).
+    static func tally(_ rows: [[String?]], columns: [String]) -> [GroupKey: EventSummary.Tally] {
         let at = sourceColumns.map { columns.firstIndex(of: $0)! }
-        var groups: [GroupKey: Tally] = [:]
-        for row in rows {
-            guard let principal = row[at[0]], let text = row[at[1]], let date = RFC3339.parse(text),
-                let source = row[at[2]], let name = row[at[3]]
-            else { continue }
-            // PostgreSQL keeps microseconds (rounding to nearest): truncate the time it will store, not the text's.
-            let microseconds = (date.timeIntervalSince1970 * 1e6).rounded(.toNearestOrEven)
-            let key = GroupKey(
-                principal: principal, hour: Int64((microseconds / 3.6e9).rounded(.down)) * 3600, source: source, name: name,
-                address: row[at[4]] ?? "", agent: row[at[5]].map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(200))) } ?? ""
-            )
-            let failed: Int64 = row[at[6]] == nil ? 0 : 1
-            if var tally = groups[key] {
-                tally.events += 1
-                tally.errors += failed
-                if date < tally.first.date { tally.first = (date, text) }
-                if date > tally.last.date { tally.last = (date, text) }
-                groups[key] = tally
-            } else {
-                groups[key] = Tally(events: 1, errors: failed, first: (date, text), last: (date, text))
-            }
+        return EventSummary.tally(rows, time: at[1], error: at[6]) { row, hour in
+            guard let principal = row[at[0]], let source = row[at[2]], let name = row[at[3]] else { return nil }
+            return GroupKey(
+                principal: principal, hour: hour, source: source, name: name, address: row[at[4]] ?? "",
+                agent: row[at[5]].map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(200))) } ?? "")
         }
-        return groups
-    }
-
-    /// Creates the day partitions of the summary for the events in `source`.
-    static func ensurePartitions(from source: String, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "SELECT vigil_ensure_day_partitions($1, array_agg(DISTINCT (event_time AT TIME ZONE 'UTC')::date)) FROM \(source)",
-            [table]
-        )
     }
 
     /// A principal's events in the window (`$2`, `$3`] (`$1`: the principal ARN), one row per summary row or raw

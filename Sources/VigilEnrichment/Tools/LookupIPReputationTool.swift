@@ -29,13 +29,7 @@ struct LookupIPReputationTool: InvestigationTool {
                 [forms[0], forms[forms.count > 1 ? 1 : 0], forms[forms.count - 1], now]
             )
             let principals = try await connection.query(
-                """
-                SELECT coalesce(principal_arn, '') AS principal, count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen
-                FROM cloudtrail_event WHERE source_ip = ANY($1::inet[]) AND event_time <= $2
-                GROUP BY 1 ORDER BY n DESC, 1 LIMIT \(context.topLimit + 1)
-                """,
-                ["{" + forms.joined(separator: ",") + "}", now]
-            )
+                AddressActivity.principalsSeen(limit: context.topLimit + 1), AddressActivity.principalsSeenParameters(addresses: forms, now: now))
             return (matches, principals)
         }
         let total = try matches.first.map { try $0.decode(Int.self, column: "total") } ?? 0

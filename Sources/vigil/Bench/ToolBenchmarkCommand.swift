@@ -5,7 +5,8 @@ import VigilEnrichment
 import VigilPostgres
 
 /// `vigil bench tools`: latency of the five investigation tools over whatever is loaded, with arguments sampled from
-/// the data (principals, resources, addresses), p50/p99 per tool.
+/// the data (principals, resources, addresses), p50/p99 per tool; then `lookup_ip_reputation`'s principals statement
+/// before migration 0015 against the one now, on the same samples.
 struct ToolBenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tools",
@@ -82,5 +83,57 @@ struct ToolBenchmarkCommand: AsyncParsableCommand {
             let p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
             print(String(format: "%-36@ p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  errors %d", label as NSString, p50, p99, latencies.last!, errors))
         }
+        try await comparePrincipalsSeen(samples.map { ($0.address, $0.now) }, pool: pool)
+    }
+
+    /// The statement `lookup_ip_reputation` read the principals seen from an address with before migration 0015: an
+    /// aggregation of every raw event from the address.
+    static let rawPrincipalsSeen = """
+        SELECT coalesce(principal_arn, '') AS principal, count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen
+        FROM cloudtrail_event WHERE source_ip = ANY ($1::inet[]) AND event_time <= $2
+        GROUP BY 1 ORDER BY n DESC, 1 LIMIT 11
+        """
+
+    /// Runs the statement before 0015 and ``AddressActivity/principalsSeen(limit:)`` once per call on the same sampled
+    /// address and "now", interleaved (the order alternates); prints each one's p50/p99, the p50 ratio, and how many
+    /// answers differed (0 when the summary is exact).
+    private func comparePrincipalsSeen(_ samples: [(address: String, now: Date)], pool: PostgresPool) async throws {
+        var before: [Double] = [], after: [Double] = []
+        var differing = 0
+        func timed(_ sql: String, _ parameters: [any PostgresEncodable], into latencies: inout [Double]) async throws -> [String] {
+            let started = ContinuousClock.now
+            let rows = try await pool.query(sql, parameters)
+            latencies.append((ContinuousClock.now - started) / .milliseconds(1))
+            return try rows.map { row in
+                let times = try [row.decode(Date.self, column: "first_seen"), row.decode(Date.self, column: "last_seen")].map(RFC3339.format)
+                return "\(try row.decode(String.self, column: "principal")) \(try row.decode(Int.self, column: "n")) \(times)"
+            }
+        }
+        for i in 0..<calls {
+            let sample = samples[i % samples.count]
+            let raw = Self.rawPrincipalsSeen
+            let summary = AddressActivity.principalsSeen(limit: 11)
+            let rawParameters: [any PostgresEncodable] = ["{\(sample.address)}", sample.now]
+            let summaryParameters = AddressActivity.principalsSeenParameters(addresses: [sample.address], now: sample.now)
+            let (a, b): ([String], [String])
+            if i % 2 == 0 {
+                a = try await timed(raw, rawParameters, into: &before)
+                b = try await timed(summary, summaryParameters, into: &after)
+            } else {
+                b = try await timed(summary, summaryParameters, into: &after)
+                a = try await timed(raw, rawParameters, into: &before)
+            }
+            if a != b { differing += 1 }
+        }
+        func quantiles(_ values: [Double]) -> (p50: Double, p99: Double, max: Double) {
+            let sorted = values.sorted()
+            return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))], sorted.last!)
+        }
+        let (old, new) = (quantiles(before), quantiles(after))
+        print("lookup_ip_reputation's principals statement, \(calls) calls each on the same samples:")
+        for (label, q) in [("raw events (before migration 0015)", old), ("per-address summary", new)] {
+            print(String(format: "  %-36@ p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms", label as NSString, q.p50, q.p99, q.max))
+        }
+        print(String(format: "  p50 ratio before/now %.2f; answers that differed: %d", old.p50 / new.p50, differing))
     }
 }
