@@ -10,7 +10,8 @@
 --
 -- The lock that keeps two callers from making one partition at once is now keyed by the parent table's OID, not its
 -- name: several Vigil schemas in one database (tests, or staging beside production) no longer wait for each other's
--- partitions. The loader's staged path calls this inside its batch transaction, so it holds the lock until its commit.
+-- partitions. The loader calls this in a statement of its own before each batch's transaction, so it holds the lock
+-- only while partitions are made.
 CREATE OR REPLACE FUNCTION vigil_ensure_day_partitions(parent text, days date[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE

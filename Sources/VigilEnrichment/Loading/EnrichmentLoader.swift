@@ -160,6 +160,8 @@ public struct EnrichmentLoader: Sendable {
     /// aborts one of the two), the transaction is run again after a short random pause, up to
     /// ``stagedDeadlockRetries`` times.
     func writeStaged(_ rows: [[String?]], into target: LoadTarget) async throws -> Int {
+        // Before the transaction, as on the other paths: the per-table partition lock is then not held through it.
+        try await ensureDayPartitions(of: target, rows: rows)
         var deadlocks = 0
         while true {
             do {
@@ -180,16 +182,6 @@ public struct EnrichmentLoader: Sendable {
             try await connection.copyFrom("COPY \(stage) (\(target.columnList)) FROM STDIN", rows: rows) { row, writer in
                 for field in row { writer.field(field) }
             }
-            if let column = target.partitionColumn {
-                try await connection.query(
-                    """
-                    SELECT vigil_ensure_day_partitions($1, array_agg(DISTINCT (\(column) AT TIME ZONE 'UTC')::date))
-                    FROM \(stage)
-                    """,
-                    [target.table]
-                )
-            }
-            for summary in target.summaries { try await summary.ensurePartitions(from: stage, on: connection) }
             let result = try await connection.query(target.insertStatement(from: stage))
             return (try result[0].decode(Int.self, column: "inserted"), try result[0].decode(Int.self, column: "touched"))
         }
@@ -199,10 +191,7 @@ public struct EnrichmentLoader: Sendable {
     /// Copies every row straight into the table with its day partitions (and summary), in one transaction; fails
     /// with a unique violation, keeping nothing, when any key is stored already or repeats within `rows`.
     func copyAll(_ rows: [[String?]], into target: LoadTarget) async throws -> Int {
-        if let column = target.partitionColumn {
-            let index = target.columns.firstIndex(of: column)!
-            try await ensureDayPartitions(of: target, times: PostgresArrayLiteral.text(rows.map { $0[index] ?? "" }))
-        }
+        try await ensureDayPartitions(of: target, rows: rows)
         return try await pool.withTransaction { connection -> Int in try await Self.copy(rows, into: target, on: connection) }
     }
 
@@ -248,10 +237,17 @@ public struct EnrichmentLoader: Sendable {
         return copied
     }
 
-    /// Creates the day partitions of `target` (and of its summaries) for `times` (a
-    /// `timestamptz[]` literal), in a statement of its own before the batch's transaction: the partition lock is then
-    /// held only while partitions are made, so batches written at the same time do not wait for each other (a batch
-    /// that fails later leaves at most empty partitions).
+    /// Creates the day partitions of `target` (and of its summaries) for the times of `rows`, nothing when it is not
+    /// partitioned, in a statement of its own before the batch's transaction (on every write path): the per-table
+    /// partition lock is then held only while partitions are made, so batches written at the same time do not wait for
+    /// each other (a batch that fails later leaves at most empty partitions).
+    func ensureDayPartitions(of target: LoadTarget, rows: [[String?]]) async throws {
+        guard let column = target.partitionColumn else { return }
+        let index = target.columns.firstIndex(of: column)!
+        try await ensureDayPartitions(of: target, times: PostgresArrayLiteral.text(rows.map { $0[index] ?? "" }))
+    }
+
+    /// ``ensureDayPartitions(of:rows:)`` for the times of `times` (a `timestamptz[]` literal).
     func ensureDayPartitions(of target: LoadTarget, times: String) async throws {
         let also = target.summaries.map { ", vigil_ensure_day_partitions('\($0.table)', d)" }.joined()
         try await pool.query(

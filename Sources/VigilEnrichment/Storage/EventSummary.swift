@@ -14,7 +14,8 @@ struct EventSummary: Sendable {
     /// concurrent loaders lock summary rows in one order and cannot deadlock each other.
     var upsert: @Sendable (_ source: String) -> String
     /// Adds loaded rows (``LoadTarget/cloudTrail`` rows just inserted, in the given column order) to the summary inside
-    /// the loader's transaction. The summary's day partitions for the rows must exist.
+    /// the loader's transaction. The summary's day partitions for the rows must exist (the loader makes them with the
+    /// table's, ``EnrichmentLoader/ensureDayPartitions(of:rows:)``).
     var add: @Sendable (_ rows: [[String?]], _ columns: [String], _ connection: PostgresConnection) async throws -> Void
 
     static let principalActivity = EventSummary(
@@ -24,14 +25,6 @@ struct EventSummary: Sendable {
     static let addressActivity = EventSummary(
         table: AddressActivity.table, sourceColumns: AddressActivity.sourceColumns, upsert: AddressActivity.upsert(from:),
         add: { try await AddressActivity.add($0, columns: $1, on: $2) })
-
-    /// Creates the summary's day partitions for the events in `source`.
-    func ensurePartitions(from source: String, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "SELECT vigil_ensure_day_partitions($1, array_agg(DISTINCT (event_time AT TIME ZONE 'UTC')::date)) FROM \(source)",
-            [table]
-        )
-    }
 
     /// A group's counts: events, failed calls, and the first and last event time (with the text it had, sent as is so
     /// that the summary holds exactly the times PostgreSQL stores for the events).

@@ -23,7 +23,16 @@ struct ToolBenchmarkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: try await database.configuration())
-        defer { Task { await pool.close() } }
+        do {
+            try await measure(on: pool)
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+    }
+
+    private func measure(on pool: PostgresPool) async throws {
         let events = try await pool.query("SELECT count(*) AS n FROM cloudtrail_event")[0].decode(Int.self, column: "n")
         // Samples spread over the table (TABLESAMPLE): each call asks about one sampled event's principal, resource,
         // address and account, with "now" an hour after that event, as an alert about it would.
