@@ -99,10 +99,10 @@ public enum AddressActivity {
         """
     }
 
-    /// The parameters of ``principalsSeen(limit:)``: the addresses (an `inet[]` literal), "now" and the start of its
-    /// UTC hour.
+    /// The parameters of ``principalsSeen(limit:)``: the addresses (an array literal, read as `inet[]`), "now" and the
+    /// start of its UTC hour.
     public static func principalsSeenParameters(addresses: [String], now: Date) -> [any PostgresEncodable] {
         let hour = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
-        return ["{" + addresses.joined(separator: ",") + "}", now, hour]
+        return [PostgresArrayLiteral.text(addresses), now, hour]
     }
 }

@@ -87,10 +87,8 @@ struct ToolBenchmarkCommand: AsyncParsableCommand {
                 latencies.append((ContinuousClock.now - started) / .milliseconds(1))
                 if result.isError { errors += 1 }
             }
-            latencies.sort()
-            let p50 = latencies[latencies.count / 2]
-            let p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
-            print(String(format: "%-36@ p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  errors %d", label as NSString, p50, p99, latencies.last!, errors))
+            let q = Self.quantiles(latencies)
+            print(String(format: "%-36@ p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms  errors %d", label as NSString, q.p50, q.p99, q.max, errors))
         }
         try await comparePrincipalsSeen(samples.map { ($0.address, $0.now) }, pool: pool)
     }
@@ -118,10 +116,10 @@ struct ToolBenchmarkCommand: AsyncParsableCommand {
                 return "\(try row.decode(String.self, column: "principal")) \(try row.decode(Int.self, column: "n")) \(times)"
             }
         }
+        let raw = Self.rawPrincipalsSeen
+        let summary = AddressActivity.principalsSeen(limit: 11)
         for i in 0..<calls {
             let sample = samples[i % samples.count]
-            let raw = Self.rawPrincipalsSeen
-            let summary = AddressActivity.principalsSeen(limit: 11)
             let rawParameters: [any PostgresEncodable] = ["{\(sample.address)}", sample.now]
             let summaryParameters = AddressActivity.principalsSeenParameters(addresses: [sample.address], now: sample.now)
             let (a, b): ([String], [String])
@@ -134,15 +132,17 @@ struct ToolBenchmarkCommand: AsyncParsableCommand {
             }
             if a != b { differing += 1 }
         }
-        func quantiles(_ values: [Double]) -> (p50: Double, p99: Double, max: Double) {
-            let sorted = values.sorted()
-            return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))], sorted.last!)
-        }
-        let (old, new) = (quantiles(before), quantiles(after))
+        let (old, new) = (Self.quantiles(before), Self.quantiles(after))
         print("lookup_ip_reputation's principals statement, \(calls) calls each on the same samples:")
         for (label, q) in [("raw events (before migration 0015)", old), ("per-address summary", new)] {
             print(String(format: "  %-36@ p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms", label as NSString, q.p50, q.p99, q.max))
         }
         print(String(format: "  p50 ratio before/now %.2f; answers that differed: %d", old.p50 / new.p50, differing))
+    }
+
+    /// The p50 (the upper median), p99 (rank ⌊0.99 n⌋, zero-based) and maximum of `values` (not empty).
+    static func quantiles(_ values: [Double]) -> (p50: Double, p99: Double, max: Double) {
+        let sorted = values.sorted()
+        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))], sorted.last!)
     }
 }
